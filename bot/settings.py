@@ -1,0 +1,136 @@
+"""One typed settings object, read from the environment (and an optional .env) and validated at start-up."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_DATABASE_URL = "sqlite:///./var/kompetenslyft.db"
+APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
+_QUIET_HOURS = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 3978
+    database_url: str = DEFAULT_DATABASE_URL
+    app_id: str = ""
+    app_password: str = ""
+    app_type: str = "MultiTenant"
+    app_tenant_id: str = ""
+    allowed_tenant_ids: frozenset[str] = field(default_factory=frozenset)
+    default_locale: str = "sv-SE"
+    time_zone: str = "Europe/Stockholm"
+    public_hostname: str = "localhost"
+    app_version: str = "1.0.0"
+    log_level: str = "INFO"
+    # Messages that are not replies (reminders, notifications) go out on weekdays inside these hours only.
+    working_hours_start: time = time(8, 0)
+    working_hours_end: time = time(17, 0)
+    run_scheduler: bool = True
+    # Only for offline tests: where the SDK fetches the channel's OpenID metadata and which issuer it trusts.
+    openid_metadata_url: str = ""
+    token_issuer: str = ""
+
+    @property
+    def dev_mode(self) -> bool:
+        """No app id: no authentication, for the Agents Playground and local tests."""
+        return not self.app_id
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def tenant_allowed(self, tenant_id: str | None) -> bool:
+        if not self.allowed_tenant_ids:
+            return True
+        return tenant_id in self.allowed_tenant_ids
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, env_file: str | Path | None = ".env") -> "Settings":
+        env = dict(_read_env_file(env_file)) if env_file else {}
+        env.update(os.environ if environ is None else environ)
+        get = lambda name, default="": (env.get(name) or default).strip()  # noqa: E731
+
+        start, end = _parse_working_hours(get("WORKING_HOURS", "08:00-17:00"))
+        settings = cls(
+            host=get("HOST", "127.0.0.1"),
+            port=_parse_port(get("PORT", "3978")),
+            database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
+            app_id=get("MICROSOFT_APP_ID"),
+            app_password=get("MICROSOFT_APP_PASSWORD"),
+            app_type=get("MICROSOFT_APP_TYPE", "MultiTenant"),
+            app_tenant_id=get("MICROSOFT_APP_TENANT_ID"),
+            allowed_tenant_ids=frozenset(t.strip() for t in get("ALLOWED_TENANT_IDS").split(",") if t.strip()),
+            default_locale=get("DEFAULT_LOCALE", "sv-SE"),
+            time_zone=get("TIME_ZONE", "Europe/Stockholm"),
+            public_hostname=get("PUBLIC_HOSTNAME", "localhost"),
+            app_version=get("APP_VERSION", "1.0.0"),
+            log_level=get("LOG_LEVEL", "INFO").upper(),
+            working_hours_start=start,
+            working_hours_end=end,
+            run_scheduler=get("RUN_SCHEDULER", "true").lower() not in ("0", "false", "no"),
+            openid_metadata_url=get("BOT_OPENID_METADATA_URL"),
+            token_issuer=get("BOT_TOKEN_ISSUER"),
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if self.app_type not in APP_TYPES:
+            raise SettingsError(f"MICROSOFT_APP_TYPE must be one of {', '.join(APP_TYPES)}, not {self.app_type!r}")
+        if self.app_id and self.app_type != "UserAssignedMSI" and not self.app_password:
+            raise SettingsError("MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set")
+        if self.app_type == "SingleTenant" and not self.app_tenant_id:
+            raise SettingsError("MICROSOFT_APP_TENANT_ID is required for MICROSOFT_APP_TYPE=SingleTenant")
+        if not self.default_locale.lower().startswith(("sv", "en")):
+            raise SettingsError(f"DEFAULT_LOCALE must be Swedish or English (sv-SE, en-US), not {self.default_locale!r}")
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise SettingsError(f"TIME_ZONE {self.time_zone!r} is not a known time zone") from error
+        if not self.database_url.startswith(("sqlite", "postgresql")):
+            raise SettingsError("DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL")
+
+
+def _parse_port(value: str) -> int:
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise SettingsError(f"PORT must be a number from 1 to 65535, not {value!r}")
+    return int(value)
+
+
+def _parse_working_hours(value: str) -> tuple[time, time]:
+    match = _QUIET_HOURS.match(value)
+    if not match:
+        raise SettingsError(f"WORKING_HOURS must look like 08:00-17:00, not {value!r}")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    try:
+        start, end = time(h1, m1), time(h2, m2)
+    except ValueError as error:
+        raise SettingsError(f"WORKING_HOURS {value!r} is not a valid time range") from error
+    if start >= end:
+        raise SettingsError(f"WORKING_HOURS must start before it ends, not {value!r}")
+    return start, end
+
+
+def _read_env_file(path: str | Path) -> dict[str, str]:
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    values = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
