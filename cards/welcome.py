@@ -1,0 +1,82 @@
+"""The welcome card and the main menu: what the bot does and its entry points, per role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cards.elements import action_set, card, container, heading, submit, text
+from cards.i18n import Lang, t
+from cards.verbs import Verb
+
+
+@dataclass(frozen=True)
+class MenuRoles:
+    manager: bool = False
+    coordinator: bool = False
+
+
+def _menu_section(lang: Lang, title_key: str, entries: list[tuple[str, Verb]]):
+    return container(
+        [
+            text(t(lang, title_key), weight="Bolder", spacing="Medium"),
+            # Action.Submit keeps the menu in the chat; each choice answers with a new message.
+            action_set([submit(t(lang, label_key), verb) for label_key, verb in entries]),
+        ]
+    )
+
+
+def menu_body(lang: Lang, roles: MenuRoles):
+    sections = [
+        _menu_section(
+            lang,
+            "menu.employee",
+            [
+                ("menu.assessment", Verb.ASSESSMENT_START),
+                ("menu.profile", Verb.PROFILE_SHOW),
+                ("menu.plan", Verb.PLAN_SHOW),
+                ("menu.activities", Verb.ACTIVITIES_SHOW),
+            ],
+        )
+    ]
+    if roles.manager:
+        sections.append(_menu_section(lang, "menu.manager", [("menu.team", Verb.TEAM_SHOW)]))
+    if roles.coordinator:
+        sections.append(
+            _menu_section(
+                lang,
+                "menu.coordinator",
+                [
+                    ("menu.activity_new", Verb.ACTIVITY_NEW),
+                    ("menu.broadcast", Verb.BROADCAST_NEW),
+                    ("menu.report", Verb.REPORT_SHOW),
+                ],
+            )
+        )
+    return sections
+
+
+def welcome_card(lang: Lang, *, name: str | None, roles: MenuRoles = MenuRoles()) -> dict:
+    greeting = t(lang, "welcome.greeting", name=name.split()[0]) if name else t(lang, "welcome.greeting_anonymous")
+    return card(
+        [
+            heading(t(lang, "welcome.title")),
+            text(greeting, weight="Bolder"),
+            text(t(lang, "welcome.intro")),
+            text(t(lang, "welcome.privacy"), subtle=True, size="Small"),
+            *menu_body(lang, roles),
+            text(t(lang, "menu.hint"), subtle=True, size="Small"),
+        ],
+        lang=lang,
+    )
+
+
+def menu_card(lang: Lang, *, roles: MenuRoles = MenuRoles(), unrecognised: str | None = None) -> dict:
+    intro = t(lang, "unrecognised.text", text=unrecognised[:80]) if unrecognised else t(lang, "menu.title")
+    return card(
+        [
+            text(intro, weight="Bolder", size="Medium"),
+            *menu_body(lang, roles),
+            text(t(lang, "menu.hint"), subtle=True, size="Small"),
+        ],
+        lang=lang,
+    )
