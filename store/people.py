@@ -1,0 +1,89 @@
+"""People: find or record the sender of a turn, keep their conversation reference for proactive messages."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+
+from store.models.core import Person, utcnow
+
+# Writing last_seen_at on every turn would make every turn a write; once a minute is enough.
+_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+def find_person(session: Session, *, tenant_id: str, teams_user_id: str | None = None,
+                aad_object_id: str | None = None) -> Person | None:
+    if aad_object_id:
+        person = session.exec(
+            select(Person).where(Person.tenant_id == tenant_id, Person.aad_object_id == aad_object_id)
+        ).first()
+        if person:
+            return person
+    if teams_user_id:
+        return session.exec(
+            select(Person).where(Person.tenant_id == tenant_id, Person.teams_user_id == teams_user_id)
+        ).first()
+    return None
+
+
+def record_sender(
+    session: Session,
+    *,
+    tenant_id: str,
+    teams_user_id: str,
+    aad_object_id: str | None,
+    name: str | None,
+    locale: str | None,
+    conversation_reference: dict[str, Any] | None,
+    now: datetime | None = None,
+) -> Person:
+    """Find or create the person behind a turn, updating only what changed (most turns write nothing)."""
+    now = now or utcnow()
+    person = find_person(session, tenant_id=tenant_id, teams_user_id=teams_user_id, aad_object_id=aad_object_id)
+    if person is None:
+        person = Person(tenant_id=tenant_id, teams_user_id=teams_user_id, aad_object_id=aad_object_id)
+        session.add(person)
+    changes = {
+        "teams_user_id": teams_user_id,
+        "aad_object_id": aad_object_id or person.aad_object_id,
+        # The install event carries no name or locale: keep what we knew.
+        "name": name or person.name,
+        "locale": locale or person.locale,
+    }
+    if conversation_reference:
+        changes["conversation_reference"] = conversation_reference
+        changes["conversation_id"] = (conversation_reference.get("conversation") or {}).get("id")
+        changes["service_url"] = conversation_reference.get("serviceUrl")
+    for key, value in changes.items():
+        if getattr(person, key) != value:
+            setattr(person, key, value)
+    if person.last_seen_at is None or now - _aware(person.last_seen_at) >= _SEEN_RESOLUTION:
+        person.last_seen_at = now
+    session.flush()
+    return person
+
+
+def forget_conversation(session: Session, person_id: int) -> None:
+    """Teams answered 404 for this chat (the user deleted it); the next message must create a new one."""
+    person = session.get(Person, person_id)
+    if person:
+        person.conversation_reference = None
+        person.conversation_id = None
+
+
+def latest_service_url(session: Session, tenant_id: str) -> str | None:
+    """Teams' regional endpoint for a tenant, learnt from anyone in it who wrote to us."""
+    return session.exec(
+        select(Person.service_url)
+        .where(Person.tenant_id == tenant_id, Person.service_url.is_not(None))
+        .order_by(Person.last_seen_at.desc())
+    ).first()
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite returns naive datetimes even for timezone=True columns.
+    from datetime import timezone
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
