@@ -1,0 +1,43 @@
+"""`python -m bot` serves the bot; `python -m bot migrate` only brings the database schema up to date."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.settings import Settings, SettingsError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("serve", help="serve /api/messages and /healthz (the default)")
+    commands.add_parser("migrate", help="apply database migrations and exit")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    if args.command == "migrate":
+        from store.db import Database
+
+        Database(settings.database_url).migrate()
+        print("database is up to date")
+        return 0
+
+    from aiohttp import web
+
+    from bot.app import create_app
+
+    logging.getLogger(__name__).info("Kompetenslyft listening on http://%s:%s", settings.host, settings.port)
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Translates between Bot Framework activities and the plain requests and replies of dialogs/."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.schema import Activity
+
+from dialogs.errors import MalformedAction
+from dialogs.turn import Kind, Request, Sender
+
+log = logging.getLogger(__name__)
+
+ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
+ERROR_CONTENT_TYPE = "application/vnd.microsoft.error"
+LOCAL_TENANT = "local-dev-tenant"
+
+
+def tenant_of(activity: Activity) -> str | None:
+    """The SDK maps tenant_id to the JSON key `tenantID` and so drops Teams' conversation.tenantId."""
+    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    tenant = channel_data.get("tenant") or {}
+    if isinstance(tenant, dict) and tenant.get("id"):
+        return str(tenant["id"])
+    conversation = activity.conversation
+    return getattr(conversation, "tenant_id", None) if conversation else None
+
+
+def locale_of(activity: Activity) -> str | None:
+    if activity.locale:
+        return activity.locale
+    for entity in activity.entities or []:
+        properties = getattr(entity, "additional_properties", None) or {}
+        if getattr(entity, "type", None) == "clientInfo" and properties.get("locale"):
+            return properties["locale"]
+    return None
+
+
+def sender_of(activity: Activity, *, dev_mode: bool) -> Sender:
+    sender = activity.from_property
+    tenant = tenant_of(activity) or (LOCAL_TENANT if dev_mode else None)
+    if sender is None or not sender.id or not tenant:
+        raise MalformedAction("activity without a sender id or tenant")
+    return Sender(
+        tenant_id=tenant,
+        teams_user_id=sender.id,
+        aad_object_id=sender.aad_object_id,
+        name=sender.name,
+        locale=locale_of(activity),
+    )
+
+
+def reference_of(activity: Activity) -> dict[str, Any]:
+    return TurnContext.get_conversation_reference(activity).serialize()
+
+
+def install_request(activity: Activity, *, dev_mode: bool) -> Request:
+    return Request(sender_of(activity, dev_mode=dev_mode), Kind.INSTALL, conversation_reference=reference_of(activity))
+
+
+def message_request(activity: Activity, *, dev_mode: bool) -> Request:
+    """A typed message, or an Action.Submit: a message with `value` (the card's inputs merged into its data)."""
+    sender = sender_of(activity, dev_mode=dev_mode)
+    reference = reference_of(activity)
+    if activity.value is not None and not (activity.text or "").strip():
+        value = activity.value
+        if not isinstance(value, dict) or not isinstance(value.get("verb"), str):
+            raise MalformedAction(f"Action.Submit without a verb: {type(value).__name__}")
+        return Request(sender, Kind.ACTION, verb=value["verb"], data=value, conversation_reference=reference)
+    text = TurnContext.remove_recipient_mention(activity) if activity.entities else activity.text
+    return Request(sender, Kind.TEXT, text=(text or "").strip(), conversation_reference=reference)
+
+
+def execute_request(activity: Activity, *, dev_mode: bool) -> Request:
+    """Action.Execute: invoke `adaptiveCard/action` with value {action: {type, verb, data}, trigger}."""
+    sender = sender_of(activity, dev_mode=dev_mode)
+    value = activity.value if isinstance(activity.value, dict) else None
+    action = value.get("action") if value else None
+    if not isinstance(action, dict) or not isinstance(action.get("verb"), str) or not action["verb"]:
+        raise MalformedAction("adaptiveCard/action invoke without action.verb")
+    data = action.get("data") or {}
+    if not isinstance(data, dict):
+        raise MalformedAction("adaptiveCard/action invoke whose action.data is not an object")
+    return Request(
+        sender,
+        Kind.ACTION,
+        verb=action["verb"],
+        data=data,
+        via_execute=True,
+        conversation_reference=reference_of(activity),
+    )
+
+
+def card_activity(card: dict[str, Any]) -> Activity:
+    return MessageFactory.attachment(CardFactory.adaptive_card(card))
+
+
+def card_invoke_body(card: dict[str, Any]) -> dict[str, Any]:
+    return {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": card}
+
+
+def error_invoke_body(status: int, message: str) -> dict[str, Any]:
+    code = "BadRequest" if status == 400 else "Forbidden" if status == 403 else "InternalServerError"
+    return {"statusCode": status, "type": ERROR_CONTENT_TYPE, "value": {"code": code, "message": message}}

@@ -1,0 +1,108 @@
+"""The aiohttp application factory: routes, and the database, adapter and bot started in cleanup contexts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+
+from bot.endpoint import process_activity
+from bot.proactive import ProactiveSender
+from bot.sdk_fixes import apply_sdk_fixes
+from bot.settings import Settings
+from bot.teams_bot import KompetenslyftBot
+from dialogs.clock import Clock, SystemClock
+from dialogs.config import DialogConfig
+from dialogs.dispatch import Dispatcher
+from dialogs.routes import build_router
+from store.db import Database
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", Settings)
+CLOCK = web.AppKey("clock", Clock)
+DATABASE = web.AppKey("database", Database)
+ADAPTER = web.AppKey("adapter", CloudAdapter)
+BOT = web.AppKey("bot", KompetenslyftBot)
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+SENDER = web.AppKey("proactive_sender", ProactiveSender)
+
+
+class _SdkConfiguration:
+    """The attribute names ConfigurationBotFrameworkAuthentication reads."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.APP_ID = settings.app_id
+        self.APP_PASSWORD = settings.app_password
+        self.APP_TYPE = settings.app_type
+        self.APP_TENANTID = settings.app_tenant_id
+        if settings.openid_metadata_url:
+            self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.openid_metadata_url
+        if settings.token_issuer:
+            self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = settings.token_issuer
+
+
+def dialog_config(settings: Settings) -> DialogConfig:
+    return DialogConfig(
+        default_locale=settings.default_locale,
+        time_zone=settings.time_zone,
+        working_hours_start=settings.working_hours_start,
+        working_hours_end=settings.working_hours_end,
+    )
+
+
+async def _database(app: web.Application):
+    db = Database(app[SETTINGS].database_url)
+    await asyncio.to_thread(db.migrate)
+    app[DATABASE] = db
+    log.info("database ready: %s", db.status())
+    yield
+    db.dispose()
+
+
+async def _bot(app: web.Application):
+    settings = app[SETTINGS]
+    apply_sdk_fixes()
+    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_SdkConfiguration(settings)))
+    adapter.on_turn_error = _on_turn_error
+    dispatcher = Dispatcher(app[DATABASE], build_router(), dialog_config(settings), app[CLOCK])
+    app[ADAPTER] = adapter
+    app[DISPATCHER] = dispatcher
+    app[BOT] = KompetenslyftBot(dispatcher, dev_mode=settings.dev_mode)
+    app[SENDER] = ProactiveSender(adapter, settings.app_id)
+    if settings.dev_mode:
+        log.warning("local dev mode: MICROSOFT_APP_ID is empty, so requests are not authenticated")
+    yield
+
+
+async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+    # Reached when sending a reply fails (Teams down, throttled); the person's data is already committed.
+    log.error("turn failed after its data was saved: %s: %s", type(error).__name__, error)
+
+
+async def messages(request: web.Request) -> web.Response:
+    app = request.app
+    return await process_activity(request, app[ADAPTER], app[BOT], app[SETTINGS])
+
+
+async def healthz(request: web.Request) -> web.Response:
+    database = await asyncio.to_thread(request.app[DATABASE].status)
+    healthy = database["status"] == "ok"
+    return web.json_response(
+        {"status": "ok" if healthy else "degraded", "database": database, "dev_mode": request.app[SETTINGS].dev_mode},
+        status=200 if healthy else 503,
+    )
+
+
+def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
+    app = web.Application(client_max_size=256 * 1024)
+    app[SETTINGS] = settings
+    app[CLOCK] = clock or SystemClock()
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_bot)
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    return app

@@ -1,0 +1,65 @@
+"""POST /api/messages: JSON in, authentication, tenant allow-list, the turn, and an honest HTTP status out.
+
+This replaces CloudAdapter.process, which answers bad tokens with 500, passes an empty auth header that
+the parameterized authentication cannot handle, and re-serializes invoke bodies that are already dicts.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from aiohttp import web
+from botbuilder.core import Bot
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot.activities import tenant_of
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_TYPES = frozenset(
+    {ActivityTypes.message, ActivityTypes.invoke, ActivityTypes.conversation_update, ActivityTypes.installation_update}
+)
+
+
+async def process_activity(request: web.Request, adapter: CloudAdapter, bot: Bot, settings: Settings) -> web.Response:
+    try:
+        body = await request.json(loads=json.loads)
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        log.warning("rejected a request whose body is not JSON (%s bytes)", request.content_length)
+        return web.json_response({"error": "body must be a JSON activity"}, status=400)
+    if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+        log.warning("rejected a JSON body that is not an activity")
+        return web.json_response({"error": "body must be an activity with a type"}, status=400)
+    try:
+        activity = Activity().deserialize(body)
+    except Exception as error:  # msrest raises a handful of types for a body of the wrong shape
+        log.warning("rejected a malformed activity: %s", error)
+        return web.json_response({"error": "malformed activity"}, status=400)
+
+    # The parameterized authentication treats only None as "no header"; "" crashes it.
+    auth_header = request.headers.get("Authorization") or None
+    try:
+        auth_result = await adapter.bot_framework_authentication.authenticate_request(activity, auth_header)
+    except Exception as error:  # invalid, expired or unknown-key tokens surface as assorted exceptions
+        log.warning("rejected an activity that failed authentication: %s: %s", type(error).__name__, error)
+        return web.json_response({"error": "unauthorized"}, status=401)
+
+    tenant = tenant_of(activity)
+    if not settings.tenant_allowed(tenant):
+        log.warning("refused an activity from tenant %s, which is not in ALLOWED_TENANT_IDS", tenant)
+        return web.json_response({"error": "tenant not allowed"}, status=403)
+
+    if activity.type not in SUPPORTED_TYPES:
+        log.info("ignored an activity of unsupported type %r", activity.type)
+        return web.Response(status=200)
+
+    invoke_response = await adapter.process_activity(auth_result, activity, bot.on_turn)
+    if invoke_response:
+        body = invoke_response.body
+        if body is not None and not isinstance(body, (dict, list, str, int, float, bool)):
+            body = body.serialize()
+        return web.json_response(body, status=invoke_response.status)
+    return web.Response(status=201)

@@ -1,0 +1,90 @@
+"""The Teams activity handler: turns activities into dialog requests and the replies back into activities."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from http import HTTPStatus
+
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import ChannelAccount
+from botbuilder.schema.teams import TeamInfo
+
+from bot import activities
+from cards.i18n import lang_of, t
+from cards.notices import error_card
+from dialogs.dispatch import Dispatcher
+from dialogs.errors import MalformedAction
+from dialogs.turn import Reply, Request
+
+log = logging.getLogger(__name__)
+
+
+class KompetenslyftBot(TeamsActivityHandler):
+    def __init__(self, dispatcher: Dispatcher, *, dev_mode: bool) -> None:
+        self._dispatcher = dispatcher
+        self._dev_mode = dev_mode
+
+    async def _dispatch(self, request: Request) -> Reply:
+        # Dialogs and the store are synchronous; a worker thread keeps the event loop free for other turns.
+        return await asyncio.to_thread(self._dispatcher.handle, request)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        try:
+            request = activities.message_request(turn_context.activity, dev_mode=self._dev_mode)
+        except MalformedAction as error:
+            await self._send_malformed(turn_context, error)
+            return
+        reply = await self._dispatch(request)
+        await self._send_cards(turn_context, reply.cards)
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self._greet(turn_context)
+
+    async def on_teams_members_added(  # pylint: disable=arguments-differ
+        self, teams_members_added: list[ChannelAccount], team_info: TeamInfo, turn_context: TurnContext
+    ) -> None:
+        # Teams announces the bot itself joining a personal chat; greeting twice is left to the dialog to prevent.
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(member.id == bot_id for member in teams_members_added):
+            await self._greet(turn_context)
+
+    async def _greet(self, turn_context: TurnContext) -> None:
+        try:
+            request = activities.install_request(turn_context.activity, dev_mode=self._dev_mode)
+        except MalformedAction as error:
+            log.warning("install event ignored: %s", error)
+            return
+        reply = await self._dispatch(request)
+        await self._send_cards(turn_context, reply.cards)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        if turn_context.activity.name != activities.ADAPTIVE_CARD_ACTION:
+            log.info("unsupported invoke %r ignored", turn_context.activity.name)
+            return InvokeResponse(status=HTTPStatus.NOT_IMPLEMENTED)
+        try:
+            request = activities.execute_request(turn_context.activity, dev_mode=self._dev_mode)
+        except MalformedAction as error:
+            log.warning("malformed Action.Execute: %s", error)
+            message = t(self._lang(turn_context), "error.malformed")
+            # The SDK's own error path raises on a dict body (500); answer 400 ourselves.
+            return InvokeResponse(status=400, body=activities.error_invoke_body(400, message))
+        reply = await self._dispatch(request)
+        if not reply.cards:
+            return InvokeResponse(status=200, body={"statusCode": 200, "type": activities.MESSAGE_CONTENT_TYPE,
+                                                    "value": ""})
+        first, *rest = reply.cards
+        await self._send_cards(turn_context, rest)
+        return InvokeResponse(status=200, body=activities.card_invoke_body(first))
+
+    async def _send_cards(self, turn_context: TurnContext, cards: list[dict]) -> None:
+        if cards:
+            await turn_context.send_activities([activities.card_activity(card) for card in cards])
+
+    async def _send_malformed(self, turn_context: TurnContext, error: MalformedAction) -> None:
+        log.warning("malformed message activity: %s", error)
+        await self._send_cards(turn_context, [error_card(self._lang(turn_context), "malformed")])
+
+    def _lang(self, turn_context: TurnContext):
+        return lang_of(activities.locale_of(turn_context.activity) or self._dispatcher.config.default_locale)

@@ -1,0 +1,45 @@
+"""The routing table of the whole bot: every card verb and typed command, and the handler behind it."""
+
+from __future__ import annotations
+
+from cards.verbs import Verb
+from dialogs import welcome
+from dialogs.router import Route, Router
+
+ROUTES: dict[str, Route] = {
+    Verb.HELP: Route(welcome.show_menu, entry=True),
+    Verb.ASSESSMENT_START: Route(welcome.coming_soon("assessment"), entry=True),
+    Verb.PROFILE_SHOW: Route(welcome.coming_soon("profile"), entry=True),
+    Verb.PLAN_SHOW: Route(welcome.coming_soon("plan"), entry=True),
+    Verb.ACTIVITIES_SHOW: Route(welcome.coming_soon("activities"), entry=True),
+    Verb.TEAM_SHOW: Route(welcome.coming_soon("team"), entry=True),
+    Verb.ACTIVITY_NEW: Route(welcome.coming_soon("activity_new"), entry=True),
+    Verb.BROADCAST_NEW: Route(welcome.coming_soon("broadcast"), entry=True),
+    Verb.REPORT_SHOW: Route(welcome.coming_soon("report"), entry=True),
+}
+
+# Typed commands, Swedish first; the Teams command menu sends the same words.
+COMMANDS: dict[str, str] = {
+    "hjälp": Verb.HELP, "help": Verb.HELP, "meny": Verb.HELP, "menu": Verb.HELP, "?": Verb.HELP,
+    "hej": Verb.HELP, "hello": Verb.HELP, "hi": Verb.HELP,
+    "skattning": Verb.ASSESSMENT_START, "självskattning": Verb.ASSESSMENT_START,
+    "assessment": Verb.ASSESSMENT_START, "self-assessment": Verb.ASSESSMENT_START,
+    "min profil": Verb.PROFILE_SHOW, "profil": Verb.PROFILE_SHOW, "my profile": Verb.PROFILE_SHOW,
+    "profile": Verb.PROFILE_SHOW,
+    "min plan": Verb.PLAN_SHOW, "plan": Verb.PLAN_SHOW, "my plan": Verb.PLAN_SHOW,
+    "aktiviteter": Verb.ACTIVITIES_SHOW, "activities": Verb.ACTIVITIES_SHOW,
+    "mina medarbetare": Verb.TEAM_SHOW, "my team": Verb.TEAM_SHOW,
+    "ny aktivitet": Verb.ACTIVITY_NEW, "new activity": Verb.ACTIVITY_NEW,
+    "utskick": Verb.BROADCAST_NEW, "broadcast": Verb.BROADCAST_NEW,
+    "rapport": Verb.REPORT_SHOW, "report": Verb.REPORT_SHOW,
+}
+
+
+def build_router() -> Router:
+    return Router(
+        ROUTES,
+        COMMANDS,
+        on_install=welcome.greet,
+        on_unrecognised_text=welcome.unrecognised_text,
+        on_unknown_verb=welcome.unknown_verb,
+    )

@@ -1,0 +1,43 @@
+"""Greeting, help and the menu; honest placeholders for entry points whose flows are not built yet."""
+
+from __future__ import annotations
+
+import logging
+
+from cards.notices import coming_soon_card, error_card
+from cards.welcome import menu_card, welcome_card
+from dialogs.roles import menu_roles
+from dialogs.router import Handler
+from dialogs.turn import Reply, Turn
+
+log = logging.getLogger(__name__)
+
+
+def greet(turn: Turn) -> Reply:
+    log.info("welcoming person %s (tenant %s)", turn.person.id, turn.person.tenant_id)
+    return Reply.of(welcome_card(turn.lang, name=turn.person.name, roles=menu_roles(turn)))
+
+
+def show_menu(turn: Turn) -> Reply:
+    return Reply.of(menu_card(turn.lang, roles=menu_roles(turn)))
+
+
+def unrecognised_text(turn: Turn) -> Reply:
+    text = turn.request.text.strip()
+    if not text:
+        return Reply.of(error_card(turn.lang, "empty_message"))
+    log.info("unrecognised text from person %s: %r", turn.person.id, text[:80])
+    return Reply.of(menu_card(turn.lang, roles=menu_roles(turn), unrecognised=text))
+
+
+def unknown_verb(turn: Turn) -> Reply:
+    log.warning("unknown card verb %r from person %s", turn.request.verb, turn.person.id)
+    return Reply.of(error_card(turn.lang, "unknown_verb"))
+
+
+def coming_soon(feature_key: str) -> Handler:
+    def handler(turn: Turn) -> Reply:
+        return Reply.of(coming_soon_card(turn.lang, feature_key))
+
+    handler.__name__ = f"coming_soon_{feature_key}"
+    return handler
