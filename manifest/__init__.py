@@ -1,0 +1,1 @@
+"""The Teams app package: manifest template, icons, localisation, and the build and validate commands."""
