@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from cards.notices import coming_soon_card, error_card
 from cards.welcome import menu_card, welcome_card
 from dialogs.roles import menu_roles
 from dialogs.router import Handler
 from dialogs.turn import Reply, Turn
+from store.people import mark_welcomed_unless_recent
 
 log = logging.getLogger(__name__)
 
 
+# Long enough to swallow the duplicate install events, short enough that a reinstall greets again.
+_GREETING_DEDUPE = timedelta(seconds=30)
+
+
 def greet(turn: Turn) -> Reply:
+    if not mark_welcomed_unless_recent(turn.session, turn.person, now=turn.now, within=_GREETING_DEDUPE):
+        return Reply()
     log.info("welcoming person %s (tenant %s)", turn.person.id, turn.person.tenant_id)
     return Reply.of(welcome_card(turn.lang, name=turn.person.name, roles=menu_roles(turn)))
 

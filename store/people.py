@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlmodel import Session, select
@@ -59,10 +59,18 @@ def record_sender(
     for key, value in changes.items():
         if getattr(person, key) != value:
             setattr(person, key, value)
-    if person.last_seen_at is None or now - _aware(person.last_seen_at) >= _SEEN_RESOLUTION:
+    if person.last_seen_at is None or now - aware(person.last_seen_at) >= _SEEN_RESOLUTION:
         person.last_seen_at = now
     session.flush()
     return person
+
+
+def mark_welcomed_unless_recent(session: Session, person: Person, *, now: datetime, within: timedelta) -> bool:
+    """Teams announces an install twice (installationUpdate and conversationUpdate); greet once."""
+    if person.welcomed_at is not None and now - aware(person.welcomed_at) < within:
+        return False
+    person.welcomed_at = now
+    return True
 
 
 def forget_conversation(session: Session, person_id: int) -> None:
@@ -82,8 +90,6 @@ def latest_service_url(session: Session, tenant_id: str) -> str | None:
     ).first()
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite returns naive datetimes even for timezone=True columns.
-    from datetime import timezone
-
+def aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes even for timezone-aware columns; they are UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

@@ -35,6 +35,7 @@ class Person(SQLModel, table=True):
     conversation_reference: Optional[dict[str, Any]] = Field(default=None, sa_column=Column(JSON))
     created_at: datetime = Field(default_factory=utcnow)
     last_seen_at: Optional[datetime] = None
+    welcomed_at: Optional[datetime] = None
 
 
 class FlowState(SQLModel, table=True):

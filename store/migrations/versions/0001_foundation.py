@@ -43,6 +43,7 @@ def upgrade() -> None:
     sa.Column('conversation_reference', sa.JSON(), nullable=True),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('last_seen_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('welcomed_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('tenant_id', 'aad_object_id', name='uq_person_tenant_aad_object'),
     sa.UniqueConstraint('tenant_id', 'teams_user_id', name='uq_person_tenant_teams_user')

@@ -1,0 +1,66 @@
+"""Shared fixtures: the fake Teams connector, a database on each backend, and the running bot."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.fakes.activities import TeamsUser
+from tests.fakes.connector import FakeTeamsConnector
+from tests.harness import Chat, PostgresDatabases, RunningBot, postgres_server_url, settings_for_tests
+
+BACKENDS = ["sqlite", "postgres"]
+
+
+@pytest.fixture(scope="session")
+def postgres_databases():
+    url = postgres_server_url()
+    if url is None:
+        if os.environ.get("KL_REQUIRE_POSTGRES") == "1":
+            pytest.fail("KL_REQUIRE_POSTGRES=1 but KL_TEST_POSTGRES_URL is not set")
+        return None
+    return PostgresDatabases(url)
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path, postgres_databases):
+    """A fresh, empty database: a SQLite file, or a new database on the test PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kompetenslyft.db'}"
+        return
+    if postgres_databases is None:
+        pytest.skip("PostgreSQL not configured: set KL_TEST_POSTGRES_URL (scripts/postgres.sh prints it)")
+    url = postgres_databases.create()
+    yield url
+    postgres_databases.drop(url)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'kompetenslyft.db'}"
+
+
+@pytest.fixture
+def connector():
+    with FakeTeamsConnector() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def bot(database_url):
+    running = await RunningBot(settings_for_tests(database_url)).start()
+    yield running
+    await running.stop()
+
+
+@pytest.fixture
+def anna(connector) -> TeamsUser:
+    user = TeamsUser.create("Anna Lindberg")
+    connector.register(user)
+    return user
+
+
+@pytest.fixture
+def chat(bot, connector, anna) -> Chat:
+    return Chat(bot, connector, anna)

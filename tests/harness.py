@@ -1,0 +1,206 @@
+"""Runs the real app on 127.0.0.1 and talks to it like Teams: activities over HTTP, replies at the fake connector."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterator
+
+import aiohttp
+from aiohttp import web
+from sqlalchemy import create_engine, text
+
+from bot.app import create_app
+from bot.settings import Settings
+from dialogs.clock import Clock
+from store.db import normalise_url
+from tests.fakes import activities as teams
+from tests.fakes.activities import TeamsUser
+from tests.fakes.connector import FakeTeamsConnector
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any
+
+    @property
+    def card(self) -> dict[str, Any] | None:
+        """The replacement card of an Action.Execute answer."""
+        if isinstance(self.body, dict) and self.body.get("type") == "application/vnd.microsoft.card.adaptive":
+            return self.body["value"]
+        return None
+
+
+class RunningBot:
+    """The app from create_app, served by aiohttp on a free loopback port inside the test's event loop."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.app = create_app(settings, clock=clock)
+        self._runner = web.AppRunner(self.app, access_log=None)
+        self._session: aiohttp.ClientSession | None = None
+        self.url = ""
+
+    async def start(self) -> "RunningBot":
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        self._session = aiohttp.ClientSession()
+        return self
+
+    async def stop(self) -> None:
+        if self._session:
+            await self._session.close()
+        await self._runner.cleanup()
+
+    async def post(self, activity: dict[str, Any] | str | bytes, *, headers: dict[str, str] | None = None,
+                   content_type: str = "application/json") -> Response:
+        assert self._session is not None
+        if isinstance(activity, dict):
+            import json
+
+            data: Any = json.dumps(activity)
+        else:
+            data = activity
+        async with self._session.post(f"{self.url}/api/messages", data=data,
+                                      headers={"Content-Type": content_type, **(headers or {})}) as response:
+            raw = await response.read()
+            try:
+                body = await response.json(content_type=None) if raw else None
+            except ValueError:
+                body = raw.decode(errors="replace")
+            return Response(response.status, body)
+
+    async def get(self, path: str) -> Response:
+        assert self._session is not None
+        async with self._session.get(f"{self.url}{path}") as response:
+            return Response(response.status, await response.json(content_type=None))
+
+
+@dataclass
+class Chat:
+    """One person's personal chat with the bot, driven the way the person would: type, click, read cards."""
+
+    bot: RunningBot
+    connector: FakeTeamsConnector
+    user: TeamsUser
+    seen: int = field(default=0)
+
+    @property
+    def service_url(self) -> str:
+        return self.connector.base_url
+
+    def cards(self) -> list[dict[str, Any]]:
+        return self.connector.cards(self.user.conversation_id)
+
+    def _new_cards(self) -> list[dict[str, Any]]:
+        cards = self.cards()
+        fresh, self.seen = cards[self.seen:], len(cards)
+        return fresh
+
+    async def install(self) -> list[dict[str, Any]]:
+        await self.bot.post(teams.install(self.user, self.service_url))
+        await self.bot.post(teams.bot_added(self.user, self.service_url))
+        return self._new_cards()
+
+    async def say(self, words: str) -> list[dict[str, Any]]:
+        response = await self.bot.post(teams.text(self.user, words, service_url=self.service_url))
+        assert response.status in (200, 201), response
+        return self._new_cards()
+
+    async def submit(self, data: dict[str, Any]) -> list[dict[str, Any]]:
+        response = await self.bot.post(teams.submit(self.user, data, service_url=self.service_url))
+        assert response.status in (200, 201), response
+        return self._new_cards()
+
+    async def execute(self, verb: str, data: dict[str, Any]) -> tuple[Response, list[dict[str, Any]]]:
+        response = await self.bot.post(teams.execute(self.user, verb, data, service_url=self.service_url))
+        return response, self._new_cards()
+
+    async def click(self, card: dict[str, Any], title: str, inputs: dict[str, Any] | None = None
+                    ) -> list[dict[str, Any]]:
+        """Press the button titled `title`; returns the cards the person sees next (the replacement first)."""
+        action = find_action(card, title)
+        data = {**action.get("data", {}), **(inputs or {})}
+        if action["type"] == "Action.Execute":
+            response, extra = await self.execute(action["verb"], data)
+            assert response.status == 200, response
+            return ([response.card] if response.card else []) + extra
+        return await self.submit(data)
+
+
+def find_action(card: dict[str, Any], title: str) -> dict[str, Any]:
+    for action in iter_actions(card):
+        if action.get("title") == title:
+            return action
+    titles = [action.get("title") for action in iter_actions(card)]
+    raise AssertionError(f"no button {title!r} on the card; it has {titles}")
+
+
+def iter_actions(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        if str(node.get("type", "")).startswith("Action."):
+            yield node
+            return  # a fallback is the same button for older clients
+        for value in node.values():
+            yield from iter_actions(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from iter_actions(item)
+
+
+def card_texts(card: dict[str, Any]) -> list[str]:
+    """Every text a person reads on the card, in order."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "TextBlock":
+                found.append(node["text"])
+            if node.get("type") == "FactSet":
+                found.extend(f"{fact['title']} {fact['value']}" for fact in node["facts"])
+            for key, value in node.items():
+                if key != "fallback":
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return found
+
+
+def card_text(card: dict[str, Any]) -> str:
+    return "\n".join(card_texts(card))
+
+
+class PostgresDatabases:
+    """Creates a fresh database per test on the server in KL_TEST_POSTGRES_URL, and drops it afterwards."""
+
+    def __init__(self, server_url: str) -> None:
+        self.server_url = normalise_url(server_url)
+        self._admin = create_engine(self.server_url, isolation_level="AUTOCOMMIT")
+
+    def create(self) -> str:
+        name = f"kl_test_{uuid.uuid4().hex[:12]}"
+        with self._admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        return self.server_url.rsplit("/", 1)[0] + f"/{name}"
+
+    def drop(self, url: str) -> None:
+        name = url.rsplit("/", 1)[1]
+        with self._admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def settings_for_tests(database_url: str, **overrides: Any) -> Settings:
+    base = Settings(database_url=database_url, run_scheduler=False)
+    return replace(base, **overrides)
+
+
+def postgres_server_url() -> str | None:
+    return os.environ.get("KL_TEST_POSTGRES_URL") or None

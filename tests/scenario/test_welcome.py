@@ -1,0 +1,77 @@
+"""Installing the app greets the person once, in their language, with the menu; help and stray text answer with it."""
+
+from cards.verbs import Verb
+from tests.fakes import activities as teams
+from tests.fakes.activities import TeamsUser
+from tests.harness import Chat, card_text, iter_actions
+
+
+async def test_install_greets_once_in_swedish_with_the_main_actions(chat: Chat):
+    cards = await chat.install()
+
+    assert len(cards) == 1, "installationUpdate and conversationUpdate together must greet only once"
+    welcome = card_text(cards[0])
+    assert "Välkommen till Kompetenslyft" in welcome
+    assert "Hej Anna!" in welcome
+    verbs = {action["data"]["verb"] for action in iter_actions(cards[0])}
+    assert {Verb.ASSESSMENT_START, Verb.PROFILE_SHOW, Verb.PLAN_SHOW, Verb.ACTIVITIES_SHOW} <= verbs
+
+
+async def test_install_by_an_english_user_greets_in_english(bot, connector):
+    user = TeamsUser.create("Oliver Smith", locale="en-US")
+    connector.register(user)
+    chat = Chat(bot, connector, user)
+    await chat.say("help")  # Teams' install event carries no locale; the first message does
+
+    await bot.post(teams.install(user, connector.base_url))
+    welcome = chat.cards()[-1]
+
+    assert "Welcome to Kompetenslyft" in card_text(welcome)
+
+
+async def test_install_stores_the_conversation_reference_for_later_messages(chat: Chat, bot):
+    from bot.app import DATABASE
+    from store.people import find_person
+
+    await chat.install()
+
+    with bot.app[DATABASE].session() as session:
+        person = find_person(session, tenant_id=chat.user.tenant_id, aad_object_id=chat.user.aad_object_id)
+        assert person is not None
+        assert person.conversation_id == chat.user.conversation_id
+        assert person.conversation_reference["serviceUrl"] == chat.service_url
+        assert person.name == "Anna Lindberg"
+
+
+async def test_help_in_swedish_and_english_answers_with_the_menu(chat: Chat):
+    swedish = await chat.say("hjälp")
+    english = await chat.say("Help!")
+
+    assert "Vad vill du göra?" in card_text(swedish[0])
+    assert any(a["title"] == "Gör självskattning" for a in iter_actions(swedish[0]))
+    # The language follows the person's Teams locale, not the words typed.
+    assert "Vad vill du göra?" in card_text(english[0])
+
+
+async def test_unrecognised_text_is_quoted_back_with_the_menu(chat: Chat):
+    cards = await chat.say("vad är klockan?")
+
+    text = card_text(cards[0])
+    assert 'Jag förstod inte "vad är klockan?"' in text
+    assert any(a["title"] == "Min plan" for a in iter_actions(cards[0]))
+
+
+async def test_every_entry_point_answers_even_before_its_flow_exists(chat: Chat):
+    for command in ("skattning", "min profil", "min plan", "aktiviteter", "mina medarbetare", "ny aktivitet",
+                    "utskick", "rapport"):
+        cards = await chat.say(command)
+        assert len(cards) == 1, command
+        assert "Jag förstod inte" not in card_text(cards[0]), f"{command!r} is not routed"
+
+
+async def test_menu_button_submits_route_to_the_same_entry_points(chat: Chat):
+    menu = (await chat.say("hjälp"))[0]
+
+    cards = await chat.click(menu, "Aktiviteter")
+
+    assert "Aktivitetskatalogen kommer snart" in card_text(cards[0])
