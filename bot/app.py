@@ -8,6 +8,7 @@ import logging
 from aiohttp import web
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from bot.endpoint import process_activity
 from bot.proactive import ProactiveSender
@@ -29,6 +30,8 @@ ADAPTER = web.AppKey("adapter", CloudAdapter)
 BOT = web.AppKey("bot", KompetenslyftBot)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 SENDER = web.AppKey("proactive_sender", ProactiveSender)
+# Only tests set this: outbound tokens without Azure AD.
+CREDENTIALS_FACTORY = web.AppKey("credentials_factory", ServiceClientCredentialsFactory)
 
 
 class _SdkConfiguration:
@@ -37,7 +40,8 @@ class _SdkConfiguration:
     def __init__(self, settings: Settings) -> None:
         self.APP_ID = settings.app_id
         self.APP_PASSWORD = settings.app_password
-        self.APP_TYPE = settings.app_type
+        # With no app id the SDK only accepts the multi-tenant type (it then disables authentication).
+        self.APP_TYPE = settings.app_type if settings.app_id else "MultiTenant"
         self.APP_TENANTID = settings.app_tenant_id
         if settings.openid_metadata_url:
             self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.openid_metadata_url
@@ -66,7 +70,11 @@ async def _database(app: web.Application):
 async def _bot(app: web.Application):
     settings = app[SETTINGS]
     apply_sdk_fixes()
-    adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_SdkConfiguration(settings)))
+    adapter = CloudAdapter(
+        ConfigurationBotFrameworkAuthentication(
+            _SdkConfiguration(settings), credentials_factory=app.get(CREDENTIALS_FACTORY)
+        )
+    )
     adapter.on_turn_error = _on_turn_error
     dispatcher = Dispatcher(app[DATABASE], build_router(), dialog_config(settings), app[CLOCK])
     app[ADAPTER] = adapter
@@ -97,10 +105,17 @@ async def healthz(request: web.Request) -> web.Response:
     )
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> web.Application:
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    credentials_factory: ServiceClientCredentialsFactory | None = None,
+) -> web.Application:
     app = web.Application(client_max_size=256 * 1024)
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
+    if credentials_factory is not None:
+        app[CREDENTIALS_FACTORY] = credentials_factory
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_bot)
     app.router.add_post("/api/messages", messages)

@@ -25,7 +25,8 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     app_id: str = ""
     app_password: str = ""
-    app_type: str = "MultiTenant"
+    # Azure stopped creating multi-tenant bots in July 2025: new registrations are single-tenant.
+    app_type: str = "SingleTenant"
     app_tenant_id: str = ""
     allowed_tenant_ids: frozenset[str] = field(default_factory=frozenset)
     default_locale: str = "sv-SE"
@@ -68,7 +69,7 @@ class Settings:
             database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
             app_id=get("MICROSOFT_APP_ID"),
             app_password=get("MICROSOFT_APP_PASSWORD"),
-            app_type=get("MICROSOFT_APP_TYPE", "MultiTenant"),
+            app_type=get("MICROSOFT_APP_TYPE", "SingleTenant"),
             app_tenant_id=get("MICROSOFT_APP_TENANT_ID"),
             allowed_tenant_ids=frozenset(t.strip() for t in get("ALLOWED_TENANT_IDS").split(",") if t.strip()),
             default_locale=get("DEFAULT_LOCALE", "sv-SE"),
@@ -90,7 +91,7 @@ class Settings:
             raise SettingsError(f"MICROSOFT_APP_TYPE must be one of {', '.join(APP_TYPES)}, not {self.app_type!r}")
         if self.app_id and self.app_type != "UserAssignedMSI" and not self.app_password:
             raise SettingsError("MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set")
-        if self.app_type == "SingleTenant" and not self.app_tenant_id:
+        if self.app_id and self.app_type == "SingleTenant" and not self.app_tenant_id:
             raise SettingsError("MICROSOFT_APP_TENANT_ID is required for MICROSOFT_APP_TYPE=SingleTenant")
         if not self.default_locale.lower().startswith(("sv", "en")):
             raise SettingsError(f"DEFAULT_LOCALE must be Swedish or English (sv-SE, en-US), not {self.default_locale!r}")

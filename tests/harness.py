@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from dataclasses import dataclass, field, replace
@@ -36,9 +37,9 @@ class Response:
 class RunningBot:
     """The app from create_app, served by aiohttp on a free loopback port inside the test's event loop."""
 
-    def __init__(self, settings: Settings, *, clock: Clock | None = None) -> None:
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, credentials_factory=None) -> None:
         self.settings = settings
-        self.app = create_app(settings, clock=clock)
+        self.app = create_app(settings, clock=clock, credentials_factory=credentials_factory)
         self._runner = web.AppRunner(self.app, access_log=None)
         self._session: aiohttp.ClientSession | None = None
         self.url = ""
@@ -59,13 +60,9 @@ class RunningBot:
 
     async def post(self, activity: dict[str, Any] | str | bytes, *, headers: dict[str, str] | None = None,
                    content_type: str = "application/json") -> Response:
+        """Posts an activity (or, for bad-input tests, any JSON value or raw bytes) as Teams would."""
         assert self._session is not None
-        if isinstance(activity, dict):
-            import json
-
-            data: Any = json.dumps(activity)
-        else:
-            data = activity
+        data = activity if isinstance(activity, (str, bytes)) else json.dumps(activity)
         async with self._session.post(f"{self.url}/api/messages", data=data,
                                       headers={"Content-Type": content_type, **(headers or {})}) as response:
             raw = await response.read()
