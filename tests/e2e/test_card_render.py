@@ -11,11 +11,9 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:  # `.venv/bin/pytest` does not put the repo root on sys.path by itself.
-    sys.path.insert(0, str(REPO))
+from cards.render_check import check_cards, missing_tools
 
-from cards.render_check import check_cards, missing_tools  # noqa: E402
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = [
     pytest.mark.e2e,
@@ -41,23 +39,45 @@ def _card(body: list, actions: list | None = None, **extra) -> dict:
 def sample_cards() -> dict[str, dict]:
     """Valid cards using every feature our cards rely on; each must pass the check."""
     statement = {
-        "type": "Input.ChoiceSet", "id": "level", "style": "expanded", "isRequired": True,
-        "label": "Hur väl stämmer det?", "errorMessage": "Välj ett alternativ.",
+        "type": "Input.ChoiceSet",
+        "id": "level",
+        "style": "expanded",
+        "isRequired": True,
+        "label": "Hur väl stämmer det?",
+        "errorMessage": "Välj ett alternativ.",
         "choices": [{"title": f"Nivå {n}", "value": str(n)} for n in range(1, 5)],
     }
     execute = {
-        "type": "Action.Execute", "title": "Nästa", "verb": "assessment.answer", "data": {"q": 1},
+        "type": "Action.Execute",
+        "title": "Nästa",
+        "verb": "assessment.answer",
+        "data": {"q": 1},
         "fallback": {"type": "Action.Submit", "title": "Nästa", "data": {"verb": "assessment.answer", "q": 1}},
     }
-    columns = {"type": "ColumnSet", "columns": [
-        {"type": "Column", "width": "auto", "items": [{"type": "Image", "url": _png_data_uri(), "altText": "Logotyp", "size": "Small"}]},
-        {"type": "Column", "width": "stretch", "items": [{"type": "TextBlock", "text": "Kompetenslyft", "weight": "Bolder", "wrap": True}]},
-    ]}
+    columns = {
+        "type": "ColumnSet",
+        "columns": [
+            {
+                "type": "Column",
+                "width": "auto",
+                "items": [{"type": "Image", "url": _png_data_uri(), "altText": "Logotyp", "size": "Small"}],
+            },
+            {
+                "type": "Column",
+                "width": "stretch",
+                "items": [{"type": "TextBlock", "text": "Kompetenslyft", "weight": "Bolder", "wrap": True}],
+            },
+        ],
+    }
     return {
-        "question": _card([{"type": "TextBlock", "text": "Jag hittar information på nätet.", "wrap": True}, statement], [execute]),
+        "question": _card(
+            [{"type": "TextBlock", "text": "Jag hittar information på nätet.", "wrap": True}, statement], [execute]
+        ),
         "profile": _card([columns, {"type": "FactSet", "facts": [{"title": "Information", "value": "3 av 4"}]}]),
-        "note": _card([{"type": "Input.Text", "id": "note", "label": "Kommentar", "isMultiline": True, "maxLength": 500}],
-                      [{"type": "Action.Submit", "title": "Spara", "data": {"verb": "note.save"}}]),
+        "note": _card(
+            [{"type": "Input.Text", "id": "note", "label": "Kommentar", "isMultiline": True, "maxLength": 500}],
+            [{"type": "Action.Submit", "title": "Spara", "data": {"verb": "note.save"}}],
+        ),
     }
 
 
@@ -72,7 +92,10 @@ def broken_cards() -> dict[str, tuple[dict, tuple[str, ...]]]:
             _card([unlabelled]),
             ("[validate] RequiredInputsShouldHaveLabel", '[rule] required input "name" has no label'),
         ),
-        "broken-version": (_card([{"type": "TextBlock", "text": "x"}], version="1.6"), ('[rule] version must be "1.5"',)),
+        "broken-version": (
+            _card([{"type": "TextBlock", "text": "x"}], version="1.6"),
+            ('[rule] version must be "1.5"',),
+        ),
     }
 
 
@@ -104,7 +127,11 @@ def test_every_exported_card_renders_without_warnings(tmp_path):
     failures = [report.summary() for report in reports if not report.ok]
     assert not failures, "\n".join(failures)
     names = {(report.name, report.lang) for report in reports}
-    assert {name for name, _ in names} == {name for name, lang in names if lang == "sv"} == {name for name, lang in names if lang == "en"}
+    assert (
+        {name for name, _ in names}
+        == {name for name, lang in names if lang == "sv"}
+        == {name for name, lang in names if lang == "en"}
+    )
 
 
 @pytest.mark.parametrize("name", list(sample_cards()))

@@ -1,0 +1,324 @@
+"""Runs the Microsoft 365 Agents Playground against a local bot and drives its web page with Playwright.
+
+See BOTFRAMEWORK.md ("The Microsoft 365 Agents Playground as a test client") and tests/e2e/README.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cards.render_check.browser import CHROMIUM, launch_chromium
+
+REPO = Path(__file__).resolve().parents[2]
+
+PLAYGROUND_BIN = REPO / "node_modules" / ".bin" / "agentsplayground"
+CONFIG_FILE = ".m365agentsplayground.yml"
+LISTENING = re.compile(r"Listening on (\d+)")
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback never goes through a proxy
+
+# Minified Fluent UI markup of @microsoft/m365agentsplayground 0.2.28: re-check these when the pin moves.
+MESSAGE_BOX = '[role="textbox"][data-lexical-editor="true"]'
+BOT_MESSAGE = ".fai-OutputCard"
+CARD = ".ac-adaptiveCard"
+
+
+def missing_tools() -> list[str]:
+    """What a Playground test needs and cannot find; empty when it can run."""
+    missing = [f"{CHROMIUM} (run scripts/install_browser_deps.sh)"] if not CHROMIUM.exists() else []
+    if not PLAYGROUND_BIN.exists():
+        missing.append(f"{PLAYGROUND_BIN} (run npm ci)")
+    if shutil.which("node") is None:
+        missing.append("node")
+    return missing
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class User:
+    id: str
+    name: str
+    aad_object_id: str
+    email: str
+
+
+def _user(number: int, name: str) -> User:
+    given = name.split()[0].lower()
+    return User(
+        f"29:1kl-test-user-{number}", name, f"00000000-0000-4000-8000-00000000002{number}", f"{given}@example.se"
+    )
+
+
+@dataclass(frozen=True)
+class Identities:
+    """Who is who in one Playground: its config file must name exactly five users besides the current one."""
+
+    tenant_id: str = "00000000-0000-4000-8000-000000000001"
+    bot_id: str = "00000000-0000-4000-8000-000000000011"
+    bot_name: str = "Kompetenslyft"
+    current_user: User = _user(0, "Anna Lindberg")
+    users: tuple[User, ...] = field(
+        default=tuple(
+            _user(n, name)
+            for n, name in enumerate(["Karin Ek", "Erik Holm", "Sara Nilsson", "Johan Berg", "Maria Sund"], start=1)
+        )
+    )
+    personal_chat_id: str = "a:1kl-test-personal-chat"
+    group_chat_id: str = "19:kl-test-group-chat@thread.v2"
+    team_id: str = "19:kl-test-team@thread.tacv2"
+    # The Playground adds a "General" channel with the team id itself and refuses a second use of any id.
+    channel_id: str = "19:kl-test-channel@thread.tacv2"
+
+    def to_yaml(self) -> str:
+        """The config file; every value is a JSON string, which YAML reads as a double-quoted scalar."""
+        if len(self.users) != 5:
+            raise ValueError(f"the Playground needs exactly 5 other users, not {len(self.users)}")
+        q = json.dumps
+        lines = [
+            f"version: {q('0.1.1')}",
+            f"tenantId: {q(self.tenant_id)}",
+            "bot:",
+            f"  id: {q(self.bot_id)}",
+            f"  name: {q(self.bot_name)}",
+            "currentUser:",
+            *_user_lines(self.current_user, "  "),
+            "users:",
+            *(line for user in self.users for line in _user_lines(user, "  - ", "    ")),
+            "personalChat:",
+            f"  id: {q(self.personal_chat_id)}",
+            "groupChat:",
+            f"  id: {q(self.group_chat_id)}",
+            f"  name: {q('Kompetenslyft test group')}",
+            "team:",
+            f"  id: {q(self.team_id)}",
+            f"  name: {q('Kulturförvaltningen test team')}",
+            f"  aadGroupId: {q('00000000-0000-4000-8000-000000000031')}",
+            "  channels:",
+            f"    - id: {q(self.channel_id)}",
+            f"      name: {q('Digital kompetens')}",
+        ]
+        return "\n".join(lines) + "\n"
+
+
+def _user_lines(user: User, first: str, rest: str | None = None) -> list[str]:
+    given, _, surname = user.name.partition(" ")
+    pairs = [
+        ("id", user.id),
+        ("name", user.name),
+        ("userPrincipleName", user.email),  # sic: the Playground's key
+        ("aadObjectId", user.aad_object_id),
+        ("givenName", given),
+        ("surname", surname),
+        ("email", user.email),
+    ]
+    rest = first if rest is None else rest
+    return [f"{first if i == 0 else rest}{key}: {json.dumps(value)}" for i, (key, value) in enumerate(pairs)]
+
+
+class Playground:
+    """One Agents Playground process for one identity, in its own temporary working directory."""
+
+    def __init__(self, bot_port: int, *, identities: Identities = Identities(), startup_timeout: float = 60.0):
+        self.bot_port = bot_port
+        self.identities = identities
+        self.startup_timeout = startup_timeout
+        self.port: int | None = None
+        self.output: list[str] = []
+        self._workdir: tempfile.TemporaryDirectory | None = None
+        self._process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def workdir(self) -> Path:
+        return Path(self._workdir.name)
+
+    @property
+    def log_path(self) -> Path:
+        return self.workdir / "devTools" / "m365agentsplayground.log"
+
+    def __enter__(self) -> Playground:
+        self._workdir = tempfile.TemporaryDirectory(prefix="playground-")
+        config = self.workdir / CONFIG_FILE
+        config.write_text(self.identities.to_yaml(), encoding="utf-8")
+        try:
+            # A busy port makes the Playground move silently, which would break --su: retry on a new port.
+            for _ in range(3):
+                if self._start(free_port(), config):
+                    return self
+                self._stop()
+            raise RuntimeError("the Playground kept moving away from the port it was given:\n" + self.text_output())
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, *exc) -> None:
+        self._stop()
+        if self._workdir is not None:
+            self._workdir.cleanup()
+            self._workdir = None
+
+    def text_output(self) -> str:
+        return "".join(self.output)
+
+    def _start(self, port: int, config: Path) -> bool:
+        env = os.environ | {
+            "TEAMSAPPTESTER_BROWSER": "none",
+            "APPLICATION_INSIGHTS_NO_STATSBEAT": "true",
+            "M365_AGENTS_PLAYGROUND_CONFIG_PATH": str(config),
+        }
+        command = [
+            str(PLAYGROUND_BIN),
+            "-e",
+            f"http://127.0.0.1:{self.bot_port}/api/messages",
+            "-c",
+            "msteams",
+            "-p",
+            str(port),
+            "--dt",
+            "--su",
+            f"http://127.0.0.1:{port}/_connector",
+        ]
+        self.output = []
+        self._process = subprocess.Popen(
+            command,
+            cwd=self.workdir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        listening = threading.Event()
+        threading.Thread(target=self._read_output, args=(listening,), daemon=True).start()
+        if not listening.wait(self.startup_timeout):
+            raise RuntimeError(f"the Playground did not start in {self.startup_timeout} s:\n" + self.text_output())
+        found = LISTENING.search(self.text_output())
+        if found is None:
+            raise RuntimeError("the Playground exited before listening:\n" + self.text_output())
+        self.port = int(found.group(1))
+        if self.port != port:
+            return False
+        self._wait_until_serving()
+        return True
+
+    def _wait_until_serving(self) -> None:
+        """It reads its config only after "Listening on": a bad one ends it, with the reason only in its log."""
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                log = self.log_path.read_text(encoding="utf-8") if self.log_path.exists() else ""
+                raise RuntimeError(f"the Playground exited with {self._process.returncode}:\n{self.text_output()}{log}")
+            try:
+                with _DIRECT.open(self.url, timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"the Playground did not serve {self.url} in {self.startup_timeout} s")
+
+    def _read_output(self, listening: threading.Event) -> None:
+        for line in self._process.stdout:
+            self.output.append(line)
+            if LISTENING.search(line):
+                listening.set()
+        listening.set()  # The process ended: let the waiter read the output.
+
+    def _stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(process.pid, sig)
+                process.wait(wait)
+                return
+            except ProcessLookupError:
+                return
+            except subprocess.TimeoutExpired:
+                continue
+
+
+class PlaygroundPage:
+    """The Playground's chat page, with the selectors from BOTFRAMEWORK.md; outside hosts are blocked."""
+
+    def __init__(self, page, playground: Playground, *, timeout_ms: float = 30_000):
+        self.page = page
+        self.playground = playground
+        self.timeout_ms = timeout_ms
+        page.set_default_timeout(timeout_ms)
+        # Fonts and a script from a CDN: blocked, the closed network would only stall the page.
+        page.route("https://**/*", lambda route: route.abort())
+
+    @classmethod
+    def new(cls, browser, playground: Playground, **kwargs) -> PlaygroundPage:
+        """A page in a fresh context: a desktop-sized window, Swedish locale, Stockholm time."""
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, locale="sv-SE", timezone_id="Europe/Stockholm"
+        )
+        return cls(context.new_page(), playground, **kwargs)
+
+    @property
+    def bot_messages(self):
+        return self.page.locator(BOT_MESSAGE)
+
+    def open(self) -> PlaygroundPage:
+        """Loads the chat and waits for the bot's welcome card: input typed before it is lost."""
+        self.page.goto(self.playground.url)
+        self.page.locator(CARD).first.wait_for(state="visible")
+        return self
+
+    def send(self, text: str) -> None:
+        box = self.page.locator(MESSAGE_BOX)
+        box.click()
+        self.page.keyboard.type(text)
+        self.page.keyboard.press("Enter")
+
+    def wait_for_bot_messages(self, count: int) -> None:
+        """Waits until the page shows at least `count` bot messages."""
+        self.page.wait_for_function(
+            "([selector, count]) => document.querySelectorAll(selector).length >= count",
+            arg=[BOT_MESSAGE, count],
+            timeout=self.timeout_ms,
+        )
+
+    def last_card(self):
+        return self.page.locator(CARD).last
+
+    def click_button(self, name: str) -> None:
+        self.last_card().get_by_role("button", name=name, exact=True).click()
+
+    def choose_radio(self, name: str) -> None:
+        self.last_card().get_by_role("radio", name=name, exact=True).check()
+
+    def fill(self, label: str, text: str) -> None:
+        self.last_card().get_by_label(label, exact=True).fill(text)
+
+    def screenshot(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+__all__ = ["Identities", "Playground", "PlaygroundPage", "User", "free_port", "launch_chromium", "missing_tools"]
