@@ -56,23 +56,15 @@ class ProactiveSender:
 
     async def _continue(self, reference: dict[str, Any], card: dict[str, Any]) -> Delivered:
         result: dict[str, Any] = {}
-
-        async def callback(turn_context: TurnContext) -> None:
-            response = await turn_context.send_activity(card_activity(card))
-            result["id"] = getattr(response, "id", None)
-
         await self._adapter.continue_conversation(
-            ConversationReference().deserialize(reference), callback, bot_app_id=self._app_id
+            ConversationReference().deserialize(reference), _sender(card, result), bot_app_id=self._app_id
         )
+        _raise_failure(result)
         return Delivered(result.get("id"), reference)
 
     async def _create(self, recipient: Recipient, card: dict[str, Any]) -> Delivered:
         result: dict[str, Any] = {}
-
-        async def callback(turn_context: TurnContext) -> None:
-            response = await turn_context.send_activity(card_activity(card))
-            result["id"] = getattr(response, "id", None)
-            result["reference"] = TurnContext.get_conversation_reference(turn_context.activity).serialize()
+        callback = _sender(card, result)
 
         parameters = ConversationParameters(
             is_group=False,
@@ -85,7 +77,27 @@ class ProactiveSender:
         await self._adapter.create_conversation(
             self._app_id, callback, parameters, "msteams", recipient.service_url, None
         )
+        _raise_failure(result)
         return Delivered(result.get("id"), result["reference"])
+
+
+def _sender(card: dict[str, Any], result: dict[str, Any]):
+    async def callback(turn_context: TurnContext) -> None:
+        result["reference"] = TurnContext.get_conversation_reference(turn_context.activity).serialize()
+        # Caught here: the adapter's turn-error handler would otherwise swallow it.
+        try:
+            response = await turn_context.send_activity(card_activity(card))
+        except ErrorResponseException as error:
+            result["error"] = error
+            return
+        result["id"] = getattr(response, "id", None)
+
+    return callback
+
+
+def _raise_failure(result: dict[str, Any]) -> None:
+    if "error" in result:
+        raise _classify(result["error"]) from result["error"]
 
 
 def _classify(error: ErrorResponseException) -> DeliveryFailed:
