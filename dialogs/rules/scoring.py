@@ -1,0 +1,170 @@
+"""Pure scoring rules: self-assessment answers to DigComp 2.2 levels, area summaries and gaps.
+
+Competence level from the four group answers (0..3; None = not relevant or not answered):
+1. leave out None groups; if none is left the result is None;
+2. walk the rest upwards and stop at the first answered 0 or 1;
+3. level = upper level of the last group passed (answered 2 or 3), or 0 if none was passed;
+4. if the stop group was answered 1 ("with help"), level = that group's lower level;
+5. otherwise, if the last group passed was answered 3 ("guide others"), level + 1 (max 8).
+Examples and reasons: store/data/digcomp/SCORING.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Protocol
+
+GROUPS = ("foundation", "intermediate", "advanced", "highly_specialised")
+GROUP_LEVELS = {"foundation": (1, 2), "intermediate": (3, 4), "advanced": (5, 6), "highly_specialised": (7, 8)}
+DONT_KNOW, WITH_HELP, ON_MY_OWN, GUIDE_OTHERS = 0, 1, 2, 3
+MAX_LEVEL = 8
+
+# Short mode: a group's description means "I do this on my own", which the full
+# assessment scores as the group's upper level; "0" is "not yet", "na" not relevant.
+SHORT_CHOICE_LEVELS: Mapping[str, int | None] = {
+    "0": 0,
+    "f": 2,
+    "i": 4,
+    "a": 6,
+    "h": 8,
+    "na": None,
+}
+
+
+def score_competence(answers: Mapping[str, int | None]) -> int | None:
+    """Level 0..8 for one competence by the rule in the module docstring; None if nothing is relevant."""
+    unknown = set(answers) - set(GROUPS)
+    if unknown:
+        raise ValueError(f"unknown level groups {sorted(unknown)}; expected some of {GROUPS}")
+    relevant = [(g, answers[g]) for g in GROUPS if answers.get(g) is not None]
+    for group, answer in relevant:
+        if type(answer) is not int or not DONT_KNOW <= answer <= GUIDE_OTHERS:
+            raise ValueError(f"{group}: answer must be 0..3 or None, got {answer!r}")
+    if not relevant:
+        return None
+
+    level, last_passed = 0, None
+    for group, answer in relevant:
+        if answer >= ON_MY_OWN:
+            level, last_passed = GROUP_LEVELS[group][1], answer
+            continue
+        if answer == WITH_HELP:
+            return GROUP_LEVELS[group][0]
+        break
+    if last_passed == GUIDE_OTHERS:
+        level = min(level + 1, MAX_LEVEL)
+    return level
+
+
+def score_short_choice(choice: str) -> int | None:
+    """Level for a short-mode choice: "0" -> 0, "f"/"i"/"a"/"h" -> 2/4/6/8, "na" -> None."""
+    try:
+        return SHORT_CHOICE_LEVELS[choice]
+    except KeyError:
+        raise ValueError(f"unknown short-mode choice {choice!r}; expected one of {list(SHORT_CHOICE_LEVELS)}") from None
+
+
+@dataclass(frozen=True)
+class AreaSummary:
+    """Levels of one area's relevant competences; mean/min/max are None when none is relevant."""
+
+    mean: float | None
+    minimum: int | None
+    maximum: int | None
+    relevant: int
+
+
+def summarise_area(levels: Mapping[str, int | None]) -> AreaSummary:
+    """Mean (one decimal, halves rounded up), min, max and count over the non-None levels."""
+    known = [lv for lv in levels.values() if lv is not None]
+    if not known:
+        return AreaSummary(mean=None, minimum=None, maximum=None, relevant=0)
+    # Decimal so that 2.25 shows as 2.3 as people expect, not 2.2 (float banker's rounding).
+    mean = (Decimal(sum(known)) / len(known)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return AreaSummary(mean=float(mean), minimum=min(known), maximum=max(known), relevant=len(known))
+
+
+class _HasKey(Protocol):
+    key: str
+
+
+class _AreaLike(Protocol):
+    key: str
+    competences: Iterable[_HasKey]
+
+
+class _FrameworkLike(Protocol):
+    areas: Iterable[_AreaLike]
+
+
+def summarise_assessment(
+    levels_by_competence: Mapping[str, int | None], framework: _FrameworkLike
+) -> dict[str, AreaSummary]:
+    """One AreaSummary per framework area, in framework order; missing competences count as not relevant."""
+    known = {c.key for area in framework.areas for c in area.competences}
+    unknown = set(levels_by_competence) - known
+    if unknown:
+        raise ValueError(f"levels given for competences not in the framework: {sorted(unknown)}")
+    return {
+        area.key: summarise_area({c.key: levels_by_competence.get(c.key) for c in area.competences})
+        for area in framework.areas
+    }
+
+
+@dataclass(frozen=True)
+class Gap:
+    competence: str
+    level: int
+    target: int
+
+    @property
+    def size(self) -> int:
+        return self.target - self.level
+
+
+def gaps(levels: Mapping[str, int | None], targets: Mapping[str, int | None]) -> list[Gap]:
+    """Competences whose target is above the level, biggest gap first, then by competence key.
+
+    A competence without a level (not relevant or not assessed) counts as level 0 when it
+    has a target: the target says it matters in this job. Competences without a target are skipped.
+    """
+    found = []
+    for key, target in targets.items():
+        if target is None:
+            continue
+        level = levels.get(key)
+        level = 0 if level is None else level
+        _check_level(level, f"level of {key}")
+        _check_level(target, f"target of {key}")
+        if target > level:
+            found.append(Gap(competence=key, level=level, target=target))
+    return sorted(found, key=lambda g: (-g.size, _competence_order(g.competence)))
+
+
+def top_gaps(levels: Mapping[str, int | None], targets: Mapping[str, int | None], n: int = 3) -> list[Gap]:
+    if n < 0:
+        raise ValueError(f"n must be 0 or more, got {n}")
+    return gaps(levels, targets)[:n]
+
+
+def map_level_2_2_to_3_0(level: int | None) -> int | None:
+    """DigComp 3.0 level n covers 2.2 levels 2n-1 and 2n; 0 (nothing yet) stays 0, None stays None."""
+    if level is None:
+        return None
+    _check_level(level, "DigComp 2.2 level")
+    return (level + 1) // 2
+
+
+def _check_level(level: object, what: str) -> None:
+    if type(level) is not int or not 0 <= level <= MAX_LEVEL:
+        raise ValueError(f"{what} must be an int 0..{MAX_LEVEL}, got {level!r}")
+
+
+def _competence_order(key: str) -> tuple[int, ...]:
+    # Numeric, not string order, so that a "2.10" would sort after "2.9".
+    try:
+        return tuple(int(part) for part in key.split("."))
+    except ValueError:
+        raise ValueError(f"not a competence key like '2.4': {key!r}") from None
