@@ -10,6 +10,7 @@ from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
+from bot import pages
 from bot.endpoint import process_activity
 from bot.proactive import ProactiveSender
 from bot.sdk_fixes import apply_sdk_fixes
@@ -120,4 +121,6 @@ def create_app(
     app.cleanup_ctx.append(_bot)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/privacy", pages.privacy)
+    app.router.add_get("/terms", pages.terms)
     return app

@@ -15,13 +15,16 @@ class MenuRoles:
     coordinator: bool = False
 
 
+# Teams cuts button labels short when more than two share a row in a narrow chat pane.
+_BUTTONS_PER_ROW = 2
+
+
 def _menu_section(lang: Lang, title_key: str, entries: list[tuple[str, Verb]]):
+    # Action.Submit keeps the menu in the chat; each choice answers with a new message.
+    buttons = [submit(t(lang, label_key), verb) for label_key, verb in entries]
+    rows = [buttons[i:i + _BUTTONS_PER_ROW] for i in range(0, len(buttons), _BUTTONS_PER_ROW)]
     return container(
-        [
-            text(t(lang, title_key), weight="Bolder", spacing="Medium"),
-            # Action.Submit keeps the menu in the chat; each choice answers with a new message.
-            action_set([submit(t(lang, label_key), verb) for label_key, verb in entries]),
-        ]
+        [text(t(lang, title_key), weight="Bolder", spacing="Medium"), *(action_set(row) for row in rows)]
     )
 
 

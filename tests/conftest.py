@@ -64,3 +64,13 @@ def anna(connector) -> TeamsUser:
 @pytest.fixture
 def chat(bot, connector, anna) -> Chat:
     return Chat(bot, connector, anna)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """With KL_NO_SKIPS=1 (CI), a skipped test fails: a missing database or browser must not pass unnoticed."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("KL_NO_SKIPS") == "1" and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where nothing may be skipped: {report.longrepr}"

@@ -76,3 +76,13 @@ async def test_healthz_reports_the_database(bot):
     assert response.status == 200
     assert response.body["status"] == "ok"
     assert response.body["database"]["status"] == "ok"
+
+
+async def test_privacy_and_terms_pages_linked_from_the_teams_package_are_served_in_both_languages(bot):
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{bot.url}/privacy") as swedish:
+            assert swedish.status == 200 and "personuppgifter" in await swedish.text()
+        async with session.get(f"{bot.url}/terms?lang=en") as english:
+            assert english.status == 200 and "terms of use" in await english.text()

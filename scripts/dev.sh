@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Sets up and starts the bot locally (SQLite under ./var, local dev mode: no Azure app id) together with the
+# Microsoft 365 Agents Playground. Open http://127.0.0.1:56150 and chat with the bot as a Teams user would.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+if [ ! -x node_modules/.bin/agentsplayground ]; then
+  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+fi
+[ -f .env ] || cp .env.example .env
+
+export PORT="${PORT:-3978}"
+export MICROSOFT_APP_ID=""
+mkdir -p var
+.venv/bin/python -m bot &
+BOT_PID=$!
+trap 'kill $BOT_PID 2>/dev/null || true' EXIT INT TERM
+
+for _ in $(seq 1 50); do
+  curl -fsS "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+echo
+echo "Kompetenslyft runs on http://127.0.0.1:$PORT (health: /healthz)."
+echo "Agents Playground: open http://127.0.0.1:56150 in your browser. Stop both with Ctrl+C."
+echo
+# The Playground's own configuration (tenant, users, chats) lives in .m365agentsplayground.yml.
+TEAMSAPPTESTER_BROWSER="${TEAMSAPPTESTER_BROWSER:-none}" APPLICATION_INSIGHTS_NO_STATSBEAT=true \
+  node_modules/.bin/agentsplayground -e "http://127.0.0.1:$PORT/api/messages" -c msteams -p 56150 --dt \
+  --su http://127.0.0.1:56150/_connector
