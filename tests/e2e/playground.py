@@ -12,11 +12,14 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from cards.render_check.browser import CHROMIUM, launch_chromium
@@ -84,6 +87,32 @@ class Identities:
     team_id: str = "19:kl-test-team@thread.tacv2"
     # The Playground adds a "General" channel with the team id itself and refuses a second use of any id.
     channel_id: str = "19:kl-test-channel@thread.tacv2"
+
+    def as_user(self, user: User, *, chat_suffix: str | None = None) -> Identities:
+        """The same tenant and bot seen by `user`: they become the current user and the current one joins the others.
+
+        Chat and team ids get a suffix, so that two Playgrounds against one bot never share a conversation id.
+        """
+        if user not in self.users:
+            raise ValueError(f"{user.name} is not one of this Playground's users")
+        suffix = chat_suffix or user.id.rsplit("-", 1)[-1]
+        others = tuple(self.current_user if other == user else other for other in self.users)
+        return replace(
+            self,
+            current_user=user,
+            users=others,
+            personal_chat_id=f"{self.personal_chat_id}-{suffix}",
+            group_chat_id=self.group_chat_id.replace("@", f"-{suffix}@"),
+            team_id=self.team_id.replace("@", f"-{suffix}@"),
+            channel_id=self.channel_id.replace("@", f"-{suffix}@"),
+        )
+
+    def user(self, name: str) -> User:
+        """The user whose name starts with `name` ("Karin"), the current user included."""
+        for user in (self.current_user, *self.users):
+            if user.name.split()[0] == name or user.name == name:
+                return user
+        raise KeyError(name)
 
     def to_yaml(self) -> str:
         """The config file; every value is a JSON string, which YAML reads as a double-quoted scalar."""
@@ -246,17 +275,221 @@ class Playground:
 
     def _stop(self) -> None:
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+        _stop_group(process)
+
+
+def _stop_group(process: subprocess.Popen | None) -> None:
+    """SIGTERM, then SIGKILL, to the process's whole group: nothing it started may outlive a test."""
+    if process is None:
+        return
+    for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(wait)
+        except subprocess.TimeoutExpired:
+            continue
+        # The leader is gone; children in its group may still run: make sure of them too.
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        break
+    if process.poll() is None:
+        process.wait(5)
+
+
+BOT_PYTHON = REPO / ".venv" / "bin" / "python"
+
+
+class BotProcess:
+    """The real bot, `python -m bot`, in its own process group, working directory and SQLite database.
+
+    Settings come only from the environment set here: the working directory is a temporary one, so a
+    developer's `.env` in the repository is not read. `command()` runs another `python -m bot` subcommand
+    (such as a directory import) against the same database before or while the bot serves.
+    """
+
+    def __init__(self, workdir: str | Path, *, extra_env: dict[str, str] | None = None,
+                 startup_timeout: float = 60.0):
+        self.workdir = Path(workdir)
+        self.port = free_port()
+        self.database_path = self.workdir / "kompetenslyft.db"
+        self.log_path = self.workdir / "bot.log"
+        self.startup_timeout = startup_timeout
+        self._extra_env = extra_env or {}
+        self._process: subprocess.Popen | None = None
+        self._log = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def python(self) -> str:
+        return str(BOT_PYTHON if BOT_PYTHON.exists() else Path(sys.executable))
+
+    def env(self) -> dict[str, str]:
+        loopback = "127.0.0.1,localhost"
+        no_proxy = ",".join(filter(None, [os.environ.get("NO_PROXY", ""), loopback]))
+        return os.environ | {
+            "PYTHONPATH": str(REPO),
+            "PYTHONUNBUFFERED": "1",
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "DATABASE_URL": f"sqlite:///{self.database_path}",
+            "MICROSOFT_APP_ID": "",
+            "MICROSOFT_APP_PASSWORD": "",
+            "ALLOWED_TENANT_IDS": "",
+            "DEFAULT_LOCALE": "sv-SE",
+            "TIME_ZONE": "Europe/Stockholm",
+            "RUN_SCHEDULER": "false",
+            "LOG_LEVEL": "INFO",
+            # The bot answers the Playground's connector on loopback; a proxy must not be in the way.
+            "NO_PROXY": no_proxy,
+            "no_proxy": no_proxy,
+        } | self._extra_env
+
+    def command(self, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess:
+        """`python -m bot ARGS` with the bot's settings; raises with its output when it fails."""
+        result = subprocess.run(
+            [self.python, "-m", "bot", *args],
+            cwd=self.workdir,
+            env=self.env(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            start_new_session=True,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"python -m bot {' '.join(args)} exited with {result.returncode}:\n{result.stdout}{result.stderr}"
+            )
+        return result
+
+    def __enter__(self) -> BotProcess:
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self._log = self.log_path.open("w", encoding="utf-8")
+        try:
+            self._process = subprocess.Popen(
+                [self.python, "-m", "bot"],
+                cwd=self.workdir,
+                env=self.env(),
+                stdin=subprocess.DEVNULL,
+                stdout=self._log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            self._wait_until_healthy()
+            return self
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+
+    def __exit__(self, *exc) -> None:
+        process, self._process = self._process, None
+        try:
+            _stop_group(process)
+        finally:
+            if self._log is not None:
+                self._log.close()
+                self._log = None
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+
+    def _wait_until_healthy(self) -> None:
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"the bot exited with {self._process.returncode}:\n{self.log_text()}")
             try:
-                os.killpg(process.pid, sig)
-                process.wait(wait)
-                return
-            except ProcessLookupError:
-                return
-            except subprocess.TimeoutExpired:
-                continue
+                with _DIRECT.open(f"{self.url}/healthz", timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"the bot did not answer {self.url}/healthz in {self.startup_timeout} s:\n{self.log_text()}")
+
+
+class LocaleRelay:
+    """Sits between the Playground and the bot and gives every activity the locale of a Swedish Teams client.
+
+    The Playground (0.2.28) writes `locale: "en-US"` into every activity it sends, with no setting to change it,
+    so without this the bot rightly answers in English. The relay rewrites the activity's `locale` and its
+    clientInfo entity's, forwards the request to the bot unchanged otherwise, and returns the bot's status and
+    body as they are (invoke responses included).
+    """
+
+    def __init__(self, bot_port: int, *, locale: str = "sv-SE"):
+        self.bot_url = f"http://127.0.0.1:{bot_port}"
+        self.locale = locale
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    def __enter__(self) -> LocaleRelay:
+        relay = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status, content_type, answer = relay.forward(self.path, body, self.headers)
+                self.send_response(status)
+                if content_type:
+                    self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):  # the bot's own log says enough
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def rewrite(self, activity: dict) -> dict:
+        if "locale" in activity:
+            activity["locale"] = self.locale
+        for entity in activity.get("entities") or []:
+            if isinstance(entity, dict) and entity.get("type") == "clientInfo" and "locale" in entity:
+                entity["locale"] = self.locale
+        return activity
+
+    def forward(self, path: str, body: bytes, headers) -> tuple[int, str | None, bytes]:
+        try:
+            activity = json.loads(body)
+        except ValueError:
+            activity = None
+        if isinstance(activity, dict):
+            body = json.dumps(self.rewrite(activity)).encode("utf-8")
+        forwarded = {name: headers[name] for name in ("Content-Type", "Authorization") if headers.get(name)}
+        request = urllib.request.Request(self.bot_url + path, data=body, headers=forwarded, method="POST")
+        try:
+            with _DIRECT.open(request, timeout=60) as response:
+                return response.status, response.headers.get("Content-Type"), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers.get("Content-Type"), error.read()
+        except OSError as error:
+            return 502, "text/plain", f"the bot did not answer: {error}".encode()
 
 
 class PlaygroundPage:
@@ -321,4 +554,14 @@ class PlaygroundPage:
         return path
 
 
-__all__ = ["Identities", "Playground", "PlaygroundPage", "User", "free_port", "launch_chromium", "missing_tools"]
+__all__ = [
+    "BotProcess",
+    "Identities",
+    "LocaleRelay",
+    "Playground",
+    "PlaygroundPage",
+    "User",
+    "free_port",
+    "launch_chromium",
+    "missing_tools",
+]

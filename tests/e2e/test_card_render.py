@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import importlib
+import inspect
 import io
 import json
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
@@ -116,11 +119,11 @@ def sample_reports(tmp_path_factory):
 
 
 def test_every_exported_card_renders_without_warnings(tmp_path):
-    try:
-        from cards.export import export_all  # noqa: F401
-    except ImportError as error:
-        pytest.skip(f"cards.export.export_all is missing ({error}); only the sample cards were checked")
-    subprocess.run([sys.executable, "-m", "cards", "export", str(tmp_path)], cwd=REPO, check=True, capture_output=True)
+    # No skip when the exporter is missing: it exists, so its absence is a failure, and so is a failing export.
+    result = subprocess.run(
+        [sys.executable, "-m", "cards", "export", str(tmp_path)], cwd=REPO, capture_output=True, text=True
+    )
+    assert result.returncode == 0, f"python -m cards export failed:\n{result.stdout}{result.stderr}"
     paths = sorted(tmp_path.glob("*.json"))
     assert paths, "python -m cards export wrote no card"
     reports = check_cards(paths)
@@ -131,6 +134,58 @@ def test_every_exported_card_renders_without_warnings(tmp_path):
         {name for name, _ in names}
         == {name for name, lang in names if lang == "sv"}
         == {name for name, lang in names if lang == "en"}
+    )
+
+
+# Modules of the cards package that hold no card a person is sent.
+_NOT_CARD_MODULES = (
+    "cards.render_check",
+    "cards.samples",
+    "cards.export",
+    "cards.validate",
+    "cards.elements",
+    "cards.address",  # stamps any card with its addressee; builds none
+)
+
+
+def card_builders() -> dict[str, object]:
+    """Every public `*_card` function defined in the cards package: the cards the bot can send."""
+    import cards
+
+    builders = {}
+    for info in pkgutil.walk_packages(cards.__path__, prefix="cards."):
+        if info.name.startswith(_NOT_CARD_MODULES) or info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if name.endswith("_card") and not name.startswith("_") and function.__module__ == info.name:
+                builders[f"{info.name}.{name}"] = function
+    return builders
+
+
+def test_every_card_builder_is_exported():
+    """The export (and so the render check) builds every card builder: a new card without a sample fails here."""
+    from cards.samples import all_samples
+
+    wanted = {function.__code__: name for name, function in card_builders().items()}
+    assert wanted, "found no *_card function in the cards package"
+    called = set()
+
+    def trace(frame, event, arg):
+        if event == "call" and frame.f_code in wanted:
+            called.add(frame.f_code)
+
+    sys.setprofile(trace)
+    try:
+        for builder in all_samples().values():
+            for lang in ("sv", "en"):
+                builder(lang)
+    finally:
+        sys.setprofile(None)
+    missing = sorted(wanted[code] for code in wanted.keys() - called)
+    assert not missing, (
+        "card builders that no sample in cards.samples builds, so `python -m cards export` and the render check "
+        "never see them: " + ", ".join(missing)
     )
 
 
