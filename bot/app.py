@@ -7,13 +7,13 @@ import logging
 
 from aiohttp import web
 from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import CloudAdapter
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from bot import pages
 from bot.endpoint import process_activity
 from bot.proactive import ProactiveSender
-from bot.sdk_fixes import apply_sdk_fixes
+from bot.sdk_fixes import ReusingBotFrameworkAuthentication, apply_sdk_fixes
 from bot.settings import Settings
 from bot.teams_bot import KompetenslyftBot
 from dialogs.clock import Clock, SystemClock
@@ -71,11 +71,11 @@ async def _database(app: web.Application):
 async def _bot(app: web.Application):
     settings = app[SETTINGS]
     apply_sdk_fixes()
-    adapter = CloudAdapter(
-        ConfigurationBotFrameworkAuthentication(
-            _SdkConfiguration(settings), credentials_factory=app.get(CREDENTIALS_FACTORY)
-        )
+    # Keeps one connector client (and its connection pool) per Teams endpoint instead of one per turn.
+    authentication = ReusingBotFrameworkAuthentication(
+        _SdkConfiguration(settings), credentials_factory=app.get(CREDENTIALS_FACTORY)
     )
+    adapter = CloudAdapter(authentication)
     adapter.on_turn_error = _on_turn_error
     dispatcher = Dispatcher(app[DATABASE], build_router(), dialog_config(settings), app[CLOCK])
     app[ADAPTER] = adapter
@@ -85,6 +85,7 @@ async def _bot(app: web.Application):
     if settings.dev_mode:
         log.warning("local dev mode: MICROSOFT_APP_ID is empty, so requests are not authenticated")
     yield
+    await authentication.close()
 
 
 async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:

@@ -53,7 +53,10 @@ def record_sender(
         "locale": locale or person.locale,
     }
     if conversation_reference:
-        changes["conversation_reference"] = conversation_reference
+        # A reference names the turn's own activity (activityId), so it differs on every turn; storing it
+        # for that alone made every turn a write (measured in bench/turns.py). Keep the stored one then.
+        if _without_activity_id(conversation_reference) != _without_activity_id(person.conversation_reference):
+            changes["conversation_reference"] = conversation_reference
         changes["conversation_id"] = (conversation_reference.get("conversation") or {}).get("id")
         changes["service_url"] = conversation_reference.get("serviceUrl")
     for key, value in changes.items():
@@ -63,6 +66,10 @@ def record_sender(
         person.last_seen_at = now
     session.flush()
     return person
+
+
+def _without_activity_id(reference: dict[str, Any] | None) -> dict[str, Any] | None:
+    return {k: v for k, v in reference.items() if k != "activityId"} if reference else reference
 
 
 def mark_welcomed_unless_recent(session: Session, person: Person, *, now: datetime, within: timedelta) -> bool:
