@@ -14,6 +14,9 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("serve", help="serve /api/messages and /healthz (the default)")
     commands.add_parser("migrate", help="apply database migrations and exit")
+    role_profiles = commands.add_parser("role-profiles", help="import or export role profiles (targets) as CSV")
+    role_profiles.add_argument("action", choices=["import", "export"])
+    role_profiles.add_argument("file")
     args = parser.parse_args(argv)
 
     try:
@@ -29,6 +32,12 @@ def main(argv: list[str] | None = None) -> int:
         Database(settings.database_url).migrate()
         print("database is up to date")
         return 0
+
+    if args.command == "role-profiles":
+        from store.db import Database
+        from store.role_profiles_csv import run
+
+        return run(Database(settings.database_url), args.action, args.file)
 
     from aiohttp import web
 

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from cards.verbs import Verb
-from dialogs import welcome
+from dialogs import assessment, profile, welcome
 from dialogs.router import Route, Router
 
 ROUTES: dict[str, Route] = {
     Verb.HELP: Route(welcome.show_menu, entry=True),
-    Verb.ASSESSMENT_START: Route(welcome.coming_soon("assessment"), entry=True),
-    Verb.PROFILE_SHOW: Route(welcome.coming_soon("profile"), entry=True),
+    Verb.ASSESSMENT_START: Route(assessment.start, entry=True),
+    Verb.ASSESSMENT_MODE: Route(assessment.choose_mode),
+    Verb.ASSESSMENT_ANSWER: Route(assessment.answer),
+    Verb.ASSESSMENT_BACK: Route(assessment.back),
+    Verb.ASSESSMENT_RESUME: Route(assessment.resume, entry=True),
+    Verb.ASSESSMENT_RESTART: Route(assessment.restart),
+    Verb.PROFILE_SHOW: Route(profile.show_profile, entry=True),
+    Verb.HISTORY_SHOW: Route(profile.show_history, entry=True),
+    Verb.TARGETS_SHOW: Route(profile.show_targets, entry=True),
+    Verb.TARGETS_SET: Route(profile.set_targets),
     Verb.PLAN_SHOW: Route(welcome.coming_soon("plan"), entry=True),
     Verb.ACTIVITIES_SHOW: Route(welcome.coming_soon("activities"), entry=True),
     Verb.TEAM_SHOW: Route(welcome.coming_soon("team"), entry=True),
@@ -26,6 +34,11 @@ COMMANDS: dict[str, str] = {
     "assessment": Verb.ASSESSMENT_START, "self-assessment": Verb.ASSESSMENT_START,
     "min profil": Verb.PROFILE_SHOW, "profil": Verb.PROFILE_SHOW, "my profile": Verb.PROFILE_SHOW,
     "profile": Verb.PROFILE_SHOW,
+    "fortsätt": Verb.ASSESSMENT_RESUME, "fortsätt skattningen": Verb.ASSESSMENT_RESUME,
+    "continue": Verb.ASSESSMENT_RESUME, "resume": Verb.ASSESSMENT_RESUME,
+    "historik": Verb.HISTORY_SHOW, "mina skattningar": Verb.HISTORY_SHOW, "history": Verb.HISTORY_SHOW,
+    "mina mål": Verb.TARGETS_SHOW, "mål": Verb.TARGETS_SHOW, "my targets": Verb.TARGETS_SHOW,
+    "targets": Verb.TARGETS_SHOW,
     "min plan": Verb.PLAN_SHOW, "plan": Verb.PLAN_SHOW, "my plan": Verb.PLAN_SHOW,
     "aktiviteter": Verb.ACTIVITIES_SHOW, "activities": Verb.ACTIVITIES_SHOW,
     "mina medarbetare": Verb.TEAM_SHOW, "my team": Verb.TEAM_SHOW,

@@ -1,0 +1,221 @@
+"""The self-assessment flow: pick a mode, answer one card per area, go back, stop and resume, start over, finish.
+
+The state lives on the assessment row (store/assessments.py): `status` (in_progress -> finished | expired |
+restarted), `area_index` (the card the person is on) and `revision` (grows with every save). Steps:
+
+    start    -> the mode card, or the resume card when an assessment is in progress
+    mode     -> a new assessment, first area card (a repeated click shows the current card instead)
+    answer   -> saves the area, next area card; after the last area: finished, the profile card
+    back     -> the previous area card, answers kept
+    resume   -> the card the person was on
+    restart  -> the mode card; choosing a mode closes the old assessment as restarted
+
+Every card names its assessment, area and revision: an answer from a card of a finished, restarted or expired
+assessment, or of an earlier revision, is refused and changes nothing; the same answer sent twice is saved once.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from cards.assessment import area_card, mode_card, nothing_to_resume_card, resume_card
+from cards.notices import error_card
+from dialogs.errors import MalformedAction, NotPermitted, StaleCard
+from dialogs.profile import profile_reply
+from dialogs.rules.answers import (
+    MODES, area_answers, area_items, check_area_answers, first_incomplete_area, levels_from_answers,
+)
+from dialogs.turn import Reply, Turn
+from store.assessments import (
+    AssessmentClosed, ConcurrentAssessmentChange, expire_if_due, expires_at, finish_assessment, go_to_area,
+    in_progress_assessment, last_assessment, owned_assessment, save_area_answers, start_assessment,
+)
+from store.digcomp import CURRENT_INSTRUMENT, Framework, Instrument, load_framework, load_instrument
+from store.models.assessment import Assessment, AssessmentStatus
+from store.people import aware
+
+log = logging.getLogger(__name__)
+
+_STALE_KEYS = {
+    AssessmentStatus.FINISHED: "assessment_finished",
+    AssessmentStatus.RESTARTED: "assessment_restarted",
+    AssessmentStatus.EXPIRED: "assessment_expired",
+}
+
+
+def _instrument_of(assessment: Assessment) -> tuple[Instrument, Framework]:
+    instrument = load_instrument(assessment.instrument_version)
+    return instrument, load_framework(instrument.framework_version)
+
+
+def _area_card(turn: Turn, assessment: Assessment, area_index: int, *, answers: dict[str, str] | None = None,
+               missing: tuple[str, ...] = ()) -> dict:
+    instrument, framework = _instrument_of(assessment)
+    return area_card(turn.lang, framework=framework, instrument=instrument, mode=assessment.mode,
+                     assessment_id=assessment.id, revision=assessment.revision, area_index=area_index,
+                     answers=assessment.answers if answers is None else answers, missing_competences=missing)
+
+
+def _current_card(turn: Turn, assessment: Assessment) -> dict:
+    _, framework = _instrument_of(assessment)
+    return _area_card(turn, assessment, min(assessment.area_index, len(framework.areas) - 1))
+
+
+def _own(turn: Turn, *, for_update: bool = False) -> Assessment:
+    """The assessment the card names; someone else's (or an unknown id) is refused before anything happens."""
+    assessment_id = turn.data.get("assessment")
+    assessment = owned_assessment(turn.session, assessment_id=assessment_id, person_id=turn.person.id,
+                                  for_update=for_update)
+    if assessment is None:
+        raise NotPermitted(f"person {turn.person.id} named assessment {assessment_id!r}, which is not theirs")
+    return assessment
+
+
+def _refuse_closed(turn: Turn, assessment: Assessment) -> Reply | None:
+    """The answer to a card of an assessment that is no longer in progress; None while it is in progress."""
+    if expire_if_due(turn.session, assessment=assessment, now=turn.now):
+        # Not raised: the expiry is worth keeping, and raising would roll it back.
+        log.info("assessment %s of person %s has expired", assessment.id, turn.person.id)
+        return Reply.of(error_card(turn.lang, "assessment_expired"))
+    if assessment.status != AssessmentStatus.IN_PROGRESS:
+        raise StaleCard(f"assessment {assessment.id} is {assessment.status}", key=_STALE_KEYS[assessment.status])
+    return None
+
+
+def _int(value: Any, what: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise MalformedAction(f"{what} is not a number: {value!r}") from None
+
+
+def _area_index(turn: Turn, assessment: Assessment) -> int:
+    _, framework = _instrument_of(assessment)
+    index = _int(turn.data.get("area"), "area")
+    if not 0 <= index < len(framework.areas):
+        raise MalformedAction(f"area {index} outside 0..{len(framework.areas) - 1}")
+    return index
+
+
+def _missing(assessment: Assessment, area_index: int) -> tuple[str, ...]:
+    items = area_items(assessment.instrument_version, assessment.mode, area_index)
+    return tuple(dict.fromkeys(items.competence_of[i] for i in items.item_ids if i not in assessment.answers))
+
+
+def start(turn: Turn) -> Reply:
+    """'skattning': the mode card, or the resume card when an assessment is in progress."""
+    current = in_progress_assessment(turn.session, person_id=turn.person.id, now=turn.now)
+    if current is None:
+        last = last_assessment(turn.session, person_id=turn.person.id)
+        expired = last is not None and last.status == AssessmentStatus.EXPIRED
+        return Reply.of(mode_card(turn.lang, expired_notice=expired))
+    _, framework = _instrument_of(current)
+    tz = turn.config.tz
+    return Reply.of(resume_card(
+        turn.lang, assessment_id=current.id, mode=current.mode,
+        answered_areas=first_incomplete_area(current.instrument_version, current.mode, current.answers,
+                                             len(framework.areas)),
+        area_count=len(framework.areas), started=aware(current.started_at).astimezone(tz).date(),
+        expires=expires_at(current).astimezone(tz).date(),
+    ))
+
+
+def choose_mode(turn: Turn) -> Reply:
+    mode = turn.data.get("mode")
+    if mode not in MODES:
+        raise MalformedAction(f"unknown assessment mode {mode!r}")
+    current = in_progress_assessment(turn.session, person_id=turn.person.id, now=turn.now)
+    replaces = turn.data.get("replaces")
+    if current is not None and (replaces is None or str(replaces) != str(current.id)):
+        # The mode card was clicked twice, or is older than the assessment in progress: carry on with that one.
+        return Reply.of(_current_card(turn, current))
+    instrument = load_instrument(CURRENT_INSTRUMENT)
+    assessment = start_assessment(turn.session, person_id=turn.person.id, mode=mode,
+                                  framework_version=instrument.framework_version,
+                                  instrument_version=instrument.version, now=turn.now, replacing=current)
+    log.info("person %s started %s assessment %s%s", turn.person.id, mode, assessment.id,
+             f" replacing {current.id}" if current else "")
+    return Reply.of(_area_card(turn, assessment, 0))
+
+
+def answer(turn: Turn) -> Reply:
+    """Saves one area's answers and shows the next area, or finishes after the last one."""
+    assessment = _own(turn, for_update=True)
+    area_index = _area_index(turn, assessment)
+    card_revision = _int(turn.data.get("rev"), "rev")
+    items = area_items(assessment.instrument_version, assessment.mode, area_index)
+    checked = check_area_answers(items, assessment.mode, turn.data)
+    instrument, framework = _instrument_of(assessment)
+    last_area = len(framework.areas) - 1
+
+    repeated = (checked.complete and card_revision == assessment.revision - 1
+                and area_answers(items, assessment.answers) == checked.answers)
+    if repeated and assessment.status == AssessmentStatus.FINISHED and area_index == last_area:
+        log.info("repeated finishing answer for assessment %s: showing its profile", assessment.id)
+        return profile_reply(turn, assessment_id=assessment.id)
+    refused = _refuse_closed(turn, assessment)
+    if refused is not None:
+        return refused
+    if card_revision != assessment.revision:
+        if repeated and assessment.area_index == area_index + 1:
+            log.info("repeated answer for area %s of assessment %s: saved once", area_index, assessment.id)
+            return Reply.of(_current_card(turn, assessment))
+        raise StaleCard(f"assessment {assessment.id} is at revision {assessment.revision}, card {card_revision}",
+                        key="assessment_outdated")
+    if not checked.complete:
+        # Nothing is saved; the card comes back with what was answered and says what is missing.
+        missing = tuple(dict.fromkeys(items.competence_of[i] for i in checked.missing + checked.invalid))
+        return Reply.of(_area_card(turn, assessment, area_index, answers={**assessment.answers, **checked.answers},
+                                   missing=missing))
+    merged = {**assessment.answers, **checked.answers}
+    area_count = len(framework.areas)
+    incomplete = first_incomplete_area(assessment.instrument_version, assessment.mode, merged, area_count)
+    try:
+        if area_index < last_area or incomplete < area_count:
+            # Cards only move forward once answered, so `incomplete` is past the last area unless data is odd.
+            next_area = area_index + 1 if area_index < last_area else incomplete
+            save_area_answers(turn.session, assessment=assessment, answers=checked.answers, next_area=next_area,
+                              now=turn.now)
+            return Reply.of(_area_card(turn, assessment, next_area,
+                                       missing=() if area_index < last_area else _missing(assessment, next_area)))
+        levels = levels_from_answers(instrument, framework, assessment.mode, merged)
+        finish_assessment(turn.session, assessment=assessment, answers=checked.answers, levels=levels, now=turn.now)
+    except (ConcurrentAssessmentChange, AssessmentClosed) as error:
+        raise StaleCard(str(error), key="assessment_concurrent") from None
+    log.info("person %s finished assessment %s", turn.person.id, assessment.id)
+    return profile_reply(turn, assessment_id=assessment.id)
+
+
+def back(turn: Turn) -> Reply:
+    assessment = _own(turn, for_update=True)
+    area_index = _area_index(turn, assessment)
+    refused = _refuse_closed(turn, assessment)
+    if refused is not None:
+        return refused
+    target = max(area_index - 1, 0)
+    try:
+        go_to_area(turn.session, assessment=assessment, area_index=target, now=turn.now)
+    except ConcurrentAssessmentChange as error:
+        raise StaleCard(str(error), key="assessment_concurrent") from None
+    return Reply.of(_area_card(turn, assessment, target))
+
+
+def resume(turn: Turn) -> Reply:
+    """'fortsätt' or the Continue button: the card the person was on."""
+    named = _own(turn) if "assessment" in turn.data else None
+    current = in_progress_assessment(turn.session, person_id=turn.person.id, now=turn.now)
+    if current is None:
+        if named is not None and named.status in _STALE_KEYS:
+            raise StaleCard(f"assessment {named.id} is {named.status}", key=_STALE_KEYS[named.status])
+        return Reply.of(nothing_to_resume_card(turn.lang))
+    return Reply.of(_current_card(turn, current))
+
+
+def restart(turn: Turn) -> Reply:
+    """'Start over': the mode card; the old assessment is closed only when a new one is chosen."""
+    assessment = _own(turn)
+    refused = _refuse_closed(turn, assessment)
+    if refused is not None:
+        return refused
+    return Reply.of(mode_card(turn.lang, replaces=assessment.id))

@@ -1,0 +1,125 @@
+"""The profile ("min profil"), the history of finished assessments, and the person's role and targets."""
+
+from __future__ import annotations
+
+import logging
+
+from cards.profile import (
+    FOLLOW_ROLE, ROLE_NONE, HistoryEntry, ProfileView, RoleChoice, history_card, no_profile_card, profile_card,
+    target_input_id, targets_card,
+)
+from cards.i18n import t
+from dialogs.errors import NotPermitted, UserFacingError
+from dialogs.rules.scoring import summarise_assessment, top_gaps
+from dialogs.turn import Reply, Turn
+from store.assessments import (
+    AssessmentResult, assessment_history, finished_assessment_with_previous, in_progress_assessment,
+    latest_finished_assessment, owned_assessment,
+)
+from store.digcomp import load_framework
+from store.targets import (
+    UnknownRole, effective_targets, person_role, personal_targets, role_profiles, set_person_role,
+    set_personal_targets,
+)
+
+log = logging.getLogger(__name__)
+HISTORY_LIMIT = 10
+
+
+def _area_means(result: AssessmentResult) -> dict[str, float | None]:
+    framework = load_framework(result.framework_version)
+    return {key: summary.mean for key, summary in summarise_assessment(result.levels, framework).items()}
+
+
+def _local_date(turn: Turn, result: AssessmentResult):
+    return result.finished_at.astimezone(turn.config.tz).date()
+
+
+def profile_reply(turn: Turn, *, assessment_id: object = None, notice: str | None = None) -> Reply:
+    """The profile of one finished assessment (the latest by default), compared with the one before it."""
+    if assessment_id is None:
+        latest_two = assessment_history(turn.session, person_id=turn.person.id, limit=2)
+        found = (latest_two[0], latest_two[1] if len(latest_two) > 1 else None) if latest_two else None
+    else:
+        found = finished_assessment_with_previous(turn.session, person_id=turn.person.id,
+                                                  assessment_id=assessment_id)
+        if found is None and owned_assessment(turn.session, assessment_id=assessment_id,
+                                              person_id=turn.person.id) is None:
+            raise NotPermitted(f"person {turn.person.id} asked for assessment {assessment_id!r}, not theirs")
+    if found is None:
+        current = in_progress_assessment(turn.session, person_id=turn.person.id, now=turn.now)
+        return Reply.of(no_profile_card(turn.lang, in_progress_id=current.id if current else None))
+    result, previous = found
+    if previous is not None and previous.framework_version != result.framework_version:
+        previous = None  # levels of different framework versions are compared through a mapping, not here
+    framework = load_framework(result.framework_version)
+    targets = {key: target.level for key, target in effective_targets(turn.session, person_id=turn.person.id).items()}
+    role = person_role(turn.session, person_id=turn.person.id)
+    view = ProfileView(
+        finished=_local_date(turn, result),
+        mode=result.mode,
+        levels=result.levels,
+        area_means=_area_means(result),
+        targets=targets,
+        top_gaps=top_gaps(result.levels, targets, 3),
+        previous_finished=_local_date(turn, previous) if previous else None,
+        previous_levels=previous.levels if previous else None,
+        previous_area_means=_area_means(previous) if previous else None,
+        role_title=role.title(turn.lang) if role else None,
+    )
+    return Reply.of(profile_card(turn.lang, framework=framework, view=view, notice=notice))
+
+
+def show_profile(turn: Turn) -> Reply:
+    """'min profil', or a history entry's button (which names the assessment)."""
+    return profile_reply(turn, assessment_id=turn.data.get("assessment"))
+
+
+def show_history(turn: Turn) -> Reply:
+    results = assessment_history(turn.session, person_id=turn.person.id, limit=HISTORY_LIMIT)
+    framework = load_framework(results[0].framework_version if results else "2.2")
+    entries = [HistoryEntry(r.id, _local_date(turn, r), r.mode, r.levels, _area_means(r)) for r in results
+               if r.framework_version == framework.version]
+    return Reply.of(history_card(turn.lang, framework=framework, entries=entries))
+
+
+def _targets_card(turn: Turn, *, saved: bool = False) -> dict:
+    roles = role_profiles(turn.session)
+    role = person_role(turn.session, person_id=turn.person.id)
+    return targets_card(
+        turn.lang, framework=load_framework("2.2"),
+        roles=[RoleChoice(r.key, r.title(turn.lang)) for r in roles],
+        role_key=role.key if role else None, role_targets=role.targets if role else {},
+        personal_targets=personal_targets(turn.session, person_id=turn.person.id), saved=saved,
+    )
+
+
+def show_targets(turn: Turn) -> Reply:
+    return Reply.of(_targets_card(turn))
+
+
+def set_targets(turn: Turn) -> Reply:
+    """Saves the role and the personal targets; answers with the profile, whose gaps now use them."""
+    framework = load_framework("2.2")
+    targets: dict[str, int | None] = {}
+    for competence in framework.competences:
+        value = turn.data.get(target_input_id(competence.key))
+        value = value.strip() if isinstance(value, str) else value
+        if value in (None, "", FOLLOW_ROLE):
+            targets[competence.key] = None
+        elif isinstance(value, str) and value.isdigit() and 1 <= int(value) <= 8:
+            targets[competence.key] = int(value)
+        else:
+            raise UserFacingError("target_invalid", f"target {value!r} for {competence.key}")
+    if "role" in turn.data:
+        role_key = turn.data.get("role")
+        try:
+            set_person_role(turn.session, person_id=turn.person.id,
+                            role_key=None if role_key in (None, "", ROLE_NONE) else str(role_key), now=turn.now)
+        except UnknownRole as error:
+            raise UserFacingError("target_unknown_role", str(error)) from None
+    set_personal_targets(turn.session, person_id=turn.person.id, targets=targets, now=turn.now)
+    log.info("person %s saved targets (%s personal)", turn.person.id, sum(v is not None for v in targets.values()))
+    if latest_finished_assessment(turn.session, person_id=turn.person.id) is None:
+        return Reply.of(_targets_card(turn, saved=True))
+    return profile_reply(turn, notice=t(turn.lang, "profile.saved_targets"))

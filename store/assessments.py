@@ -1,0 +1,246 @@
+"""Self-assessments: start, save an area's answers, go back, finish, expire; finished results and history.
+
+Status is an explicit state machine on the assessment row (ALLOWED_STATUS_CHANGES):
+in_progress -> finished | expired | restarted; the last three are final. `revision` grows with every save,
+so a card that shows an older revision can be told apart from the current one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Mapping
+
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, select
+
+from store.models.assessment import Assessment, AssessmentLevel, AssessmentStatus
+from store.people import aware
+
+# An assessment not finished within 30 days of its start expires: a profile should describe one moment.
+EXPIRY = timedelta(days=30)
+
+ALLOWED_STATUS_CHANGES: dict[str, frozenset[str]] = {
+    AssessmentStatus.IN_PROGRESS: frozenset(
+        {AssessmentStatus.FINISHED, AssessmentStatus.EXPIRED, AssessmentStatus.RESTARTED}
+    ),
+    AssessmentStatus.FINISHED: frozenset(),
+    AssessmentStatus.EXPIRED: frozenset(),
+    AssessmentStatus.RESTARTED: frozenset(),
+}
+
+
+class AssessmentClosed(Exception):
+    """The assessment is no longer in progress, so its answers cannot change."""
+
+    def __init__(self, assessment: Assessment) -> None:
+        super().__init__(f"assessment {assessment.id} is {assessment.status}")
+        self.status = assessment.status
+
+
+class ConcurrentAssessmentChange(Exception):
+    """Another turn saved this assessment between our read and our write."""
+
+
+@dataclass(frozen=True)
+class AssessmentResult:
+    """A finished assessment as the profile, the history and the development plan need it."""
+
+    id: int
+    person_id: int
+    mode: str
+    framework_version: str
+    instrument_version: str
+    started_at: datetime
+    finished_at: datetime
+    levels: Mapping[str, int | None]
+
+
+def is_expired(assessment: Assessment, *, now: datetime) -> bool:
+    """Computed on read: an unfinished assessment started more than EXPIRY ago counts as expired."""
+    if assessment.status == AssessmentStatus.EXPIRED:
+        return True
+    return assessment.status == AssessmentStatus.IN_PROGRESS and now - aware(assessment.started_at) > EXPIRY
+
+
+def expires_at(assessment: Assessment) -> datetime:
+    return aware(assessment.started_at) + EXPIRY
+
+
+def _close(assessment: Assessment, status: str, *, now: datetime) -> None:
+    if status not in ALLOWED_STATUS_CHANGES[assessment.status]:
+        raise AssessmentClosed(assessment)
+    assessment.status = status
+    assessment.updated_at = now
+    assessment.closed_at = now
+    assessment.revision += 1
+
+
+def expire_if_due(session: Session, *, assessment: Assessment, now: datetime) -> bool:
+    """Marks an overdue in-progress assessment expired (when a turn touches it); True if it is expired."""
+    if assessment.status == AssessmentStatus.IN_PROGRESS and is_expired(assessment, now=now):
+        _close(assessment, AssessmentStatus.EXPIRED, now=now)
+        session.flush()
+    return assessment.status == AssessmentStatus.EXPIRED
+
+
+def in_progress_assessment(session: Session, *, person_id: int, now: datetime) -> Assessment | None:
+    """The person's unfinished assessment, or None; an overdue one is marked expired on the way."""
+    assessment = session.exec(
+        select(Assessment)
+        .where(Assessment.person_id == person_id, Assessment.status == AssessmentStatus.IN_PROGRESS)
+        .order_by(Assessment.id.desc())
+    ).first()
+    if assessment is None or expire_if_due(session, assessment=assessment, now=now):
+        return None
+    return assessment
+
+
+def last_assessment(session: Session, *, person_id: int) -> Assessment | None:
+    """The person's most recently started assessment, whatever its status."""
+    return session.exec(
+        select(Assessment).where(Assessment.person_id == person_id).order_by(Assessment.id.desc())
+    ).first()
+
+
+def owned_assessment(session: Session, *, assessment_id: object, person_id: int,
+                     for_update: bool = False) -> Assessment | None:
+    """The assessment with this id if it belongs to the person; None for someone else's or an unknown id.
+
+    `for_update` locks the row on PostgreSQL, so a double click waits for the first save and then sees it.
+    """
+    try:
+        wanted = int(assessment_id)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    query = select(Assessment).where(Assessment.id == wanted, Assessment.person_id == person_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.exec(query).first()
+
+
+def start_assessment(session: Session, *, person_id: int, mode: str, framework_version: str,
+                     instrument_version: str, now: datetime, replacing: Assessment | None = None) -> Assessment:
+    """A new assessment in progress; `replacing` (the person's unfinished one) is closed as restarted."""
+    if replacing is not None:
+        if replacing.person_id != person_id:
+            raise ValueError(f"assessment {replacing.id} is not person {person_id}'s")
+        _close(replacing, AssessmentStatus.RESTARTED, now=now)
+    assessment = Assessment(person_id=person_id, mode=mode, framework_version=framework_version,
+                            instrument_version=instrument_version, started_at=now, updated_at=now)
+    session.add(assessment)
+    session.flush()
+    return assessment
+
+
+def _guarded_update(session: Session, assessment: Assessment, **values: object) -> None:
+    """One UPDATE that only succeeds if nobody saved since we read the row (optimistic concurrency)."""
+    result = session.execute(
+        update(Assessment)
+        .where(Assessment.id == assessment.id, Assessment.revision == assessment.revision,
+               Assessment.status == AssessmentStatus.IN_PROGRESS)
+        .values(revision=assessment.revision + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise ConcurrentAssessmentChange(f"assessment {assessment.id} changed since revision {assessment.revision}")
+    # The object in the session now says what the row says, without a second UPDATE at flush.
+    for key, value in {**values, "revision": assessment.revision + 1}.items():
+        set_committed_value(assessment, key, value)
+
+
+def save_area_answers(session: Session, *, assessment: Assessment, answers: Mapping[str, str], next_area: int,
+                      now: datetime) -> Assessment:
+    """Merges an area's answers into the assessment and moves the person on to `next_area`."""
+    if assessment.status != AssessmentStatus.IN_PROGRESS:
+        raise AssessmentClosed(assessment)
+    merged = {**assessment.answers, **answers}
+    _guarded_update(session, assessment, answers=merged, area_index=next_area, updated_at=now)
+    return assessment
+
+
+def go_to_area(session: Session, *, assessment: Assessment, area_index: int, now: datetime) -> Assessment:
+    """The person went back to an earlier area (or resumed at one); answers stay as they are."""
+    if assessment.status != AssessmentStatus.IN_PROGRESS:
+        raise AssessmentClosed(assessment)
+    if assessment.area_index != area_index:
+        _guarded_update(session, assessment, area_index=area_index, updated_at=now)
+    return assessment
+
+
+def finish_assessment(session: Session, *, assessment: Assessment, levels: Mapping[str, int | None],
+                      now: datetime, answers: Mapping[str, str] | None = None) -> AssessmentResult:
+    """Saves the last `answers`, dates the assessment and stores its level per competence, in one revision.
+
+    From now on it never changes.
+    """
+    if AssessmentStatus.FINISHED not in ALLOWED_STATUS_CHANGES[assessment.status]:
+        raise AssessmentClosed(assessment)
+    _guarded_update(session, assessment, answers={**assessment.answers, **(answers or {})},
+                    status=AssessmentStatus.FINISHED, finished_at=now, updated_at=now)
+    session.add_all([AssessmentLevel(assessment_id=assessment.id, competence=key, level=level)
+                     for key, level in levels.items()])
+    session.flush()
+    return _result(assessment, dict(levels))
+
+
+def _result(assessment: Assessment, levels: dict[str, int | None]) -> AssessmentResult:
+    assert assessment.id is not None and assessment.finished_at is not None
+    return AssessmentResult(
+        id=assessment.id,
+        person_id=assessment.person_id,
+        mode=assessment.mode,
+        framework_version=assessment.framework_version,
+        instrument_version=assessment.instrument_version,
+        started_at=aware(assessment.started_at),
+        finished_at=aware(assessment.finished_at),
+        levels=levels,
+    )
+
+
+def _results(session: Session, assessments: list[Assessment]) -> list[AssessmentResult]:
+    """Levels for several assessments in one query (no query per assessment)."""
+    if not assessments:
+        return []
+    levels: dict[int, dict[str, int | None]] = {a.id: {} for a in assessments if a.id is not None}
+    rows = session.exec(
+        select(AssessmentLevel.assessment_id, AssessmentLevel.competence, AssessmentLevel.level)
+        .where(AssessmentLevel.assessment_id.in_(list(levels)))
+    )
+    for assessment_id, competence, level in rows:
+        levels[assessment_id][competence] = level
+    return [_result(a, levels[a.id]) for a in assessments if a.id is not None]
+
+
+def _finished(person_id: int):
+    return (
+        select(Assessment)
+        .where(Assessment.person_id == person_id, Assessment.status == AssessmentStatus.FINISHED)
+        .order_by(Assessment.finished_at.desc(), Assessment.id.desc())
+    )
+
+
+def latest_finished_assessment(session: Session, *, person_id: int) -> AssessmentResult | None:
+    """The person's most recent finished assessment with a level (0-8, None = not relevant) per competence."""
+    history = assessment_history(session, person_id=person_id, limit=1)
+    return history[0] if history else None
+
+
+def assessment_history(session: Session, *, person_id: int, limit: int = 20) -> list[AssessmentResult]:
+    """The person's finished assessments, newest first, each with its levels."""
+    return _results(session, list(session.exec(_finished(person_id).limit(limit))))
+
+
+def finished_assessment_with_previous(session: Session, *, person_id: int, assessment_id: object
+                                      ) -> tuple[AssessmentResult, AssessmentResult | None] | None:
+    """One of the person's finished assessments and the one finished before it (for the comparison)."""
+    chosen = owned_assessment(session, assessment_id=assessment_id, person_id=person_id)
+    if chosen is None or chosen.status != AssessmentStatus.FINISHED:
+        return None
+    previous = session.exec(
+        _finished(person_id).where(Assessment.finished_at <= chosen.finished_at, Assessment.id != chosen.id)
+        .limit(1)
+    ).first()
+    results = _results(session, [chosen] + ([previous] if previous else []))
+    return results[0], (results[1] if previous else None)
