@@ -430,6 +430,9 @@ class LocaleRelay:
         self.locale = locale
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # (activity type, the bot's HTTP status) of every answered request, in the order the answers came.
+        self.answered: list[tuple[str, int]] = []
+        self._answered_changed = threading.Condition()
 
     @property
     def port(self) -> int:
@@ -479,17 +482,31 @@ class LocaleRelay:
             activity = json.loads(body)
         except ValueError:
             activity = None
+        kind = str(activity.get("type")) if isinstance(activity, dict) else "?"
         if isinstance(activity, dict):
             body = json.dumps(self.rewrite(activity)).encode("utf-8")
         forwarded = {name: headers[name] for name in ("Content-Type", "Authorization") if headers.get(name)}
         request = urllib.request.Request(self.bot_url + path, data=body, headers=forwarded, method="POST")
         try:
             with _DIRECT.open(request, timeout=60) as response:
-                return response.status, response.headers.get("Content-Type"), response.read()
+                answer = response.status, response.headers.get("Content-Type"), response.read()
         except urllib.error.HTTPError as error:
-            return error.code, error.headers.get("Content-Type"), error.read()
+            answer = error.code, error.headers.get("Content-Type"), error.read()
         except OSError as error:
-            return 502, "text/plain", f"the bot did not answer: {error}".encode()
+            answer = 502, "text/plain", f"the bot did not answer: {error}".encode()
+        with self._answered_changed:
+            self.answered.append((kind, answer[0]))
+            self._answered_changed.notify_all()
+        return answer
+
+    def wait_for_answers(self, kind: str, count: int, *, timeout: float = 30.0) -> None:
+        """Waits until the bot has answered `count` activities of type `kind` (its replies are sent by then)."""
+        def enough() -> bool:
+            return sum(1 for answered, _ in self.answered if answered == kind) >= count
+
+        with self._answered_changed:
+            if not self._answered_changed.wait_for(enough, timeout):
+                raise TimeoutError(f"the bot answered {self.answered}, not {count} × {kind}, in {timeout} s")
 
 
 class PlaygroundPage:
@@ -546,6 +563,25 @@ class PlaygroundPage:
 
     def fill(self, label: str, text: str) -> None:
         self.last_card().get_by_label(label, exact=True).fill(text)
+
+    def dropdowns(self):
+        """The last card's compact choice sets: the Playground draws them as Fluent UI comboboxes."""
+        return self.last_card().get_by_role("combobox")
+
+    def choose_in_dropdown(self, dropdown, option: str) -> None:
+        """Opens a combobox and clicks an option; the list opens in a popup outside the card."""
+        dropdown.click()
+        self.page.get_by_role("listbox").get_by_role("option", name=option, exact=True).click()
+
+    def radio_groups(self):
+        """The last card's expanded choice sets, one radiogroup each."""
+        return self.last_card().get_by_role("radiogroup")
+
+    def wait_for_card_text(self, text: str):
+        """The last card, once it shows `text` (an Action.Execute answer replaces the card in place)."""
+        card = self.last_card()
+        card.get_by_text(text, exact=False).first.wait_for(state="visible")
+        return card
 
     def screenshot(self, path: str | Path) -> Path:
         path = Path(path)
