@@ -142,6 +142,18 @@ def choose_mode(turn: Turn) -> Reply:
 def answer(turn: Turn) -> Reply:
     """Saves one area's answers and shows the next area, or finishes after the last one."""
     assessment = _own(turn, for_update=True)
+    try:
+        return _answer(turn, assessment)
+    except ConcurrentAssessmentChange:
+        # A simultaneous click saved first (SQLite does not lock the row on read): look again, as a repeat.
+        turn.session.refresh(assessment)
+        try:
+            return _answer(turn, assessment)
+        except (ConcurrentAssessmentChange, AssessmentClosed) as error:
+            raise StaleCard(str(error), key="assessment_concurrent") from None
+
+
+def _answer(turn: Turn, assessment: Assessment) -> Reply:
     area_index = _area_index(turn, assessment)
     card_revision = _int(turn.data.get("rev"), "rev")
     items = area_items(assessment.instrument_version, assessment.mode, area_index)
@@ -171,18 +183,15 @@ def answer(turn: Turn) -> Reply:
     merged = {**assessment.answers, **checked.answers}
     area_count = len(framework.areas)
     incomplete = first_incomplete_area(assessment.instrument_version, assessment.mode, merged, area_count)
-    try:
-        if area_index < last_area or incomplete < area_count:
-            # Cards only move forward once answered, so `incomplete` is past the last area unless data is odd.
-            next_area = area_index + 1 if area_index < last_area else incomplete
-            save_area_answers(turn.session, assessment=assessment, answers=checked.answers, next_area=next_area,
-                              now=turn.now)
-            return Reply.of(_area_card(turn, assessment, next_area,
-                                       missing=() if area_index < last_area else _missing(assessment, next_area)))
-        levels = levels_from_answers(instrument, framework, assessment.mode, merged)
-        finish_assessment(turn.session, assessment=assessment, answers=checked.answers, levels=levels, now=turn.now)
-    except (ConcurrentAssessmentChange, AssessmentClosed) as error:
-        raise StaleCard(str(error), key="assessment_concurrent") from None
+    if area_index < last_area or incomplete < area_count:
+        # Cards only move forward once answered, so `incomplete` is past the last area unless data is odd.
+        next_area = area_index + 1 if area_index < last_area else incomplete
+        save_area_answers(turn.session, assessment=assessment, answers=checked.answers, next_area=next_area,
+                          now=turn.now)
+        return Reply.of(_area_card(turn, assessment, next_area,
+                                   missing=() if area_index < last_area else _missing(assessment, next_area)))
+    levels = levels_from_answers(instrument, framework, assessment.mode, merged)
+    finish_assessment(turn.session, assessment=assessment, answers=checked.answers, levels=levels, now=turn.now)
     log.info("person %s finished assessment %s", turn.person.id, assessment.id)
     return profile_reply(turn, assessment_id=assessment.id)
 

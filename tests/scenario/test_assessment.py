@@ -3,6 +3,7 @@ history, targets; stale, repeated and foreign cards are refused or answered with
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 from datetime import datetime, timedelta, timezone
@@ -10,6 +11,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from sqlalchemy import event
 from sqlmodel import select
 
 from bot.app import DATABASE
@@ -246,6 +248,39 @@ async def test_a_double_clicked_answer_is_saved_once_and_the_second_click_shows_
     assert snapshot(bot) == after_first
     [assessment] = assessments(bot, chat.user)
     assert assessment.revision == 2
+
+
+async def test_simultaneous_clicks_on_one_card_are_saved_once_and_all_show_the_next_card(
+        chat: Chat, bot: RunningBot):
+    card = await start_long(chat)
+    for number in range(2, 6):
+        data = {**find_action(card, "Nästa område")["data"], **long_answers(card, LEVEL_3)}
+        results = await asyncio.gather(*(chat.execute(Verb.ASSESSMENT_ANSWER, data) for _ in range(3)))
+        assert [progress(response.card) for response, _ in results] == [f"Område {number} av 5 · lång skattning"] * 3
+        card = results[0][0].card
+    [assessment] = assessments(bot, chat.user)
+    assert (assessment.revision, assessment.area_index) == (5, 4)
+
+
+async def test_answering_an_area_takes_three_sql_statements_whatever_the_area(chat: Chat, bot: RunningBot):
+    """Find the sender, lock and read the assessment, write it: the framework and instrument come from memory."""
+    card = await answer_areas(chat, await start_long(chat), 1)
+    by_connection: dict[int, list[str]] = {}
+
+    def count(connection, _cursor, statement, *_):
+        by_connection.setdefault(id(connection.connection), []).append(statement)
+
+    event.listen(bot.app[DATABASE].engine, "before_cursor_execute", count)
+    try:
+        await answer_areas(chat, card, 1)
+    finally:
+        event.remove(bot.app[DATABASE].engine, "before_cursor_execute", count)
+
+    # Background workers (the outbox) may poll meanwhile on their own connections; the turn has one.
+    [turn] = [statements for statements in by_connection.values()
+              if any(statement.startswith("UPDATE assessment") for statement in statements)]
+    assert [statement.split()[0] for statement in turn] == ["SELECT", "SELECT", "UPDATE"]
+    assert "FROM person" in turn[0] and "FROM assessment" in turn[1]
 
 
 async def test_a_double_clicked_finish_shows_the_profile_again_and_stores_the_levels_once(

@@ -1,0 +1,124 @@
+"""Assessment, profile and target cards: valid and small in both languages, carrying what staleness checks need;
+the chart is a small PNG of a fixed size."""
+
+import io
+
+import pytest
+from PIL import Image
+
+from cards.assessment import area_card, mode_card
+from cards.chart import HEIGHT, WIDTH, chart_data_uri, chart_png
+from cards.i18n import LANGS
+from cards.profile import decimal, signed
+from cards.samples import all_samples
+from cards.validate import MAX_CARD_BYTES, card_problems, card_size
+from cards.verbs import Verb
+from store.digcomp import load_framework, load_instrument
+
+INSTRUMENT = load_instrument()
+FRAMEWORK = load_framework(INSTRUMENT.framework_version)
+AREAS = [(area.key, [c.key for c in area.competences]) for area in FRAMEWORK.areas]
+
+
+def area(lang="sv", mode="long", index=1, answers=None, missing=()):
+    return area_card(lang, framework=FRAMEWORK, instrument=INSTRUMENT, mode=mode, assessment_id=41, revision=9,
+                     area_index=index, answers=answers or {}, missing_competences=missing)
+
+
+def inputs(card):
+    return [e for c in card["body"] if c.get("type") == "Container" for e in c["items"]
+            if e["type"].startswith("Input.")]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("mode", ["long", "short"])
+@pytest.mark.parametrize("index", range(5))
+def test_every_area_card_is_valid_and_under_the_size_budget_even_fully_answered(lang, mode, index):
+    answered = {e["id"]: e["choices"][-2]["value"] for e in inputs(area(lang, mode, index))}
+    card = area(lang, mode, index, answers=answered, missing=("2.1", "2.2", "2.3"))
+
+    assert card_problems(card) == []
+    # Area 2 in long mode is the largest card: about 16.8 KB in Swedish, against a 28 KB budget.
+    assert card_size(card) < 20 * 1024
+
+
+def test_area_card_inputs_are_required_labelled_and_prefilled_and_long_mode_uses_dropdowns():
+    answers = {"c2_1_f": "3", "c2_6_h": "na"}
+    card = area(answers=answers)
+    elements = inputs(card)
+
+    assert len(elements) == 24
+    assert all(e["isRequired"] and e["label"] and e["errorMessage"] for e in elements)
+    assert all(e["style"] == "compact" for e in elements)
+    assert {e["id"]: e["value"] for e in elements if "value" in e} == answers
+    assert [c["value"] for c in elements[0]["choices"]] == ["0", "1", "2", "3", "na"]
+
+
+def test_short_mode_shows_the_level_descriptions_as_radio_buttons():
+    elements = inputs(area(mode="short", index=0))
+
+    assert [e["id"] for e in elements] == ["s1_1", "s1_2", "s1_3"]
+    assert all(e["style"] == "expanded" for e in elements)
+    assert [c["value"] for c in elements[0]["choices"]] == ["0", "f", "i", "a", "h", "na"]
+
+
+def test_area_actions_carry_assessment_area_and_revision_and_back_sends_no_inputs():
+    card = area(index=1)
+    back, answer = card["actions"]
+
+    assert answer["verb"] == Verb.ASSESSMENT_ANSWER
+    assert answer["data"] == {"verb": Verb.ASSESSMENT_ANSWER, "assessment": 41, "area": 1, "rev": 9}
+    assert answer["fallback"]["type"] == "Action.Submit" and answer["fallback"]["data"] == answer["data"]
+    assert back["verb"] == Verb.ASSESSMENT_BACK
+    assert back["associatedInputs"] == "none" and back["fallback"]["associatedInputs"] == "none"
+    assert [a["verb"] for a in area(index=0)["actions"]] == [Verb.ASSESSMENT_ANSWER], "no way back from area 1"
+
+
+def test_the_last_area_finishes_and_the_progress_counts_areas():
+    last = area(index=4)
+    assert last["body"][0]["text"] == "Område 5 av 5 · lång skattning"
+    assert last["actions"][-1]["title"] == "Slutför skattningen"
+    assert area("en", index=0)["actions"][-1]["title"] == "Next area"
+
+
+def test_a_restart_mode_card_names_the_assessment_it_replaces():
+    card = mode_card("sv", replaces=77)
+    buttons = [e for c in card["body"] if c.get("type") == "Container" for e in c["items"]
+               if e["type"] == "ActionSet"]
+    assert [b["actions"][0]["data"] for b in buttons] == [
+        {"verb": Verb.ASSESSMENT_MODE, "mode": "long", "replaces": 77},
+        {"verb": Verb.ASSESSMENT_MODE, "mode": "short", "replaces": 77},
+    ]
+
+
+def test_profile_and_target_samples_stay_far_below_the_size_budget():
+    samples = all_samples()
+    for name in ("profile", "targets", "history", "assessment-area-2-long-answered"):
+        for lang in LANGS:
+            assert card_size(samples[name](lang)) < MAX_CARD_BYTES * 0.7, (name, lang)
+
+
+def test_chart_is_a_small_palette_png_of_600_by_260_whatever_the_levels():
+    levels = {key: (i % 10 if i % 10 < 9 else None) for i, key in enumerate(c.key for c in FRAMEWORK.competences)}
+    png = chart_png(AREAS, levels, targets={"1.1": 6, "3.4": 2}, previous={"1.1": 4})
+
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.size == (WIDTH, HEIGHT) == (600, 260)
+    assert image.mode == "P"
+    assert len(png) < 6 * 1024
+    assert chart_data_uri(png).startswith("data:image/png;base64,iVBOR")
+
+
+def test_chart_changes_with_the_levels_and_targets():
+    levels = {c.key: 3 for c in FRAMEWORK.competences}
+    plain = chart_png(AREAS, levels)
+    assert chart_png(AREAS, {**levels, "2.4": 7}) != plain
+    assert chart_png(AREAS, levels, targets={"2.4": 7}) != plain
+    assert chart_png(AREAS, levels, previous={"2.4": 1}) != plain
+
+
+def test_numbers_are_written_the_way_each_language_writes_them():
+    assert decimal("sv", 4.3) == "4,3" and decimal("en", 4.0) == "4.0"
+    assert decimal("sv", 3.5) == "3,5" and decimal("en", 3.5) == "3.5"
+    assert decimal("sv", None) == "–"
+    assert (signed(2), signed(-1), signed(0)) == ("+2", "−1", "±0")
