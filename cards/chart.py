@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 WIDTH, HEIGHT = 600, 260
 MAX_LEVEL = 8
-_LEFT, _RIGHT, _TOP, _BOTTOM = 30, 8, 10, 40
+_LEFT, _RIGHT, _TOP, _BOTTOM = 30, 8, 10, 46
 # One colour per DigComp area, dark enough for white backgrounds (WCAG contrast >= 3:1 against white).
 AREA_COLOURS = ("#2b6cb0", "#2c7a7b", "#6b46c1", "#c05621", "#2f855a")
 _GRID, _AXIS, _TARGET, _PREVIOUS, _TEXT = "#e2e8f0", "#718096", "#1a202c", "#a0aec0", "#2d3748"
@@ -80,8 +80,8 @@ def _draw(areas, levels, targets, previous) -> bytes:
                 draw.ellipse([centre - 3, y - 3, centre + 3, y + 3], fill=_PREVIOUS, outline=_TARGET)
             draw.text((centre, plot_bottom + 4), key, fill=_TEXT, font=font, anchor="mt")
             x += slot
-        draw.line([(area_start + 2, plot_bottom + 20), (x - 2, plot_bottom + 20)], fill=colour, width=3)
-        draw.text(((area_start + x) / 2, plot_bottom + 24), area, fill=colour, font=font, anchor="mt")
+        draw.line([(area_start + 2, plot_bottom + 24), (x - 2, plot_bottom + 24)], fill=colour, width=3)
+        draw.text(((area_start + x) / 2, plot_bottom + 29), area, fill=colour, font=font, anchor="mt")
         x += gap
 
     # A palette of 16 colours keeps the PNG at a few kilobytes, so the card stays far below its size budget.
@@ -93,6 +93,6 @@ def _draw(areas, levels, targets, previous) -> bytes:
 @lru_cache(maxsize=1)
 def _font() -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     try:
-        return ImageFont.load_default(size=11)
+        return ImageFont.load_default(size=13)
     except (OSError, TypeError):  # Pillow built without FreeType: the bitmap font has no sizes
         return ImageFont.load_default()
