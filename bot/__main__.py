@@ -17,6 +17,9 @@ def main(argv: list[str] | None = None) -> int:
     role_profiles = commands.add_parser("role-profiles", help="import or export role profiles (targets) as CSV")
     role_profiles.add_argument("action", choices=["import", "export"])
     role_profiles.add_argument("file")
+    from bot import directory_cli
+
+    directory_cli.add_commands(commands)
     args = parser.parse_args(argv)
 
     try:
@@ -38,6 +41,14 @@ def main(argv: list[str] | None = None) -> int:
         from store.role_profiles_csv import run
 
         return run(Database(settings.database_url), args.action, args.file)
+
+    if args.command in directory_cli.COMMANDS:
+        from bot.app import dialog_config
+        from store.db import Database
+
+        database = Database(settings.database_url)
+        database.migrate()
+        return directory_cli.run(args, database, dialog_config(settings))
 
     from aiohttp import web
 

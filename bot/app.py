@@ -12,6 +12,8 @@ from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from bot import pages
 from bot.endpoint import process_activity
+from bot.member_lookup import MemberLookup
+from bot.outbox_worker import OutboxWorker
 from bot.proactive import ProactiveSender
 from bot.sdk_fixes import ReusingBotFrameworkAuthentication, apply_sdk_fixes
 from bot.settings import Settings
@@ -20,6 +22,8 @@ from dialogs.clock import Clock, SystemClock
 from dialogs.config import DialogConfig
 from dialogs.dispatch import Dispatcher
 from dialogs.routes import build_router
+from scheduler.jobs import JobContext
+from scheduler.service import SchedulerService
 from store.db import Database
 
 log = logging.getLogger(__name__)
@@ -31,6 +35,8 @@ ADAPTER = web.AppKey("adapter", CloudAdapter)
 BOT = web.AppKey("bot", KompetenslyftBot)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 SENDER = web.AppKey("proactive_sender", ProactiveSender)
+OUTBOX = web.AppKey("outbox_worker", OutboxWorker)
+SCHEDULER = web.AppKey("scheduler", SchedulerService)
 # Only tests set this: outbound tokens without Azure AD.
 CREDENTIALS_FACTORY = web.AppKey("credentials_factory", ServiceClientCredentialsFactory)
 
@@ -56,6 +62,7 @@ def dialog_config(settings: Settings) -> DialogConfig:
         time_zone=settings.time_zone,
         working_hours_start=settings.working_hours_start,
         working_hours_end=settings.working_hours_end,
+        directory_contact=settings.directory_contact or None,
     )
 
 
@@ -80,12 +87,37 @@ async def _bot(app: web.Application):
     dispatcher = Dispatcher(app[DATABASE], build_router(), dialog_config(settings), app[CLOCK])
     app[ADAPTER] = adapter
     app[DISPATCHER] = dispatcher
-    app[BOT] = KompetenslyftBot(dispatcher, dev_mode=settings.dev_mode)
+    app[BOT] = KompetenslyftBot(dispatcher, dev_mode=settings.dev_mode, member_lookup=MemberLookup(app[DATABASE]))
     app[SENDER] = ProactiveSender(adapter, settings.app_id)
     if settings.dev_mode:
         log.warning("local dev mode: MICROSOFT_APP_ID is empty, so requests are not authenticated")
     yield
     await authentication.close()
+
+
+async def _outbox(app: web.Application):
+    """Delivers notifications; woken after every turn, and polls for retries and messages held for quiet hours."""
+    worker = OutboxWorker(app[DATABASE], app[SENDER], app[CLOCK], dialog_config(app[SETTINGS]))
+    app[OUTBOX] = worker
+    app[BOT].after_turn = worker.wake
+    worker.start()
+    yield
+    await worker.stop()
+
+
+async def _scheduler(app: web.Application):
+    """Reminders and other scheduled jobs; off when RUN_SCHEDULER=false (tests call the jobs directly)."""
+    if not app[SETTINGS].run_scheduler:
+        yield
+        return
+    loop, worker = asyncio.get_running_loop(), app[OUTBOX]
+    context = JobContext(app[DATABASE], app[CLOCK], dialog_config(app[SETTINGS]),
+                         wake_outbox=lambda: loop.call_soon_threadsafe(worker.wake))
+    service = SchedulerService(context)
+    service.start()
+    app[SCHEDULER] = service
+    yield
+    service.shutdown()
 
 
 async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
@@ -120,6 +152,8 @@ def create_app(
         app[CREDENTIALS_FACTORY] = credentials_factory
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_bot)
+    app.cleanup_ctx.append(_outbox)
+    app.cleanup_ctx.append(_scheduler)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/privacy", pages.privacy)

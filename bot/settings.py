@@ -38,6 +38,8 @@ class Settings:
     working_hours_start: time = time(8, 0)
     working_hours_end: time = time(17, 0)
     run_scheduler: bool = True
+    # Whom people who are not in the directory should contact, when their organisation has no coordinator.
+    directory_contact: str = ""
     # Only for offline tests: where the SDK fetches the channel's OpenID metadata and which issuer it trusts.
     openid_metadata_url: str = ""
     token_issuer: str = ""
@@ -80,6 +82,7 @@ class Settings:
             working_hours_start=start,
             working_hours_end=end,
             run_scheduler=get("RUN_SCHEDULER", "true").lower() not in ("0", "false", "no"),
+            directory_contact=get("DIRECTORY_CONTACT"),
             openid_metadata_url=get("BOT_OPENID_METADATA_URL"),
             token_issuer=get("BOT_TOKEN_ISSUER"),
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 
 from botbuilder.core import InvokeResponse, TurnContext
@@ -12,6 +13,7 @@ from botbuilder.schema import ChannelAccount
 from botbuilder.schema.teams import TeamInfo
 
 from bot import activities
+from bot.member_lookup import MemberLookup
 from cards.i18n import lang_of, t
 from cards.notices import error_card
 from dialogs.dispatch import Dispatcher
@@ -22,13 +24,21 @@ log = logging.getLogger(__name__)
 
 
 class KompetenslyftBot(TeamsActivityHandler):
-    def __init__(self, dispatcher: Dispatcher, *, dev_mode: bool) -> None:
+    def __init__(self, dispatcher: Dispatcher, *, dev_mode: bool, member_lookup: MemberLookup | None = None) -> None:
         self._dispatcher = dispatcher
         self._dev_mode = dev_mode
+        self._member_lookup = member_lookup
+        # Called on the event loop after every turn: the outbox worker wakes for what the turn enqueued.
+        self.after_turn: Callable[[], None] | None = None
 
-    async def _dispatch(self, request: Request) -> Reply:
+    async def _dispatch(self, request: Request, turn_context: TurnContext) -> Reply:
+        if self._member_lookup is not None:
+            request = await self._member_lookup.enrich(turn_context, request)
         # Dialogs and the store are synchronous; a worker thread keeps the event loop free for other turns.
-        return await asyncio.to_thread(self._dispatcher.handle, request)
+        reply = await asyncio.to_thread(self._dispatcher.handle, request)
+        if self.after_turn is not None:
+            self.after_turn()
+        return reply
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         try:
@@ -36,7 +46,7 @@ class KompetenslyftBot(TeamsActivityHandler):
         except MalformedAction as error:
             await self._send_malformed(turn_context, error)
             return
-        reply = await self._dispatch(request)
+        reply = await self._dispatch(request, turn_context)
         await self._send_cards(turn_context, reply.cards)
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
@@ -56,7 +66,7 @@ class KompetenslyftBot(TeamsActivityHandler):
         except MalformedAction as error:
             log.warning("install event ignored: %s", error)
             return
-        reply = await self._dispatch(request)
+        reply = await self._dispatch(request, turn_context)
         await self._send_cards(turn_context, reply.cards)
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
@@ -70,7 +80,7 @@ class KompetenslyftBot(TeamsActivityHandler):
             message = t(self._lang(turn_context), "error.malformed")
             # The SDK's own error path raises on a dict body (500); answer 400 ourselves.
             return InvokeResponse(status=400, body=activities.error_invoke_body(400, message))
-        reply = await self._dispatch(request)
+        reply = await self._dispatch(request, turn_context)
         if not reply.cards:
             return InvokeResponse(status=200, body={"statusCode": 200, "type": activities.MESSAGE_CONTENT_TYPE,
                                                     "value": ""})

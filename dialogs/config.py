@@ -13,6 +13,8 @@ class DialogConfig:
     time_zone: str = "Europe/Stockholm"
     working_hours_start: time = time(8, 0)
     working_hours_end: time = time(17, 0)
+    # Whom people outside the directory should contact when their organisation has no coordinator.
+    directory_contact: str | None = None
 
     @property
     def tz(self) -> ZoneInfo:

@@ -15,6 +15,7 @@ from dialogs.router import Router
 from dialogs.turn import Kind, Reply, Request, Turn
 from store.db import Database
 from store.flow_state import StaleFlowState
+from store.directory import remember_contact_details
 from store.people import record_sender
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ class Dispatcher:
                     now=self.clock.now(),
                 )
                 person_id = person.id
+                if sender.email or sender.upn:
+                    remember_contact_details(session, person, email=sender.email, upn=sender.upn)
                 lang = lang_of(person.locale or self.config.default_locale)
                 _check_addressee(request, person.id)
                 turn = Turn(request, session, person, lang, self.clock.now(), self.config)

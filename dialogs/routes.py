@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cards.verbs import Verb
-from dialogs import assessment, profile, welcome
+from dialogs import assessment, plan, profile, review, welcome
 from dialogs.router import Route, Router
 
 ROUTES: dict[str, Route] = {
@@ -18,9 +18,17 @@ ROUTES: dict[str, Route] = {
     Verb.HISTORY_SHOW: Route(profile.show_history, entry=True),
     Verb.TARGETS_SHOW: Route(profile.show_targets, entry=True),
     Verb.TARGETS_SET: Route(profile.set_targets),
-    Verb.PLAN_SHOW: Route(welcome.coming_soon("plan"), entry=True),
+    Verb.PLAN_SHOW: Route(plan.show_plan, entry=True),
+    Verb.PLAN_EDIT: Route(plan.edit_plan),
+    Verb.PLAN_SAVE: Route(plan.save_plan),
+    Verb.PLAN_SUBMIT: Route(plan.submit_plan),
+    Verb.PLAN_ACKNOWLEDGE: Route(plan.acknowledge_plan),
+    Verb.REVIEW_OPEN: Route(review.open_review, entry=True),
+    Verb.REVIEW_SAVE: Route(review.save_review),
+    Verb.REVIEW_APPROVE: Route(review.approve),
+    Verb.REVIEW_CHANGES: Route(review.request_changes),
     Verb.ACTIVITIES_SHOW: Route(welcome.coming_soon("activities"), entry=True),
-    Verb.TEAM_SHOW: Route(welcome.coming_soon("team"), entry=True),
+    Verb.TEAM_SHOW: Route(review.show_team, entry=True),
     Verb.ACTIVITY_NEW: Route(welcome.coming_soon("activity_new"), entry=True),
     Verb.BROADCAST_NEW: Route(welcome.coming_soon("broadcast"), entry=True),
     Verb.REPORT_SHOW: Route(welcome.coming_soon("report"), entry=True),

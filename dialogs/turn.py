@@ -27,6 +27,9 @@ class Sender:
     aad_object_id: str | None = None
     name: str | None = None
     locale: str | None = None
+    # From Teams' member lookup, made only while the person has no e-mail on record (to link the directory).
+    email: str | None = None
+    upn: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,316 @@
+"""The employee's development plan: the plan in each state, the edit form, notices from the manager's
+review, reminders, and what to do without an assessment or a directory entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Mapping, Sequence
+
+from cards.elements import (
+    Element, action_set, card, choice_set, container, execute, facts, heading, submit, text, text_input,
+)
+from cards.i18n import Lang, t
+from cards.verbs import Verb
+from store.digcomp import Framework, load_framework
+
+PRIORITY_SLOTS = 5
+REQUIRED_SLOTS = 3
+GOALS_ID, ACTIVITIES_ID, TARGET_DATE_ID = "goals", "activities", "target_date"
+TEXT_MAX = 2000
+
+
+def priority_input_id(slot: int) -> str:
+    return f"priority_{slot}"
+
+
+def without_inputs(action: Element) -> Element:
+    """Cancel and the like must not be blocked by (or send) the card's required inputs."""
+    action["associatedInputs"] = "none"
+    if "fallback" in action:
+        action["fallback"]["associatedInputs"] = "none"
+    return action
+
+
+@dataclass(frozen=True)
+class PriorityView:
+    competence: str
+    level: int | None  # self-assessed
+    target: int | None
+    agreed_level: int | None = None
+
+
+@dataclass(frozen=True)
+class CandidateView:
+    competence: str
+    level: int
+    target: int | None
+    has_gap: bool
+
+
+@dataclass(frozen=True)
+class PlanView:
+    """What the plan cards show; the dialog fills it from the store."""
+
+    plan_id: int
+    version: int
+    state: str
+    period: int
+    owner_name: str
+    priorities: Sequence[PriorityView] = ()
+    goals: str = ""
+    activities: str = ""
+    target_date: date | None = None
+    manager_name: str | None = None
+    sent_on: date | None = None
+    approved_on: date | None = None
+    approved_by: str | None = None
+    completed_on: date | None = None
+    changes_comment: str | None = None
+    assessed_on: date | None = None
+    area_means: Mapping[str, float | None] = field(default_factory=dict)
+
+
+def competence_title(lang: Lang, framework: Framework, key: str) -> str:
+    try:
+        return f"{key} {framework.competence(key).title.of(lang)}"
+    except KeyError:
+        return key
+
+
+def level_label(lang: Lang, level: int | None) -> str:
+    return t(lang, "plan.level_unknown") if level is None else str(level)
+
+
+def state_text(lang: Lang, view: PlanView) -> str:
+    return t(lang, f"plan.state.{view.state}", manager=view.manager_name or t(lang, "plan.your_manager"))
+
+
+def priority_lines(lang: Lang, framework: Framework, priorities: Sequence[PriorityView]) -> Element:
+    rows = []
+    for number, priority in enumerate(priorities, start=1):
+        parts = [t(lang, "plan.priority.level", level=level_label(lang, priority.level))]
+        if priority.target is not None:
+            parts.append(t(lang, "plan.priority.target", target=priority.target))
+        if priority.agreed_level is not None:
+            parts.append(t(lang, "plan.priority.agreed", level=priority.agreed_level))
+        rows.append((f"{number}. {competence_title(lang, framework, priority.competence)}", " · ".join(parts)))
+    return facts(rows)
+
+
+def plan_body(lang: Lang, framework: Framework, view: PlanView) -> list[Element]:
+    """The plan's content, shared by the employee's and the manager's cards."""
+    body: list[Element] = [text(t(lang, "plan.priorities"), weight="Bolder", spacing="Medium")]
+    body.append(priority_lines(lang, framework, view.priorities) if view.priorities
+                else text(t(lang, "plan.no_priorities"), subtle=True))
+    body.append(text(t(lang, "plan.goals"), weight="Bolder", spacing="Medium"))
+    body.append(text(view.goals or t(lang, "plan.empty"), subtle=not view.goals))
+    body.append(text(t(lang, "plan.activities"), weight="Bolder", spacing="Medium"))
+    body.append(text(view.activities or t(lang, "plan.empty"), subtle=not view.activities))
+    body.append(facts([(t(lang, "plan.target_date"),
+                        view.target_date.isoformat() if view.target_date else t(lang, "plan.empty"))]))
+    return body
+
+
+def _ids(view: PlanView) -> dict[str, int]:
+    return {"plan_id": view.plan_id, "version": view.version}
+
+
+def plan_card(lang: Lang, *, view: PlanView, framework: Framework, notice: str | None = None,
+              notice_color: str = "Good") -> dict:
+    body: list[Element] = [heading(t(lang, "plan.title", period=view.period))]
+    if notice:
+        body.append(text(notice, color=notice_color, weight="Bolder"))
+    body.append(text(state_text(lang, view), weight="Bolder"))
+    status = []
+    if view.sent_on:
+        status.append((t(lang, "plan.fact.sent"), view.sent_on.isoformat()))
+    if view.approved_on:
+        status.append((t(lang, "plan.fact.approved"),
+                       t(lang, "plan.fact.approved_by", date=view.approved_on.isoformat(),
+                         name=view.approved_by or "")))
+    if view.completed_on:
+        status.append((t(lang, "plan.fact.completed"), view.completed_on.isoformat()))
+    status.append((t(lang, "plan.fact.version"), str(view.version)))
+    body.append(facts(status))
+    if view.state == "changes_requested" and view.changes_comment:
+        body.append(container([text(t(lang, "plan.changes_comment", manager=view.manager_name or ""),
+                                     weight="Bolder"), text(view.changes_comment)], style="warning"))
+    body += plan_body(lang, framework, view)
+    actions: list[Element] = []
+    if view.state in ("draft", "changes_requested"):
+        actions.append(execute(t(lang, "plan.action.edit"), Verb.PLAN_EDIT, _ids(view)))
+        if len(view.priorities) >= REQUIRED_SLOTS:
+            title = "plan.action.send" if view.state == "draft" else "plan.action.send_again"
+            actions.append(execute(t(lang, title), Verb.PLAN_SUBMIT, _ids(view), style="positive"))
+        else:
+            body.append(text(t(lang, "plan.choose_priorities_first"), subtle=True))
+    elif view.state == "approved":
+        body.append(text(t(lang, "plan.acknowledge_hint"), spacing="Medium"))
+        actions.append(execute(t(lang, "plan.action.acknowledge"), Verb.PLAN_ACKNOWLEDGE, _ids(view),
+                               style="positive"))
+    actions.append(submit(t(lang, "menu.profile"), Verb.PROFILE_SHOW))
+    return card(body, actions, lang=lang)
+
+
+def plan_edit_card(lang: Lang, *, view: PlanView, framework: Framework, candidates: Sequence[CandidateView],
+                   problems: Sequence[str] = ()) -> dict:
+    choices = []
+    for candidate in candidates:
+        key = "plan.candidate.gap" if candidate.has_gap else "plan.candidate.no_gap"
+        choices.append((t(lang, key, title=competence_title(lang, framework, candidate.competence),
+                          level=candidate.level, target=candidate.target if candidate.target is not None else "–"),
+                        candidate.competence))
+    chosen = [p.competence for p in view.priorities]
+    body: list[Element] = [heading(t(lang, "plan.edit.title", period=view.period)),
+                           text(t(lang, "plan.edit.intro"))]
+    for problem in problems:
+        body.append(text(t(lang, problem), color="Attention", weight="Bolder"))
+    if not any(c.has_gap for c in candidates):
+        body.append(text(t(lang, "plan.edit.no_gaps"), subtle=True))
+    for slot in range(1, PRIORITY_SLOTS + 1):
+        required = slot <= REQUIRED_SLOTS
+        label = t(lang, "plan.edit.priority_required" if required else "plan.edit.priority_optional", number=slot)
+        body.append(choice_set(priority_input_id(slot), label=label, choices=choices, expanded=False,
+                               value=chosen[slot - 1] if slot <= len(chosen) else None, required=required,
+                               error_message=t(lang, "plan.edit.priority_missing")))
+    body.append(text_input(GOALS_ID, label=t(lang, "plan.goals"), placeholder=t(lang, "plan.edit.goals_hint"),
+                           value=view.goals, multiline=True, max_length=TEXT_MAX))
+    body.append(text_input(ACTIVITIES_ID, label=t(lang, "plan.activities"),
+                           placeholder=t(lang, "plan.edit.activities_hint"), value=view.activities,
+                           multiline=True, max_length=TEXT_MAX))
+    date_input: Element = {"type": "Input.Date", "id": TARGET_DATE_ID, "label": t(lang, "plan.target_date")}
+    if view.target_date:
+        date_input["value"] = view.target_date.isoformat()
+    body.append(date_input)
+    return card(body, [execute(t(lang, "plan.action.save"), Verb.PLAN_SAVE, _ids(view), style="positive"),
+                       without_inputs(execute(t(lang, "plan.action.cancel"), Verb.PLAN_SHOW))], lang=lang)
+
+
+def no_assessment_card(lang: Lang) -> dict:
+    return card([heading(t(lang, "plan.no_assessment.title")), text(t(lang, "plan.no_assessment.body"))],
+                [submit(t(lang, "menu.assessment"), Verb.ASSESSMENT_START)], lang=lang)
+
+
+@dataclass(frozen=True)
+class ContactView:
+    name: str
+    email: str | None = None
+
+
+def not_in_directory_card(lang: Lang, *, contacts: Sequence[ContactView], feature: str = "plan") -> dict:
+    body: list[Element] = [heading(t(lang, "directory.missing.title")),
+                           text(t(lang, f"directory.missing.body.{feature}"))]
+    if contacts:
+        body.append(text(t(lang, "directory.missing.contact"), weight="Bolder"))
+        body.append(facts([(c.name, c.email or "") for c in contacts]))
+    else:
+        body.append(text(t(lang, "directory.missing.no_contact")))
+    return card(body, [submit(t(lang, "menu.help"), Verb.HELP)], lang=lang)
+
+
+def no_manager_card(lang: Lang, *, contacts: Sequence[ContactView]) -> dict:
+    body: list[Element] = [heading(t(lang, "plan.no_manager.title")), text(t(lang, "plan.no_manager.body"))]
+    if contacts:
+        body.append(facts([(c.name, c.email or "") for c in contacts]))
+    return card(body, [execute(t(lang, "menu.plan"), Verb.PLAN_SHOW)], lang=lang)
+
+
+# ---- notices to the employee (through the outbox) ---------------------------------------------------------
+
+def approved_notice_card(lang: Lang, *, view: PlanView, framework: Framework) -> dict:
+    body: list[Element] = [
+        heading(t(lang, "plan.approved_notice.title")),
+        text(t(lang, "plan.approved_notice.body", manager=view.approved_by or view.manager_name or "",
+               period=view.period)),
+    ]
+    body += plan_body(lang, framework, view)
+    body.append(text(t(lang, "plan.acknowledge_hint"), spacing="Medium"))
+    return card(body, [execute(t(lang, "plan.action.acknowledge"), Verb.PLAN_ACKNOWLEDGE, _ids(view),
+                               style="positive"),
+                       execute(t(lang, "plan.action.open"), Verb.PLAN_SHOW)], lang=lang)
+
+
+def changes_requested_notice_card(lang: Lang, *, view: PlanView, comment: str) -> dict:
+    return card(
+        [heading(t(lang, "plan.changes_notice.title")),
+         text(t(lang, "plan.changes_notice.body", manager=view.manager_name or "", period=view.period)),
+         container([text(comment)], style="warning")],
+        [execute(t(lang, "plan.action.edit"), Verb.PLAN_EDIT, _ids(view), style="positive"),
+         execute(t(lang, "plan.action.open"), Verb.PLAN_SHOW)],
+        lang=lang,
+    )
+
+
+def draft_reminder_card(lang: Lang, *, period: int, days: int) -> dict:
+    return card([heading(t(lang, "plan.draft_reminder.title")),
+                 text(t(lang, "plan.draft_reminder.body", period=period, days=days))],
+                [execute(t(lang, "plan.action.open"), Verb.PLAN_SHOW)], lang=lang)
+
+
+# ---- samples ----------------------------------------------------------------------------------------------
+
+SAMPLE_PRIORITIES = (
+    PriorityView("3.1", 2, 5),
+    PriorityView("4.2", 3, 6, agreed_level=4),
+    PriorityView("1.2", 3, 5),
+    PriorityView("2.4", 2, 4),
+)
+
+
+def sample_view(state: str = "draft", *, priorities: Sequence[PriorityView] = SAMPLE_PRIORITIES) -> PlanView:
+    signed = state in ("approved", "completed")
+    return PlanView(
+        plan_id=41, version=6, state=state, period=2026, owner_name="Anna Lindberg", priorities=priorities,
+        goals="Jag vill kunna göra korta filmer om bibliotekets program och publicera dem själv på webben.",
+        activities="Kurs i mobilfilm (Kulturakademin), egen övning med bibliotekets program i mars, "
+                   "handledning av Omar på kommunikationsenheten.",
+        target_date=date(2026, 12, 15), manager_name="Karin Ek",
+        sent_on=date(2026, 3, 2) if state != "draft" else None,
+        approved_on=date(2026, 3, 10) if signed else None, approved_by="Karin Ek" if signed else None,
+        completed_on=date(2026, 3, 11) if state == "completed" else None,
+        changes_comment="Bra start! Lägg gärna till ett mål för informationssäkerhet och en kurs i 4.2."
+        if state == "changes_requested" else None,
+        assessed_on=date(2026, 2, 20),
+        area_means={"1": 3.3, "2": 3.0, "3": 2.3, "4": 3.5, "5": 3.0},
+    )
+
+
+def _sample_candidates() -> list[CandidateView]:
+    return [CandidateView("3.1", 2, 5, True), CandidateView("4.2", 3, 6, True), CandidateView("1.2", 3, 5, True),
+            CandidateView("2.4", 2, 4, True), CandidateView("5.4", 3, 5, True), CandidateView("3.3", 2, 4, True)]
+
+
+def _framework() -> Framework:
+    return load_framework("2.2")
+
+
+SAMPLES = {
+    "plan-draft": lambda lang: plan_card(lang, view=sample_view("draft"), framework=_framework()),
+    "plan-draft-empty": lambda lang: plan_card(lang, view=sample_view("draft", priorities=()),
+                                               framework=_framework()),
+    "plan-sent": lambda lang: plan_card(lang, view=sample_view("sent"), framework=_framework(),
+                                        notice=t(lang, "plan.sent_notice", manager="Karin Ek")),
+    "plan-changes-requested": lambda lang: plan_card(lang, view=sample_view("changes_requested"),
+                                                     framework=_framework()),
+    "plan-approved": lambda lang: plan_card(lang, view=sample_view("approved"), framework=_framework()),
+    "plan-completed": lambda lang: plan_card(lang, view=sample_view("completed"), framework=_framework(),
+                                             notice=t(lang, "plan.completed_notice")),
+    "plan-edit": lambda lang: plan_edit_card(lang, view=sample_view("draft"), framework=_framework(),
+                                             candidates=_sample_candidates()),
+    "plan-edit-problems": lambda lang: plan_edit_card(
+        lang, view=sample_view("draft", priorities=()), framework=_framework(), candidates=_sample_candidates(),
+        problems=["plan.problem.too_few", "plan.problem.duplicate"]),
+    "plan-no-assessment": no_assessment_card,
+    "plan-no-manager": lambda lang: no_manager_card(lang, contacts=[ContactView("Maria Holm", "maria.holm@stockholm.se")]),
+    "directory-missing": lambda lang: not_in_directory_card(
+        lang, contacts=[ContactView("Maria Holm", "maria.holm@stockholm.se"),
+                        ContactView("Jonas Berg", "jonas.berg@stockholm.se")]),
+    "directory-missing-no-contact": lambda lang: not_in_directory_card(lang, contacts=[], feature="team"),
+    "plan-approved-notice": lambda lang: approved_notice_card(lang, view=sample_view("approved"),
+                                                              framework=_framework()),
+    "plan-changes-notice": lambda lang: changes_requested_notice_card(
+        lang, view=sample_view("changes_requested"),
+        comment="Bra start! Lägg gärna till ett mål för informationssäkerhet och en kurs i 4.2."),
+    "plan-draft-reminder": lambda lang: draft_reminder_card(lang, period=2026, days=8),
+}

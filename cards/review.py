@@ -1,0 +1,227 @@
+"""The manager's side of the plan: the review card (agreed levels, targets, activities, comment, approve or
+ask for changes, book the dialogue), its outcomes, reminders, and "mina medarbetare"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Sequence
+from urllib.parse import quote
+
+from cards.elements import (
+    Element, action_set, card, choice_set, columns, container, execute, facts, heading, open_url, submit, text,
+    text_input,
+)
+from cards.i18n import Lang, t
+from cards.plan import (
+    ACTIVITIES_ID, TEXT_MAX, PlanView, competence_title, level_label, plan_body, sample_view, state_text,
+    without_inputs,
+)
+from cards.verbs import Verb
+from store.digcomp import Framework, load_framework
+
+COMMENT_ID = "comment"
+TEAMS_NEW_MEETING = "https://teams.microsoft.com/l/meeting/new"
+
+
+def agreed_input_id(competence: str) -> str:
+    return f"agreed_{competence}"
+
+
+def target_input_id(competence: str) -> str:
+    return f"target_{competence}"
+
+
+def meeting_link(*, subject: str, attendee_email: str | None) -> str:
+    """A Teams deep link that opens a new meeting with the employee invited; it needs no Graph permission."""
+    link = f"{TEAMS_NEW_MEETING}?subject={quote(subject, safe='')}"
+    if attendee_email:
+        link += f"&attendees={quote(attendee_email, safe='')}"
+    return link
+
+
+def _level_choices(lang: Lang, framework: Framework) -> list[tuple[str, str]]:
+    return [(t(lang, "review.level_zero"), "0")] + [
+        (f"{level.level} – {level.title.of(lang)}", str(level.level)) for level in framework.levels]
+
+
+def _profile_summary(lang: Lang, framework: Framework, view: PlanView) -> Element:
+    rows = []
+    for area in framework.areas:
+        mean = view.area_means.get(area.key)
+        shown = t(lang, "review.not_relevant") if mean is None else (
+            f"{mean:.1f}".replace(".", ",") if lang == "sv" else f"{mean:.1f}")
+        rows.append((f"{area.key} {area.title.of(lang)}", shown))
+    assessed = view.assessed_on.isoformat() if view.assessed_on else t(lang, "review.not_assessed")
+    return container([text(t(lang, "review.profile", date=assessed), weight="Bolder"), facts(rows)],
+                     style="emphasis")
+
+
+def _ids(view: PlanView) -> dict[str, int]:
+    return {"plan_id": view.plan_id, "version": view.version}
+
+
+def review_card(lang: Lang, *, view: PlanView, framework: Framework, employee_email: str | None,
+                notice: str | None = None, notice_color: str = "Warning", as_stand_in: bool = False) -> dict:
+    """What the manager opens: whose plan, the profile summary, priorities with agreed level and target
+    inputs, the activities, a comment, and approve / ask for changes / book the dialogue."""
+    body: list[Element] = [heading(t(lang, "review.title", name=view.owner_name, period=view.period))]
+    if notice:
+        body.append(text(notice, color=notice_color, weight="Bolder"))
+    if as_stand_in:
+        body.append(text(t(lang, "review.as_stand_in", manager=view.manager_name or ""), subtle=True))
+    body.append(text(state_text(lang, view), weight="Bolder"))
+    body.append(facts([(t(lang, "plan.fact.version"), str(view.version))]
+                      + ([(t(lang, "plan.fact.sent"), view.sent_on.isoformat())] if view.sent_on else [])))
+    body.append(_profile_summary(lang, framework, view))
+    reviewing = view.state in ("sent", "resent")
+    meeting = open_url(t(lang, "review.action.book"), meeting_link(
+        subject=t(lang, "review.meeting_subject", name=view.owner_name, period=view.period),
+        attendee_email=employee_email))
+    if not reviewing:
+        body += plan_body(lang, framework, view)
+        return card(body, [without_inputs(execute(t(lang, "review.action.open"), Verb.REVIEW_OPEN, _ids(view))),
+                           meeting], lang=lang)
+
+    levels = _level_choices(lang, framework)
+    body.append(text(t(lang, "plan.priorities"), weight="Bolder", spacing="Medium"))
+    body.append(text(t(lang, "review.priorities_hint"), subtle=True, size="Small"))
+    for number, priority in enumerate(view.priorities, start=1):
+        agreed = priority.agreed_level if priority.agreed_level is not None else priority.level
+        body.append(container([
+            text(f"{number}. {competence_title(lang, framework, priority.competence)}", weight="Bolder"),
+            text(t(lang, "review.self_assessed", level=level_label(lang, priority.level),
+                   target=priority.target if priority.target is not None else "–"), subtle=True),
+            columns(
+                ([choice_set(agreed_input_id(priority.competence), label=t(lang, "review.agreed_level"),
+                             choices=levels, expanded=False, value=None if agreed is None else str(agreed))],
+                 "stretch"),
+                ([choice_set(target_input_id(priority.competence), label=t(lang, "review.target"),
+                             choices=levels, expanded=False,
+                             value=None if priority.target is None else str(priority.target))], "stretch"),
+            ),
+        ], separator=True))
+    body.append(text(t(lang, "plan.goals"), weight="Bolder", spacing="Medium"))
+    body.append(text(view.goals or t(lang, "plan.empty"), subtle=not view.goals))
+    body.append(text_input(ACTIVITIES_ID, label=t(lang, "review.activities"), value=view.activities,
+                           multiline=True, max_length=TEXT_MAX))
+    body.append(facts([(t(lang, "plan.target_date"),
+                        view.target_date.isoformat() if view.target_date else t(lang, "plan.empty"))]))
+    body.append(text_input(COMMENT_ID, label=t(lang, "review.comment"), placeholder=t(lang, "review.comment_hint"),
+                           multiline=True, max_length=TEXT_MAX))
+    body.append(action_set([meeting, execute(t(lang, "review.action.save"), Verb.REVIEW_SAVE, _ids(view))]))
+    return card(body, [
+        execute(t(lang, "review.action.approve"), Verb.REVIEW_APPROVE, _ids(view), style="positive"),
+        execute(t(lang, "review.action.changes"), Verb.REVIEW_CHANGES, _ids(view), style="destructive"),
+        without_inputs(execute(t(lang, "review.action.open"), Verb.REVIEW_OPEN, _ids(view))),
+    ], lang=lang)
+
+
+def review_outcome_card(lang: Lang, *, view: PlanView, framework: Framework, outcome: str,
+                        already: bool = False) -> dict:
+    """After approving or asking for changes: what was recorded, and that the employee has been told."""
+    key = f"review.outcome.{outcome}" + (".already" if already else "")
+    body: list[Element] = [heading(t(lang, "review.title", name=view.owner_name, period=view.period)),
+                           text(t(lang, key, name=view.owner_name,
+                                  date=view.approved_on.isoformat() if view.approved_on else "",
+                                  manager=view.approved_by or ""), color="Good", weight="Bolder")]
+    body += plan_body(lang, framework, view)
+    return card(body, [without_inputs(execute(t(lang, "review.action.open"), Verb.REVIEW_OPEN, _ids(view))),
+                       submit(t(lang, "menu.team"), Verb.TEAM_SHOW)], lang=lang)
+
+
+# ---- "mina medarbetare" ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TeamMemberView:
+    name: str
+    unit: str | None
+    assessment: str  # none, in_progress, finished
+    assessed_on: date | None
+    plan_state: str | None
+    plan_id: int | None
+    plan_version: int | None
+    uses_bot: bool
+
+
+TEAM_PAGE_SIZE = 20
+
+
+def team_card(lang: Lang, *, members: Sequence[TeamMemberView], period: int, page: int = 0) -> dict:
+    body: list[Element] = [heading(t(lang, "team.title")), text(t(lang, "team.intro", period=period), subtle=True)]
+    if not members:
+        body.append(text(t(lang, "team.none")))
+    start = page * TEAM_PAGE_SIZE
+    shown = members[start:start + TEAM_PAGE_SIZE]
+    waiting = sum(1 for m in members if m.plan_state in ("sent", "resent"))
+    if waiting:
+        body.append(text(t(lang, "team.waiting", count=waiting), color="Attention", weight="Bolder"))
+    for member in shown:
+        if member.assessment == "finished" and member.assessed_on:
+            assessment = t(lang, "team.assessment.finished", date=member.assessed_on.isoformat())
+        else:
+            assessment = t(lang, f"team.assessment.{member.assessment}")
+        plan = t(lang, f"team.plan.{member.plan_state}") if member.plan_state else t(lang, "team.plan.none")
+        rows = [(t(lang, "team.fact.assessment"), assessment), (t(lang, "team.fact.plan"), plan)]
+        if not member.uses_bot:
+            rows.append((t(lang, "team.fact.app"), t(lang, "team.not_started")))
+        items: list[Element] = [text(member.name + (f" · {member.unit}" if member.unit else ""), weight="Bolder"),
+                                facts(rows)]
+        if member.plan_id is not None and member.plan_state not in (None, "draft"):
+            label = "team.action.review" if member.plan_state in ("sent", "resent") else "team.action.open"
+            items.append(action_set([execute(t(lang, label, name=member.name.split()[0]), Verb.REVIEW_OPEN,
+                                             {"plan_id": member.plan_id, "version": member.plan_version})]))
+        body.append(container(items, separator=True))
+    actions: list[Element] = []
+    if start + TEAM_PAGE_SIZE < len(members):
+        actions.append(submit(t(lang, "team.more", shown=start + len(shown), total=len(members)), Verb.TEAM_SHOW,
+                              {"page": page + 1}))
+    actions.append(submit(t(lang, "menu.help"), Verb.HELP))
+    return card(body, actions, lang=lang)
+
+
+def not_a_manager_card(lang: Lang) -> dict:
+    return card([heading(t(lang, "team.title")), text(t(lang, "team.not_manager"))],
+                [submit(t(lang, "menu.help"), Verb.HELP)], lang=lang)
+
+
+# ---- samples ----------------------------------------------------------------------------------------------
+
+def _framework() -> Framework:
+    return load_framework("2.2")
+
+
+def _sample_team() -> list[TeamMemberView]:
+    return [
+        TeamMemberView("Anna Lindberg", "Stadsbiblioteket", "finished", date(2026, 2, 20), "sent", 41, 6, True),
+        TeamMemberView("Omar Haddad", "Stadsbiblioteket", "finished", date(2026, 1, 28), "completed", 38, 9, True),
+        TeamMemberView("Lena Sjöberg", "Kulturhuset", "in_progress", None, "draft", 44, 2, True),
+        TeamMemberView("Erik Nyström", "Kulturhuset", "none", None, None, None, None, False),
+    ]
+
+
+SAMPLES = {
+    "review": lambda lang: review_card(lang, view=sample_view("sent"), framework=_framework(),
+                                       employee_email="anna.lindberg@stockholm.se"),
+    "review-resent-stand-in": lambda lang: review_card(lang, view=sample_view("resent"), framework=_framework(),
+                                                       employee_email="anna.lindberg@stockholm.se",
+                                                       as_stand_in=True),
+    "review-stale": lambda lang: review_card(lang, view=sample_view("sent"), framework=_framework(),
+                                             employee_email="anna.lindberg@stockholm.se",
+                                             notice=t(lang, "review.stale", version=6)),
+    "review-reminder": lambda lang: review_card(lang, view=sample_view("sent"), framework=_framework(),
+                                                employee_email="anna.lindberg@stockholm.se",
+                                                notice=t(lang, "review.reminder", name="Anna Lindberg", days=8)),
+    "review-approved-view": lambda lang: review_card(lang, view=sample_view("approved"), framework=_framework(),
+                                                     employee_email="anna.lindberg@stockholm.se"),
+    "review-outcome-approved": lambda lang: review_outcome_card(lang, view=sample_view("approved"),
+                                                                framework=_framework(), outcome="approved"),
+    "review-outcome-already": lambda lang: review_outcome_card(lang, view=sample_view("approved"),
+                                                               framework=_framework(), outcome="approved",
+                                                               already=True),
+    "review-outcome-changes": lambda lang: review_outcome_card(lang, view=sample_view("changes_requested"),
+                                                               framework=_framework(), outcome="changes_requested"),
+    "team": lambda lang: team_card(lang, members=_sample_team(), period=2026),
+    "team-empty": lambda lang: team_card(lang, members=[], period=2026),
+    "team-not-manager": not_a_manager_card,
+}

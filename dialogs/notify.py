@@ -1,0 +1,35 @@
+"""Notifications from a dialog or a job: a card for someone else, into the outbox in the same transaction.
+
+The card is built in the recipient's language; it goes out at the next moment quiet hours allow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlmodel import Session
+
+from cards.i18n import Lang, lang_of
+from dialogs.config import DialogConfig
+from dialogs.rules.working_hours import next_allowed_moment
+from store import outbox
+from store.models.core import Person
+
+
+def recipient_lang(person: Person, config: DialogConfig) -> Lang:
+    return lang_of(person.locale or config.default_locale)
+
+
+def quiet_hours_end(moment: datetime, config: DialogConfig) -> datetime:
+    return next_allowed_moment(moment, tz=config.tz, start=config.working_hours_start, end=config.working_hours_end)
+
+
+def notify(session: Session, *, recipient: Person, campaign: str, card: Callable[[Lang], dict], now: datetime,
+           config: DialogConfig) -> bool:
+    """Enqueues `card(lang)` for the recipient once per campaign; True if this call enqueued it."""
+    assert recipient.id is not None
+    row = outbox.enqueue(session, campaign=campaign, recipient_person_id=recipient.id,
+                         card=card(recipient_lang(recipient, config)), now=now,
+                         not_before=quiet_hours_end(now, config))
+    return row is not None

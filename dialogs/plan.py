@@ -1,0 +1,366 @@
+"""The employee's development plan ("min plan"): drafted from the latest finished self-assessment, edited,
+sent to the manager (who is told through the outbox), and finally confirmed after the manager approved it.
+
+Every action names the plan and the version its card showed; an older version gets the current plan back
+with a note (PlanChanged) instead of a change made on top of something the person did not see.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import wraps
+from typing import Any, Protocol
+
+from sqlmodel import Session
+
+from cards.i18n import Lang, t
+from cards.plan import (
+    ACTIVITIES_ID, GOALS_ID, PRIORITY_SLOTS, TARGET_DATE_ID, CandidateView, ContactView, PlanView, PriorityView,
+    approved_notice_card, no_assessment_card, no_manager_card, not_in_directory_card, plan_card, plan_edit_card,
+    priority_input_id,
+)
+from cards.review import review_card
+from dialogs.config import DialogConfig
+from dialogs.errors import NotPermitted, StaleCard, UserFacingError
+from dialogs.notify import notify
+from dialogs.rules.plan_rules import (
+    EMPLOYEE_EDITS, MIN_PRIORITIES, Candidate, check_priorities, priority_candidates, state_after_sending,
+)
+from dialogs.rules.scoring import summarise_assessment
+from dialogs.turn import Reply, Turn
+from store import directory, plans
+from store.digcomp import Framework, load_framework
+from store.models.core import Person
+from store.models.directory import DirectoryEntry
+from store.models.plan import Plan, PlanState
+from store.team import assessment_summary
+
+log = logging.getLogger(__name__)
+FRAMEWORK_VERSION = "2.2"
+TEXT_MAX = 2000
+
+
+# ---- the person's levels and gaps --------------------------------------------------------------------------
+
+class GapLike(Protocol):
+    competence: str
+    level: int
+    target: int
+
+
+@dataclass(frozen=True)
+class PersonProfile:
+    """What a plan is drafted from: the latest finished assessment's levels and the gaps to the targets."""
+
+    assessment_id: int
+    finished_at: datetime
+    levels: Mapping[str, int | None]
+    gaps: Sequence[GapLike]
+
+
+class ProfileSource(Protocol):
+    def __call__(self, session: Session, person_id: int) -> PersonProfile | None: ...
+
+
+def assessed_profile(session: Session, person_id: int) -> PersonProfile | None:
+    """The profile from the self-assessment store (issue 3): latest finished assessment, gaps to targets."""
+    from store.assessments import latest_finished_assessment
+    from store.targets import profile_gaps
+
+    latest = latest_finished_assessment(session, person_id=person_id)
+    if latest is None:
+        return None
+    return PersonProfile(latest.id, latest.finished_at, latest.levels, profile_gaps(session, person_id=person_id))
+
+
+profile_of: ProfileSource = assessed_profile
+
+
+# ---- views -------------------------------------------------------------------------------------------------
+
+def framework() -> Framework:
+    return load_framework(FRAMEWORK_VERSION)
+
+
+def period_of(now: datetime, config: DialogConfig) -> int:
+    return now.astimezone(config.tz).year
+
+
+def _local_date(moment: datetime | None, config: DialogConfig) -> date | None:
+    from store.people import aware
+
+    return aware(moment).astimezone(config.tz).date() if moment else None
+
+
+def _name(session: Session, person_id: int | None) -> str | None:
+    if person_id is None:
+        return None
+    entry = directory.entry_for_person_id(session, person_id)
+    if entry is not None:
+        return entry.name
+    person = session.get(Person, person_id)
+    return person.name if person else None
+
+
+def plan_view(session: Session, plan: Plan, config: DialogConfig) -> PlanView:
+    """Everything the plan and review cards show, read from the store."""
+    owner_entry = directory.entry_for_person_id(session, plan.person_id)
+    manager_name = None
+    if owner_entry is not None and owner_entry.manager_entry_id is not None:
+        manager = session.get(DirectoryEntry, owner_entry.manager_entry_id)
+        manager_name = manager.name if manager else None
+    comment = None
+    if plan.state == PlanState.CHANGES_REQUESTED:
+        latest = plans.latest_comment(session, plan, kind="changes_requested")
+        comment = latest.text if latest else None
+    finished_at, levels, version = assessment_summary(session, plan.assessment_id)
+    means = {}
+    if levels:
+        fw = load_framework(version or FRAMEWORK_VERSION)
+        known = {c.key for c in fw.competences}
+        means = {key: s.mean for key, s in summarise_assessment(
+            {k: v for k, v in levels.items() if k in known}, fw).items()}
+    return PlanView(
+        plan_id=plan.id, version=plan.version, state=plan.state, period=plan.period,
+        owner_name=_name(session, plan.person_id) or "",
+        priorities=[PriorityView(p["competence"], p.get("level"), p.get("target"), p.get("agreed_level"))
+                    for p in plan.priorities],
+        goals=plan.goals, activities=plan.activities, target_date=plan.target_date, manager_name=manager_name,
+        sent_on=_local_date(plan.sent_at, config), approved_on=_local_date(plan.approved_at, config),
+        approved_by=_name(session, plan.approved_by_person_id), completed_on=_local_date(plan.completed_at, config),
+        changes_comment=comment, assessed_on=_local_date(finished_at, config), area_means=means,
+    )
+
+
+def contacts(turn: Turn) -> list[ContactView]:
+    found = directory.contacts_for_tenant(turn.session, turn.person.tenant_id, fallback=turn.config.directory_contact)
+    return [ContactView(c.name, c.email) for c in found]
+
+
+# ---- stale cards -------------------------------------------------------------------------------------------
+
+class PlanChanged(StaleCard):
+    """The card shows an older version than the plan has now."""
+
+    def __init__(self, plan: Plan, shown: object) -> None:
+        super().__init__(f"card for plan {plan.id} version {shown!r}, plan is at {plan.version}", key="plan_changed")
+        self.plan = plan
+
+
+def check_version(plan: Plan, data: Mapping[str, Any]) -> int:
+    """The version the card showed, if it is still the plan's current one; PlanChanged otherwise."""
+    shown = data.get("version")
+    try:
+        version = int(shown)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise PlanChanged(plan, shown) from None
+    if version != plan.version:
+        raise PlanChanged(plan, shown)
+    return version
+
+
+def offering_current_version(current_card: Callable[[Turn, Plan], dict]) -> Callable:
+    """A handler whose card is out of date answers with the current version and a note, saving nothing.
+
+    PlanChanged is raised before anything is written; a concurrent change detected while writing
+    becomes a StaleCard, so the dispatcher rolls the turn back.
+    """
+    def decorate(handler: Callable[[Turn], Reply]) -> Callable[[Turn], Reply]:
+        @wraps(handler)
+        def run(turn: Turn) -> Reply:
+            try:
+                return handler(turn)
+            except PlanChanged as changed:
+                log.info("stale plan card: %s", changed)
+                return Reply.of(current_card(turn, changed.plan))
+            except plans.PlanChangedConcurrently as error:
+                raise StaleCard(str(error), key="plan_changed") from error
+
+        return run
+
+    return decorate
+
+
+def _own_plan_card(turn: Turn, plan: Plan) -> dict:
+    return plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), framework=framework(),
+                     notice=t(turn.lang, "review.stale", version=plan.version), notice_color="Warning")
+
+
+# ---- handlers ----------------------------------------------------------------------------------------------
+
+def _own(turn: Turn, *, for_update: bool = True) -> Plan:
+    """The plan a card names, which must be the sender's own."""
+    plan = plans.plan_by_id(turn.session, turn.data.get("plan_id"), for_update=for_update)
+    if plan is None:
+        raise UserFacingError("plan_not_found", f"no plan {turn.data.get('plan_id')!r}")
+    if plan.person_id != turn.person.id:
+        raise NotPermitted(f"person {turn.person.id} acted on plan {plan.id} of person {plan.person_id}")
+    return plan
+
+
+def _draft_priorities(profile: PersonProfile) -> list[dict[str, Any]]:
+    candidates = _candidates(profile)
+    return [_priority(c) for c in candidates[:MIN_PRIORITIES] if c.has_gap]
+
+
+def _candidates(profile: PersonProfile) -> list[Candidate]:
+    order = [c.key for c in framework().competences]
+    return priority_candidates(profile.levels, profile.gaps, order)
+
+
+def _priority(candidate: Candidate) -> dict[str, Any]:
+    return {"competence": candidate.competence, "level": candidate.level, "target": candidate.target,
+            "agreed_level": None}
+
+
+def show_plan(turn: Turn) -> Reply:
+    """'min plan': this year's plan; the first time, a draft from the latest finished assessment."""
+    period = period_of(turn.now, turn.config)
+    plan = plans.plan_for(turn.session, person_id=turn.person.id, period=period)
+    if plan is None:
+        profile = profile_of(turn.session, turn.person.id)
+        if profile is None:
+            return Reply.of(no_assessment_card(turn.lang))
+        plan = plans.create_plan(turn.session, person_id=turn.person.id, period=period,
+                                 assessment_id=profile.assessment_id, now=turn.now,
+                                 priorities=_draft_priorities(profile))
+        log.info("person %s drafted plan %s for %s", turn.person.id, plan.id, period)
+    return Reply.of(plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), framework=framework()))
+
+
+def _edit_card(turn: Turn, plan: Plan, *, problems: Sequence[str] = (), view: PlanView | None = None) -> dict:
+    profile = profile_of(turn.session, turn.person.id)
+    candidates = _candidates(profile) if profile else []
+    # Priorities already in the plan stay choosable even if a newer assessment closed their gap.
+    known = {c.competence for c in candidates}
+    extra = [CandidateView(p["competence"], p.get("level") or 0, p.get("target"), True)
+             for p in plan.priorities if p["competence"] not in known]
+    return plan_edit_card(turn.lang, view=view or plan_view(turn.session, plan, turn.config),
+                          framework=framework(),
+                          candidates=[CandidateView(c.competence, c.level, c.target, c.has_gap)
+                                      for c in candidates] + extra,
+                          problems=problems)
+
+
+@offering_current_version(_own_plan_card)
+def edit_plan(turn: Turn) -> Reply:
+    plan = _own(turn, for_update=False)
+    if plan.state not in EMPLOYEE_EDITS:
+        raise UserFacingError("plan_not_editable", f"plan {plan.id} is {plan.state}")
+    check_version(plan, turn.data)
+    return Reply.of(_edit_card(turn, plan))
+
+
+def _parse_date(value: Any) -> date | None:
+    if value in (None, ""):
+        return None
+    return date.fromisoformat(str(value)[:10])
+
+
+@offering_current_version(_own_plan_card)
+def save_plan(turn: Turn) -> Reply:
+    plan = _own(turn)
+    if plan.state not in EMPLOYEE_EDITS:
+        raise UserFacingError("plan_not_editable", f"plan {plan.id} is {plan.state}")
+    version = check_version(plan, turn.data)
+    profile = profile_of(turn.session, turn.person.id)
+    candidates = _candidates(profile) if profile else []
+    previous = {p["competence"]: p for p in plan.priorities}
+    candidates += [Candidate(key, p.get("level") or 0, p.get("target"), True) for key, p in previous.items()
+                   if key not in {c.competence for c in candidates}]
+    chosen, problems = check_priorities([turn.data.get(priority_input_id(slot)) for slot in
+                                         range(1, PRIORITY_SLOTS + 1)], candidates)
+    try:
+        target_date = _parse_date(turn.data.get(TARGET_DATE_ID))
+    except ValueError:
+        target_date, problems = None, [*problems, "plan.problem.bad_date"]
+    goals = str(turn.data.get(GOALS_ID) or "").strip()[:TEXT_MAX]
+    activities = str(turn.data.get(ACTIVITIES_ID) or "").strip()[:TEXT_MAX]
+    if problems:
+        return Reply.of(_edit_card(turn, plan, problems=problems))
+    by_key = {c.competence: c for c in candidates}
+    priorities = [{**_priority(by_key[key]), "agreed_level": previous.get(key, {}).get("agreed_level")}
+                  for key in chosen]
+    plans.edit_plan(turn.session, plan, expected_version=version, actor_person_id=turn.person.id, now=turn.now,
+                    priorities=priorities, goals=goals, activities=activities, target_date=target_date,
+                    assessment_id=profile.assessment_id if profile else None)
+    return Reply.of(plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), framework=framework(),
+                              notice=t(turn.lang, "plan.saved_notice")))
+
+
+@offering_current_version(_own_plan_card)
+def submit_plan(turn: Turn) -> Reply:
+    """Sends the plan to the manager: the state changes and the manager's review card goes to the outbox."""
+    plan = _own(turn)
+    if plan.state not in EMPLOYEE_EDITS:
+        raise UserFacingError("plan_not_editable", f"plan {plan.id} is {plan.state}")
+    version = check_version(plan, turn.data)
+    if len(plan.priorities) < MIN_PRIORITIES:
+        return Reply.of(_edit_card(turn, plan, problems=["plan.problem.too_few"]))
+    entry = directory.entry_for_person(turn.session, turn.person)
+    if entry is None:
+        return Reply.of(not_in_directory_card(turn.lang, contacts=contacts(turn)))
+    reviewers = directory.reviewers_of(turn.session, entry, now=turn.now)
+    if not reviewers:
+        return Reply.of(no_manager_card(turn.lang, contacts=contacts(turn)))
+    plans.change_state(turn.session, plan, to=state_after_sending(plan.state), expected_version=version,
+                       actor_person_id=turn.person.id, now=turn.now, sent_at=turn.now,
+                       details={"reviewers": [r.email for r in reviewers]})
+    reached = notify_reviewers(turn.session, plan, reviewers, employee=entry, now=turn.now, config=turn.config,
+                               tenant_id=turn.person.tenant_id)
+    manager = reviewers[0].name
+    notice = t(turn.lang, "plan.sent_notice" if reached else "plan.sent_not_reachable", manager=manager)
+    return Reply.of(plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), framework=framework(),
+                              notice=notice))
+
+
+def notify_reviewers(session: Session, plan: Plan, reviewers: Sequence[DirectoryEntry], *, employee: DirectoryEntry,
+                     now: datetime, config: DialogConfig, tenant_id: str, notice_key: str | None = None,
+                     campaign: str | None = None, notice_params: Mapping[str, Any] | None = None) -> int:
+    """Enqueues the review card for each reviewer who can be reached; returns how many were enqueued."""
+    enqueued = 0
+    view = plan_view(session, plan, config)
+    for reviewer in reviewers:
+        person = directory.person_for_entry(session, reviewer, tenant_id=tenant_id)
+        if person is None:
+            log.info("reviewer entry %s of plan %s cannot be reached yet (never wrote, no AAD object id)",
+                     reviewer.id, plan.id)
+            continue
+        as_stand_in = reviewer.id != employee.manager_entry_id
+
+        def build(lang: Lang, as_stand_in: bool = as_stand_in) -> dict:
+            notice = t(lang, notice_key, name=view.owner_name, **(notice_params or {})) if notice_key else None
+            return review_card(lang, view=view, framework=framework(), employee_email=employee.email,
+                               notice=notice, notice_color="Accent", as_stand_in=as_stand_in)
+
+        if notify(session, recipient=person, campaign=campaign or f"plan-review:{plan.id}:v{plan.version}",
+                  card=build, now=now, config=config):
+            enqueued += 1
+    return enqueued
+
+
+@offering_current_version(_own_plan_card)
+def acknowledge_plan(turn: Turn) -> Reply:
+    """'Jag har tagit del av planen': the employee's sign-off after the manager's completes the plan."""
+    plan = _own(turn)
+    if plan.state == PlanState.COMPLETED:
+        return Reply.of(plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), framework=framework(),
+                                  notice=t(turn.lang, "plan.acknowledged_already")))
+    if plan.state != PlanState.APPROVED:
+        raise UserFacingError("plan_not_editable", f"plan {plan.id} is {plan.state}; nothing to acknowledge")
+    version = check_version(plan, turn.data)
+    plans.change_state(turn.session, plan, to=PlanState.COMPLETED, expected_version=version,
+                       actor_person_id=turn.person.id, now=turn.now, completed_at=turn.now)
+    return Reply.of(plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), framework=framework(),
+                              notice=t(turn.lang, "plan.completed_notice")))
+
+
+def notify_employee_approved(session: Session, plan: Plan, *, now: datetime, config: DialogConfig) -> bool:
+    employee = session.get(Person, plan.person_id)
+    view = plan_view(session, plan, config)
+    return notify(session, recipient=employee, campaign=f"plan-approved:{plan.id}",
+                  card=lambda lang: approved_notice_card(lang, view=view, framework=framework()), now=now,
+                  config=config)
