@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from store.models.core import Person, utcnow
@@ -12,19 +13,22 @@ from store.models.core import Person, utcnow
 # Writing last_seen_at on every turn would make every turn a write; once a minute is enough.
 _SEEN_RESOLUTION = timedelta(minutes=1)
 
+# Every turn looks its sender up: built once, these statements keep their SQL cache key between turns
+# instead of building a select and its cache key anew each time (about a third of the lookup's CPU).
+_BY_AAD_OBJECT_ID = select(Person).where(Person.tenant_id == bindparam("tenant_id"),
+                                         Person.aad_object_id == bindparam("user_id"))
+_BY_TEAMS_USER_ID = select(Person).where(Person.tenant_id == bindparam("tenant_id"),
+                                         Person.teams_user_id == bindparam("user_id"))
+
 
 def find_person(session: Session, *, tenant_id: str, teams_user_id: str | None = None,
                 aad_object_id: str | None = None) -> Person | None:
     if aad_object_id:
-        person = session.exec(
-            select(Person).where(Person.tenant_id == tenant_id, Person.aad_object_id == aad_object_id)
-        ).first()
+        person = session.exec(_BY_AAD_OBJECT_ID, params={"tenant_id": tenant_id, "user_id": aad_object_id}).first()
         if person:
             return person
     if teams_user_id:
-        return session.exec(
-            select(Person).where(Person.tenant_id == tenant_id, Person.teams_user_id == teams_user_id)
-        ).first()
+        return session.exec(_BY_TEAMS_USER_ID, params={"tenant_id": tenant_id, "user_id": teams_user_id}).first()
     return None
 
 
