@@ -1,6 +1,8 @@
 """What a turn costs beyond its answer, found with bench/turns.py: no write when nothing changed, no new SDK
 clients (and so no new connection) per turn, and msrest not walking our cards node by node."""
 
+import copy
+import json
 from collections import Counter
 from enum import StrEnum
 
@@ -9,6 +11,7 @@ from botframework.connector.auth._connector_factory_impl import _ConnectorFactor
 from msrest import Serializer
 from sqlalchemy import event
 
+from bot.activities import CARD_CONTENT_TYPE, card_invoke_body
 from bot.app import DATABASE
 from bot.sdk_fixes import apply_sdk_fixes
 from cards.verbs import Verb
@@ -77,3 +80,10 @@ def test_msrest_passes_plain_json_through_and_still_serializes_the_rest():
     # Anything not plain JSON (here a str subclass) takes msrest's own path, with its own result.
     mixed = {"colour": _Colour.RED, "items": [_Colour.RED, 1]}
     assert serializer.serialize_object(mixed) == original(serializer, mixed) == {"colour": "red", "items": ["red", 1]}
+
+
+def test_an_invoke_response_body_is_not_deep_copied_again():
+    body = card_invoke_body(menu_card("sv"))
+
+    assert copy.deepcopy(body) is body, "TurnContext.send_activities deep-copies the invoke response"
+    assert json.loads(json.dumps(body)) == {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": menu_card("sv")}
