@@ -14,6 +14,7 @@ from botbuilder.schema.teams import TeamInfo
 
 from bot import activities
 from bot.member_lookup import MemberLookup
+from bot.sender_locks import SenderLocks
 from cards.i18n import lang_of, t
 from cards.notices import error_card
 from dialogs.dispatch import Dispatcher
@@ -28,6 +29,7 @@ class KompetenslyftBot(TeamsActivityHandler):
         self._dispatcher = dispatcher
         self._dev_mode = dev_mode
         self._member_lookup = member_lookup
+        self._sender_locks = SenderLocks()
         # Called on the event loop after every turn: the outbox worker wakes for what the turn enqueued.
         self.after_turn: Callable[[], None] | None = None
 
@@ -35,7 +37,8 @@ class KompetenslyftBot(TeamsActivityHandler):
         if self._member_lookup is not None:
             request = await self._member_lookup.enrich(turn_context, request)
         # Dialogs and the store are synchronous; a worker thread keeps the event loop free for other turns.
-        reply = await asyncio.to_thread(self._dispatcher.handle, request)
+        async with self._sender_locks.hold((request.sender.tenant_id, request.sender.teams_user_id)):
+            reply = await asyncio.to_thread(self._dispatcher.handle, request)
         if self.after_turn is not None:
             self.after_turn()
         return reply

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import bindparam
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from store.models.core import Person, utcnow
@@ -47,8 +48,8 @@ def record_sender(
     now = now or utcnow()
     person = find_person(session, tenant_id=tenant_id, teams_user_id=teams_user_id, aad_object_id=aad_object_id)
     if person is None:
-        person = Person(tenant_id=tenant_id, teams_user_id=teams_user_id, aad_object_id=aad_object_id)
-        session.add(person)
+        person = _insert_or_find(session, tenant_id=tenant_id, teams_user_id=teams_user_id,
+                                 aad_object_id=aad_object_id)
     changes = {
         "teams_user_id": teams_user_id,
         "aad_object_id": aad_object_id or person.aad_object_id,
@@ -70,6 +71,21 @@ def record_sender(
         person.last_seen_at = now
     session.flush()
     return person
+
+
+def _insert_or_find(session: Session, *, tenant_id: str, teams_user_id: str, aad_object_id: str | None) -> Person:
+    """Another instance may create the same person at the same moment (both install events at once)."""
+    try:
+        with session.begin_nested():
+            person = Person(tenant_id=tenant_id, teams_user_id=teams_user_id, aad_object_id=aad_object_id)
+            session.add(person)
+            session.flush()
+        return person
+    except IntegrityError:
+        existing = find_person(session, tenant_id=tenant_id, teams_user_id=teams_user_id, aad_object_id=aad_object_id)
+        if existing is None:
+            raise
+        return existing
 
 
 def _without_activity_id(reference: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -75,3 +75,20 @@ async def test_menu_button_submits_route_to_the_same_entry_points(chat: Chat):
     cards = await chat.click(menu, "Aktiviteter")
 
     assert "Aktivitetskatalogen kommer snart" in card_text(cards[0])
+
+
+async def test_both_install_events_arriving_at_once_create_one_person_and_one_greeting(chat: Chat, bot):
+    import asyncio
+
+    from sqlmodel import select
+
+    from bot.app import DATABASE
+    from store.models.core import Person
+
+    await asyncio.gather(
+        bot.post(teams.install(chat.user, chat.service_url)), bot.post(teams.bot_added(chat.user, chat.service_url))
+    )
+
+    assert len(chat.cards()) == 1
+    with bot.app[DATABASE].session() as session:
+        assert len(session.exec(select(Person).where(Person.teams_user_id == chat.user.teams_id)).all()) == 1
