@@ -78,6 +78,9 @@ class OutboxWorker:
         self._task: asyncio.Task | None = None
         self._pacer = _TenantPacer(policy.per_tenant_per_second)
         self._stopping = False
+        self._passes_running = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
 
@@ -121,18 +124,31 @@ class OutboxWorker:
 
     async def run_once(self) -> int:
         """Claims and sends what is due now; returns how many messages it handled."""
-        now = self._clock.now()
-        claimed = await asyncio.to_thread(self._claim, now)
-        if not claimed:
-            return 0
-        limit = asyncio.Semaphore(self.policy.concurrency)
+        self._passes_running += 1
+        self._idle.clear()
+        try:
+            claimed = await asyncio.to_thread(self._claim, self._clock.now())
+            if not claimed:
+                return 0
+            limit = asyncio.Semaphore(self.policy.concurrency)
 
-        async def deliver(message: outbox.Claimed) -> None:
-            async with limit:
-                await self._deliver(message)
+            async def deliver(message) -> None:
+                async with limit:
+                    await self._deliver(message)
 
-        await asyncio.gather(*(deliver(message) for message in claimed))
-        return len(claimed)
+            await asyncio.gather(*(deliver(message) for message in claimed))
+            return len(claimed)
+        finally:
+            self._passes_running -= 1
+            if not self._passes_running:
+                self._idle.set()
+
+    async def drain(self) -> None:
+        """Until nothing is due: waits for passes in progress, then sends what is left (tests, shutdown)."""
+        while True:
+            await self._idle.wait()
+            if not await self.run_once() and not self._passes_running:
+                return
 
     def _claim(self, now: datetime) -> list[tuple[outbox.Claimed, str | None]]:
         with self._db.session() as session:

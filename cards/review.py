@@ -14,8 +14,7 @@ from cards.elements import (
 )
 from cards.i18n import Lang, t
 from cards.plan import (
-    ACTIVITIES_ID, TEXT_MAX, PlanView, competence_title, level_label, plan_body, sample_view, state_text,
-    without_inputs,
+    ACTIVITIES_ID, TEXT_MAX, PlanView, competence_title, level_label, plan_body, sample_view, without_inputs,
 )
 from cards.verbs import Verb
 from store.digcomp import Framework, load_framework
@@ -70,7 +69,7 @@ def review_card(lang: Lang, *, view: PlanView, framework: Framework, employee_em
         body.append(text(notice, color=notice_color, weight="Bolder"))
     if as_stand_in:
         body.append(text(t(lang, "review.as_stand_in", manager=view.manager_name or ""), subtle=True))
-    body.append(text(state_text(lang, view), weight="Bolder"))
+    body.append(text(t(lang, f"review.state.{view.state}", name=view.owner_name), weight="Bolder"))
     body.append(facts([(t(lang, "plan.fact.version"), str(view.version))]
                       + ([(t(lang, "plan.fact.sent"), view.sent_on.isoformat())] if view.sent_on else [])))
     body.append(_profile_summary(lang, framework, view))
@@ -103,6 +102,8 @@ def review_card(lang: Lang, *, view: PlanView, framework: Framework, employee_em
         ], separator=True))
     body.append(text(t(lang, "plan.goals"), weight="Bolder", spacing="Medium"))
     body.append(text(view.goals or t(lang, "plan.empty"), subtle=not view.goals))
+    body.append(text(t(lang, "plan.activities"), weight="Bolder", spacing="Medium"))
+    body.append(text(view.activities or t(lang, "plan.empty"), subtle=not view.activities))
     body.append(text_input(ACTIVITIES_ID, label=t(lang, "review.activities"), value=view.activities,
                            multiline=True, max_length=TEXT_MAX))
     body.append(facts([(t(lang, "plan.target_date"),
