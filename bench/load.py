@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import time
+import random
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,21 +45,32 @@ class Client:
     user: Any  # tests.fakes.activities.TeamsUser
     service_url: str
     sent: int = 0
-    ok: int = 0
     state: dict[str, Any] = field(default_factory=dict)
+    ok: Counter = field(default_factory=Counter)  # successful turns by kind
 
 
 class Scenario:
+    """One kind of traffic. A turn's kind is decided by its answer (check); `measured` kinds make the
+    figures, the others (the area flow's restarts) are counted apart."""
+
     name = ""
-    # Replies the bot sends through the connector for each successful turn (0 for an invoke answered in place).
-    replies_per_turn = 1
+    measured: frozenset[str] = frozenset({"turn"})
+    # Replies the bot sends through the connector per successful turn of each kind (an invoke answered in
+    # place sends none).
+    replies: dict[str, int] = {"turn": 1}
+
+    def __init__(self, seed: int = 0) -> None:
+        self.random = random.Random(seed)
+
+    async def prepare(self, client: Client, post) -> None:
+        """Before the clock starts: bring the person to where the measured turns begin (over HTTP)."""
 
     def activity(self, client: Client) -> dict[str, Any]:
         raise NotImplementedError
 
-    def check(self, client: Client, status: int, raw: bytes) -> str | None:
-        """None if the answer is right, else why not."""
-        return None
+    def check(self, client: Client, status: int, raw: bytes) -> tuple[str, str | None]:
+        """(the turn's kind, None) if the answer is right, else (kind, why not)."""
+        return "turn", None
 
 
 class EchoScenario(Scenario):
@@ -82,58 +93,189 @@ class HelpScenario(Scenario):
         return teams.text(client.user, "hjälp", service_url=client.service_url)
 
 
+def _execute(client: Client, action: dict[str, Any], inputs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What Teams posts when the person presses an Action.Execute: its verb, its data merged with the inputs."""
+    from tests.fakes import activities as teams
+
+    return teams.execute(client.user, action["verb"], {**action.get("data", {}), **(inputs or {})},
+                         service_url=client.service_url)
+
+
+def _replacement_card(status: int, raw: bytes) -> tuple[dict[str, Any] | None, str | None]:
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return None, f"invoke answered {status} with a body that is not JSON: {raw[:80]!r}"
+    if not isinstance(body, dict) or body.get("type") != ADAPTIVE_CARD or \
+            (body.get("value") or {}).get("type") != "AdaptiveCard":
+        return None, f"invoke answered {status} without a replacement card: {str(body)[:120]}"
+    return body["value"], None
+
+
 class CardScenario(Scenario):
     """Action.Execute of Verb.HELP: the menu comes back as the replacement card, no outbound call."""
 
     name = "card"
-    replies_per_turn = 0
+    replies = {"turn": 0}
 
     def activity(self, client: Client) -> dict[str, Any]:
         from cards.verbs import Verb
-        from tests.fakes import activities as teams
 
-        # As the card sends it: the verb and, once known, the addressee our cards stamp on every action.
+        # As a card sends it: the verb and, once known, the addressee our cards stamp on every action.
         data: dict[str, Any] = {"verb": str(Verb.HELP)}
         if "to" in client.state:
             data["to"] = client.state["to"]
-        return teams.execute(client.user, Verb.HELP, data, service_url=client.service_url)
+        return _execute(client, {"verb": str(Verb.HELP), "data": data})
 
-    def check(self, client: Client, status: int, raw: bytes) -> str | None:
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            return f"invoke answered {status} with a body that is not JSON: {raw[:80]!r}"
-        if not isinstance(body, dict) or body.get("type") != ADAPTIVE_CARD or \
-                (body.get("value") or {}).get("type") != "AdaptiveCard":
-            return f"invoke answered {status} without a replacement card: {str(body)[:120]}"
+    def check(self, client: Client, status: int, raw: bytes) -> tuple[str, str | None]:
+        card, problem = _replacement_card(status, raw)
+        if problem:
+            return "turn", problem
         if "to" not in client.state:
-            addressee = _addressee(body["value"])
-            if addressee is not None:
-                client.state["to"] = addressee
-        return None
+            for action in iter_actions(card):
+                if isinstance(action.get("data"), dict) and "to" in action["data"]:
+                    client.state["to"] = action["data"]["to"]
+                    break
+        return "turn", None
 
 
-def _addressee(node: Any) -> Any:
+class AreaScenario(Scenario):
+    """The self-assessment, long mode, driven by reading each card the bot answers with, as Teams would:
+    fill every input of the area card with a valid choice (at random) and press its Action.Execute.
+
+    Measured kinds: "answer" (area saved, the next area's card) and "finish" (the last area saved, scored,
+    the profile card with its chart). To keep going, a finished person starts over: the profile's "new
+    assessment" button (sent as Action.Execute so its answer, the mode card, comes back in the response to
+    be read) and the long mode's button; those two are counted as "start" and "mode", apart. Every turn is
+    an invoke answered in place, so the connector must receive nothing.
+    """
+
+    name = "area"
+    measured = frozenset({"answer", "finish"})
+    replies = {"answer": 0, "finish": 0, "start": 0, "mode": 0, "resume": 0}
+
+    async def prepare(self, client: Client, post) -> None:
+        # "skattning" from the menu, as a card action, then the long mode: the first area's card.
+        for _ in range(3):
+            if client.state.get("card") is not None and _action(client.state["card"], "assessment.answer"):
+                return
+            activity = self.activity(client)
+            status, raw = await post(activity)
+            if not 200 <= status < 300:
+                raise RuntimeError(f"preparing {client.user.name}: HTTP {status} {raw[:120]!r}")
+            kind, problem = self.check(client, status, raw)
+            if problem:
+                raise RuntimeError(f"preparing {client.user.name}: {problem}")
+            client.ok[kind] += 1  # counted for the replies the connector must have, not for the figures
+        raise RuntimeError(f"preparing {client.user.name}: no area card after three turns")
+
+    def activity(self, client: Client) -> dict[str, Any]:
+        card = client.state.get("card")
+        answer = _action(card, "assessment.answer") if card else None
+        if answer is not None:
+            client.state["pending"] = ("answer", answer["data"].get("area"))
+            inputs = {element["id"]: self.random.choice(element["choices"])["value"]
+                      for element in iter_inputs(card) if element.get("type") == "Input.ChoiceSet"}
+            return _execute(client, answer, inputs)
+        mode = _action(card, "assessment.mode", mode="long") if card else None
+        if mode is not None:
+            client.state["pending"] = ("mode", None)
+            return _execute(client, mode)
+        resume = _action(card, "assessment.resume") if card else None
+        if resume is not None:
+            client.state["pending"] = ("resume", None)
+            return _execute(client, resume)
+        # A profile card (its "new assessment" button), or nothing usable yet: start (or find) an assessment.
+        start = (_action(card, "assessment.start") if card else None) or \
+            {"verb": "assessment.start", "data": {"verb": "assessment.start", **client.state.get("to", {})}}
+        client.state["pending"] = ("start", None)
+        return _execute(client, {"verb": start.get("verb") or start["data"]["verb"], "data": start["data"]})
+
+    def check(self, client: Client, status: int, raw: bytes) -> tuple[str, str | None]:
+        kind, area = client.state.pop("pending")
+        card, problem = _replacement_card(status, raw)
+        client.state["card"] = card
+        if problem:
+            return kind, problem
+        for action in iter_actions(card):
+            if isinstance(action.get("data"), dict) and "to" in action["data"]:
+                client.state["to"] = {"to": action["data"]["to"]}
+                break
+        following = _action(card, "assessment.answer")
+        if kind == "answer":
+            if following is None:
+                kind = "finish"
+                if _action(card, "assessment.start") is None:
+                    return kind, f"the last area's answer did not show the profile: {_texts(card)}"
+            elif following["data"].get("area") != area + 1:
+                return kind, f"area {area} answered, then area {following['data'].get('area')}: {_texts(card)}"
+        elif kind in ("mode", "resume") and following is None:
+            return kind, f"{kind} did not show an area card: {_texts(card)}"
+        elif kind == "start" and _action(card, "assessment.mode") is None and \
+                _action(card, "assessment.resume") is None:
+            return kind, f"start showed neither the mode nor the resume card: {_texts(card)}"
+        return kind, None
+
+
+def _action(card: dict[str, Any], verb: str, **data: Any) -> dict[str, Any] | None:
+    """The card's first action (Execute preferred over a Submit) with this verb and data."""
+    found = None
+    for action in iter_actions(card):
+        action_data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        action_verb = action.get("verb") or action_data.get("verb")
+        if action_verb == verb and all(action_data.get(k) == v for k, v in data.items()):
+            if action["type"] == "Action.Execute":
+                return action
+            found = found or action
+    return found
+
+
+def iter_actions(node: Any):
     if isinstance(node, dict):
-        if str(node.get("type", "")).startswith("Action.") and isinstance(node.get("data"), dict) \
-                and "to" in node["data"]:
-            return node["data"]["to"]
+        if str(node.get("type", "")).startswith("Action."):
+            yield node
+            return  # its fallback is the same button for older clients
         for value in node.values():
-            found = _addressee(value)
-            if found is not None:
-                return found
+            yield from iter_actions(value)
     elif isinstance(node, list):
         for item in node:
-            found = _addressee(item)
-            if found is not None:
-                return found
-    return None
+            yield from iter_actions(item)
+
+
+def iter_inputs(node: Any):
+    if isinstance(node, dict):
+        if str(node.get("type", "")).startswith("Input."):
+            yield node
+        for value in node.values():
+            yield from iter_inputs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from iter_inputs(item)
+
+
+def _texts(card: dict[str, Any] | None) -> str:
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "TextBlock":
+                found.append(str(node.get("text", "")))
+            for key, value in node.items():
+                if key != "fallback":
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return " | ".join(found)[:160]
 
 
 SCENARIOS: dict[str, type[Scenario]] = {
     EchoScenario.name: EchoScenario,
     HelpScenario.name: HelpScenario,
     CardScenario.name: CardScenario,
+    AreaScenario.name: AreaScenario,
 }
 
 
@@ -147,23 +289,19 @@ class LoadSpec:
     seconds: float
     server_pid: int
     connector_pid: int
+    seed: int = 0
 
 
 async def _drive(spec: LoadSpec, on_start=None) -> dict[str, Any]:
     import aiohttp
 
-    scenario = SCENARIOS[spec.scenario]()
+    scenario = SCENARIOS[spec.scenario](seed=spec.seed)
     clients = [Client(user, spec.service_url) for user in spec.users]
     url = f"{spec.bot_url}/api/messages"
     headers = {"Content-Type": "application/json"}
-    latencies: list[float] = []
+    latencies: dict[str, list[float]] = {}
     errors: Counter[str] = Counter()
     loop = asyncio.get_running_loop()
-    started = loop.time()
-    if on_start:
-        on_start()
-    window_start = started + spec.warmup
-    window_end = window_start + spec.seconds
     samples: dict[str, dict[str, Any]] = {}
 
     def sample(label: str) -> None:
@@ -175,41 +313,60 @@ async def _drive(spec: LoadSpec, on_start=None) -> dict[str, Any]:
             "machine": machine_cpu_ticks(),
         }
 
-    async def sampler() -> None:
-        await asyncio.sleep(max(0.0, window_start - loop.time()))
-        sample("start")
-        await asyncio.sleep(max(0.0, window_end - loop.time()))
-        sample("end")
-
-    async def run_client(session: aiohttp.ClientSession, client: Client) -> None:
-        while loop.time() < window_end:
-            body = json.dumps(scenario.activity(client)).encode()
-            client.sent += 1
-            begun = loop.time()
-            try:
-                async with session.post(url, data=body, headers=headers) as response:
-                    raw = await response.read()
-                    status = response.status
-            except Exception as error:  # a refused or reset connection is an error of the run, not a crash
-                errors[f"{type(error).__name__}: {error}"[:200]] += 1
-                await asyncio.sleep(0.05)
-                continue
-            done = loop.time()
-            if not 200 <= status < 300:
-                errors[f"HTTP {status}: {raw[:160].decode('utf-8', 'replace')}"] += 1
-                continue
-            problem = scenario.check(client, status, raw)
-            if problem:
-                errors[problem] += 1
-                continue
-            client.ok += 1
-            if window_start <= done <= window_end:
-                latencies.append((done - begun) * 1000)
-
     connector = aiohttp.TCPConnector(limit=len(clients), limit_per_host=len(clients))
     async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def post(activity: dict[str, Any]) -> tuple[int, bytes]:
+            async with session.post(url, data=json.dumps(activity).encode(), headers=headers) as response:
+                return response.status, await response.read()
+
+        # Preparation (the area flow's started assessments) is over HTTP too, but before the clock starts;
+        # its turns count for the replies expected, not for the figures.
+        prepared_at = loop.time()
+        await asyncio.gather(*(scenario.prepare(client, post) for client in clients))
+        prepare_seconds = loop.time() - prepared_at
+
+        started = loop.time()
+        if on_start:
+            on_start()
+        window_start = started + spec.warmup
+        window_end = window_start + spec.seconds
+
+        async def sampler() -> None:
+            await asyncio.sleep(max(0.0, window_start - loop.time()))
+            sample("start")
+            await asyncio.sleep(max(0.0, window_end - loop.time()))
+            sample("end")
+
+        async def run_client(client: Client) -> None:
+            while loop.time() < window_end:
+                activity = scenario.activity(client)
+                client.sent += 1
+                begun = loop.time()
+                try:
+                    status, raw = await post(activity)
+                except Exception as error:  # a refused or reset connection is an error of the run, not a crash
+                    errors[f"{type(error).__name__}: {error}"[:200]] += 1
+                    client.state.pop("pending", None)
+                    client.state["card"] = None
+                    await asyncio.sleep(0.05)
+                    continue
+                done = loop.time()
+                if not 200 <= status < 300:
+                    errors[f"HTTP {status}: {raw[:160].decode('utf-8', 'replace')}"] += 1
+                    client.state.pop("pending", None)
+                    client.state["card"] = None
+                    continue
+                kind, problem = scenario.check(client, status, raw)
+                if problem:
+                    errors[problem] += 1
+                    continue
+                client.ok[kind] += 1
+                if window_start <= done <= window_end:
+                    latencies.setdefault(kind, []).append((done - begun) * 1000)
+
         sampling = asyncio.create_task(sampler())
-        await asyncio.gather(*(run_client(session, client) for client in clients))
+        await asyncio.gather(*(run_client(client) for client in clients))
         await sampling
     start, end = samples["start"], samples["end"]
 
@@ -220,14 +377,18 @@ async def _drive(spec: LoadSpec, on_start=None) -> dict[str, Any]:
 
     busy = end["machine"][0] - start["machine"][0]
     total = end["machine"][1] - start["machine"][1]
+    expected = {c.user.conversation_id: sum(scenario.replies.get(k, 0) * n for k, n in c.ok.items())
+                for c in clients}
     return {
         "scenario": spec.scenario,
+        "measured_kinds": sorted(scenario.measured),
         "window_seconds": end["at"] - start["at"],
         "latencies_ms": latencies,
         "errors": dict(errors),
         "sent": sum(c.sent for c in clients),
-        "ok": sum(c.ok for c in clients),
-        "expected_replies": {c.user.conversation_id: c.ok * scenario.replies_per_turn for c in clients},
+        "ok": dict(sum((c.ok for c in clients), Counter())),
+        "expected_replies": expected,
+        "prepare_seconds": prepare_seconds,
         "cpu_seconds": {"server": cpu("server"), "connector": cpu("connector"), "load": cpu("load")},
         "machine_busy": busy / total if total else None,
         "elapsed": loop.time() - started,
