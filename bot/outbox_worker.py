@@ -31,11 +31,13 @@ class OutboxPolicy:
     poll_interval: float = 5.0  # seconds between looks when nobody wakes the worker
     batch_size: int = 20
     concurrency: int = 4
-    max_attempts: int = 8  # failed sends (5xx, network); throttling does not count
+    # Sends tried; a message that still fails (5xx, network) on the last one is given up. Throttling never
+    # gives up: Teams says when to come back.
+    max_attempts: int = 8
     backoff_base: float = 2.0
     backoff_cap: float = 3600.0
     # Person we cannot address yet (no chat, no AAD object id, or no service URL for the tenant).
-    unaddressable_retry: timedelta = timedelta(hours=6)
+    unaddressable_retry: timedelta = timedelta(hours=1)
     lease: timedelta = outbox.LEASE
     # Below Teams' 50 requests per second per app and tenant, leaving room for replies to turns.
     per_tenant_per_second: float = 30.0
@@ -209,14 +211,14 @@ class OutboxWorker:
 
     async def _failed(self, message: outbox.Claimed, failure: DeliveryFailed, *, used_reference: bool) -> None:
         error = str(failure)
+        attempts = message.attempts + 1
         if failure.kind == "throttled":
             wait = failure.retry_after if failure.retry_after is not None else backoff_seconds(
-                message.attempts + 1, self.policy, self._rng)
+                attempts, self.policy, self._rng)
             log.info("outbox message %s throttled; retrying in %.1f s", message.id, wait)
             await self._record(outbox.mark_retry, message.id, at=self._retry_at(message, timedelta(seconds=wait)),
-                               attempts=message.attempts, error=error)
+                               attempts=attempts, error=error)
             return
-        attempts = message.attempts + 1
         if failure.kind == "gone":
             log.warning("outbox message %s: person %s is unreachable (%s)", message.id, message.person_id, error)
             await asyncio.to_thread(self._unreachable, message, attempts, error, used_reference)

@@ -7,12 +7,11 @@ claim disjoint rows at once; a worker that dies leaves its rows to come back whe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -129,22 +128,6 @@ def mark_unreachable(session: Session, message_id: int, *, attempts: int, error:
                    last_error=error[:ERROR_MAX])
 
 
-def release_waiting(session: Session, *, person_id: int, now: datetime) -> int:
-    """Someone we could not address wrote to us: their waiting messages become due now."""
-    result = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.recipient_person_id == person_id, OutboxMessage.status == OutboxStatus.PENDING,
-               OutboxMessage.next_attempt_at > now, OutboxMessage.not_before <= now)
-        .values(next_attempt_at=now).execution_options(synchronize_session=False))
-    return result.rowcount
-
-
-def next_due_at(session: Session) -> datetime | None:
-    moment = session.exec(select(func.min(OutboxMessage.next_attempt_at))
-                          .where(OutboxMessage.status == OutboxStatus.PENDING)).first()
-    return aware(moment) if moment else None
-
-
 def messages_for(session: Session, *, person_id: int | None = None, campaign_prefix: str | None = None
                  ) -> list[OutboxMessage]:
     """For reports and tests: the messages of a person, or of campaigns starting with a prefix, oldest first."""
@@ -154,13 +137,6 @@ def messages_for(session: Session, *, person_id: int | None = None, campaign_pre
     if campaign_prefix is not None:
         query = query.where(OutboxMessage.campaign.startswith(campaign_prefix))
     return list(session.exec(query))
-
-
-def status_counts(session: Session, *, campaigns: Iterable[str] | None = None) -> dict[str, int]:
-    query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-    if campaigns is not None:
-        query = query.where(OutboxMessage.campaign.in_(list(campaigns)))
-    return {status: count for status, count in session.exec(query)}
 
 
 def remember_conversation(session: Session, person_id: int, reference: dict[str, Any]) -> None:
