@@ -59,7 +59,7 @@ def remind_waiting_reviews(ctx: JobContext) -> int:
         if not holds_job_lock(session, "plan_review_reminders"):
             log.info("plan review reminders: another instance is running them")
             return 0
-        for plan in plans.plans_in_states(AWAITING_REVIEW, changed_before=now - REVIEW_REMINDER_AFTER):
+        for plan in plans.plans_in_states(session, AWAITING_REVIEW, changed_before=now - REVIEW_REMINDER_AFTER):
             times = plans.times_of(plan)
             if not review_reminder_due(state=plan.state, waiting_since=times.state_changed_at,
                                        reminders_sent=plan.review_reminders,
@@ -91,7 +91,7 @@ def remind_unsent_drafts(ctx: JobContext) -> int:
         if not holds_job_lock(session, "plan_draft_reminders"):
             log.info("plan draft reminders: another instance is running them")
             return 0
-        for plan in plans.plans_in_states([PlanState.DRAFT], changed_before=now - DRAFT_REMINDER_AFTER):
+        for plan in plans.plans_in_states(session, [PlanState.DRAFT], changed_before=now - DRAFT_REMINDER_AFTER):
             times = plans.times_of(plan)
             idle_since = max(times.state_changed_at, aware(plan.updated_at))
             if not draft_reminder_due(state=plan.state, idle_since=idle_since, reminders_sent=plan.draft_reminders,
