@@ -1,6 +1,6 @@
 """Admin commands for the directory, run as `python -m bot <command>` against DATABASE_URL:
 
-    organisation KEY NAME [--tenant ID] [--reference-group] [--contact TEXT]
+    organisation KEY [NAME] [--tenant ID] [--reference-group | --no-reference-group] [--contact TEXT]
     import-directory FILE --org KEY [--units FILE] [--dry-run]
     directory-assign EMAIL --org KEY --as coordinator|admin
     stand-in --org KEY --manager EMAIL --stand-in EMAIL --by ADMIN_EMAIL [--from DATE] [--until DATE]
@@ -26,11 +26,12 @@ COMMANDS = ("organisation", "import-directory", "directory-assign", "stand-in")
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
-    organisation = commands.add_parser("organisation", help="create or update an organisation")
+    organisation = commands.add_parser("organisation", help="create an organisation, or change what is given")
     organisation.add_argument("key", help='a short key, e.g. "stockholm-kultur" or "nacka-kof"')
-    organisation.add_argument("name", help='e.g. "Stockholms stad, kulturförvaltningen"')
+    organisation.add_argument("name", nargs="?", help='e.g. "Stockholms stad, kulturförvaltningen"')
     organisation.add_argument("--tenant", help="the Teams (Entra ID) tenant id its people sign in with")
-    organisation.add_argument("--reference-group", action="store_true", help="takes part as a reference group")
+    organisation.add_argument("--reference-group", action=argparse.BooleanOptionalAction, default=None,
+                              help="takes part as a reference group")
     organisation.add_argument("--contact", help="whom people missing from the directory should contact")
 
     importer = commands.add_parser("import-directory", help="import people (and units) from an HR export")

@@ -201,12 +201,13 @@ def show_team(turn: Turn) -> Reply:
     person_ids = [r.person_id for r in reports if r.person_id is not None]
     plans_by_person = plans.plans_of(turn.session, person_ids, period=period)
     assessments = assessment_states(turn.session, person_ids, now=turn.now)
+    units = directory.unit_names(turn.session, reports)
     members = []
     for report in reports:
         plan = plans_by_person.get(report.person_id) if report.person_id else None
         state = assessments.get(report.person_id) if report.person_id else None
         members.append(TeamMemberView(
-            name=report.name, unit=directory.unit_name(turn.session, report),
+            name=report.name, unit=units.get(report.unit_id) if report.unit_id else None,
             assessment=state.status if state else "none",
             assessed_on=state.finished_at.astimezone(turn.config.tz).date() if state and state.finished_at else None,
             plan_state=plan.state if plan else None, plan_id=plan.id if plan else None,

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from store import audit
@@ -30,16 +30,22 @@ def organisation_by_key(session: Session, key: str) -> Organisation | None:
     return session.exec(select(Organisation).where(Organisation.key == key)).first()
 
 
-def save_organisation(session: Session, *, key: str, name: str, tenant_id: str | None = None,
-                      reference_group: bool = False, contact: str | None = None) -> tuple[Organisation, bool]:
-    """Creates or updates the organisation with this key; True when it was created."""
+def save_organisation(session: Session, *, key: str, name: str | None = None, tenant_id: str | None = None,
+                      reference_group: bool | None = None, contact: str | None = None
+                      ) -> tuple[Organisation, bool]:
+    """Creates the organisation with this key, or updates what is given (None keeps the stored value);
+    True when it was created."""
     organisation = organisation_by_key(session, key)
     created = organisation is None
     if organisation is None:
+        if not name:
+            raise DirectoryError(f"a new organisation needs a name: {key}")
         organisation = Organisation(key=key, name=name)
         session.add(organisation)
-    organisation.name, organisation.tenant_id = name, tenant_id or None
-    organisation.reference_group, organisation.contact = reference_group, contact or None
+    for field, value in (("name", name), ("tenant_id", tenant_id), ("reference_group", reference_group),
+                         ("contact", contact)):
+        if value is not None:
+            setattr(organisation, field, value if value != "" else None)
     session.flush()
     return organisation, created
 
@@ -60,8 +66,7 @@ def remember_contact_details(session: Session, person: Person, *, email: str | N
     if person.email != addresses[0]:
         person.email = addresses[0]
         session.flush()
-    if entry_for_person_id(session, person.id) is None:
-        link_entry(session, person, extra_addresses=addresses[1:])
+    link_entry(session, person, extra_addresses=addresses[1:])
 
 
 def needs_member_lookup(session: Session, *, tenant_id: str, teams_user_id: str, aad_object_id: str | None) -> bool:
@@ -74,42 +79,52 @@ def needs_member_lookup(session: Session, *, tenant_id: str, teams_user_id: str,
 
 
 def entry_for_person(session: Session, person: Person) -> DirectoryEntry | None:
-    """The person's active directory entry; links it first (by AAD object id, then e-mail/UPN) if needed."""
-    if person.id is None:
-        return None
-    linked = session.exec(select(DirectoryEntry).where(DirectoryEntry.person_id == person.id)).first()
-    if linked is not None:
-        return linked if linked.active else None
+    """The person's active directory entry; links it first (by AAD object id, then e-mail/UPN) if needed.
+
+    One query whether linked or not, since the menu asks on every turn.
+    """
     return link_entry(session, person)
 
 
 def link_entry(session: Session, person: Person, *, extra_addresses: tuple[str, ...] = ()) -> DirectoryEntry | None:
-    """Finds the person's unlinked, active entry in their tenant's organisations and records the link."""
+    """The entry linked to the person, else their unlinked active entry in their tenant's organisations, which
+    is then linked. A person whose entry was deactivated moves to a new active entry (changed organisation)."""
     if person.id is None:
         return None
-    base = (select(DirectoryEntry)
-            .where(DirectoryEntry.active, DirectoryEntry.person_id.is_(None),
-                   DirectoryEntry.organisation_id.in_(_tenant_organisations(person.tenant_id))))
-    entry = None
-    if person.aad_object_id:
-        entry = session.exec(base.where(DirectoryEntry.aad_object_id == person.aad_object_id.lower())).first()
-    addresses = tuple(a for a in ((person.email or "").lower(), *extra_addresses) if a)
-    if entry is None and addresses:
-        entry = session.exec(base.where(or_(DirectoryEntry.email.in_(addresses),
-                                            DirectoryEntry.upn.in_(addresses)))
-                             .order_by(DirectoryEntry.id)).first()
+    aad = (person.aad_object_id or "").lower() or None
+    addresses = tuple(dict.fromkeys(a for a in ((person.email or "").lower(), *extra_addresses) if a))
+    matches = []
+    if aad:
+        matches.append(DirectoryEntry.aad_object_id == aad)
+    if addresses:
+        matches += [DirectoryEntry.email.in_(addresses), DirectoryEntry.upn.in_(addresses)]
+    conditions = [DirectoryEntry.person_id == person.id]
+    if matches:
+        conditions.append(and_(DirectoryEntry.person_id.is_(None), DirectoryEntry.active,
+                               DirectoryEntry.organisation_id.in_(_tenant_organisations(person.tenant_id)),
+                               or_(*matches)))
+    rows = list(session.exec(select(DirectoryEntry).where(or_(*conditions)).order_by(DirectoryEntry.id)))
+    linked = next((row for row in rows if row.person_id == person.id), None)
+    if linked is not None and linked.active:
+        return linked
+    candidates = [row for row in rows if row.person_id is None]
+    entry = next((row for row in candidates if aad and row.aad_object_id == aad), None) or \
+        next(iter(candidates), None)
     if entry is None:
         return None
+    if linked is not None:
+        linked.person_id = None  # left one organisation, joined another: the link moves with them
+        session.flush()
+    by = "aad_object_id" if aad and entry.aad_object_id == aad else "email"
     entry.person_id = person.id
-    if not entry.aad_object_id and person.aad_object_id:
-        entry.aad_object_id = person.aad_object_id.lower()
+    if not entry.aad_object_id and aad:
+        entry.aad_object_id = aad
     if not person.email:
         person.email = entry.email
     session.flush()
     sync_person_role(session, entry)
     audit.record(session, actor_person_id=person.id, action="directory.linked", subject_type="directory_entry",
-                 subject_id=entry.id, details={"by": "aad_object_id" if entry.aad_object_id == (
-                     person.aad_object_id or "").lower() else "email"})
+                 subject_id=entry.id, details={"by": by})
     log.info("linked person %s to directory entry %s", person.id, entry.id)
     return entry
 
@@ -325,11 +340,12 @@ def contacts_for_tenant(session: Session, tenant_id: str, *, fallback: str | Non
 
 # ---- small read helpers ------------------------------------------------------------------------------------
 
-def unit_name(session: Session, entry: DirectoryEntry) -> str | None:
-    if entry.unit_id is None:
-        return None
-    unit = session.get(Unit, entry.unit_id)
-    return unit.name if unit else None
+def unit_names(session: Session, entries: list[DirectoryEntry]) -> dict[int, str]:
+    """Unit id -> name for the units of these entries, in one query."""
+    ids = {entry.unit_id for entry in entries if entry.unit_id is not None}
+    if not ids:
+        return {}
+    return dict(session.exec(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all())
 
 
 def entry_for_person_id(session: Session, person_id: int) -> DirectoryEntry | None:

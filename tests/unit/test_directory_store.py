@@ -84,6 +84,20 @@ def test_a_person_who_left_has_no_entry_any_more(db, tmp_path):
         assert directory.entry_for_person(session, session.get(Person, omar.id)) is None
 
 
+def test_someone_who_moves_to_another_organisation_takes_the_link_with_them(db, tmp_path):
+    with db.session() as session:
+        omar = _person(session, teams_user_id="29:omar", email=OMAR[0])
+        old_entry = directory.entry_for_person(session, omar)
+    import_people(db, tmp_path, [KARIN, ANNA, MARIA, ADMIN], now=NOW)
+    seed_organisation(db, key="nacka-kof", name="Nacka kultur och fritid")
+    import_people(db, tmp_path, [(OMAR[0], OMAR[1], "", "KF", "", "", "")], org="nacka-kof", now=NOW)
+
+    with db.session() as session:
+        new_entry = directory.entry_for_person(session, session.get(Person, omar.id))
+        assert new_entry.id != old_entry.id and new_entry.person_id == omar.id
+        assert session.get(DirectoryEntry, old_entry.id).person_id is None
+
+
 def test_organisations_of_another_tenant_are_not_searched(db):
     with db.session() as session:
         organisation = directory.organisation_by_key(session, ORG)
