@@ -201,7 +201,29 @@ def _sample_team() -> list[TeamMemberView]:
     ]
 
 
+def _longest_review(lang: Lang) -> dict:
+    """The largest review card the bot can send: five priorities and goals and activities at their limit."""
+    from dataclasses import replace
+
+    from cards.plan import PriorityView
+
+    view = replace(sample_view("sent", priorities=[PriorityView(key, 2, 8, 3) for key in
+                                                   ("1.1", "2.2", "3.3", "4.4", "5.4")]),
+                   goals="å" * TEXT_MAX, activities="ö" * TEXT_MAX, owner_name="Anna-Karin Lindberg Ekström")
+    return review_card(lang, view=view, framework=_framework(),
+                       employee_email="anna-karin.lindberg.ekstrom@stockholm.se", as_stand_in=True,
+                       notice=t(lang, "review.reminder", name=view.owner_name, days=21))
+
+
+def _full_team_page(lang: Lang) -> dict:
+    members = [TeamMemberView(f"Medarbetare Nummer{n:02d} Långnamnsson", "Kulturhuset Stadsteatern, publik verksamhet",
+                              "finished", date(2026, 2, n % 28 + 1), "resent", 100 + n, 12, True) for n in range(45)]
+    return team_card(lang, members=members, period=2026, page=1)
+
+
 SAMPLES = {
+    "review-longest": _longest_review,
+    "team-full-page": _full_team_page,
     "review": lambda lang: review_card(lang, view=sample_view("sent"), framework=_framework(),
                                        employee_email="anna.lindberg@stockholm.se"),
     "review-resent-stand-in": lambda lang: review_card(lang, view=sample_view("resent"), framework=_framework(),
