@@ -120,9 +120,8 @@ def test_a_retry_becomes_due_at_its_time_and_counts_attempts(db, people):
     assert retried.attempts == 1
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # PostgreSQL only
 def test_two_instances_claiming_at_the_same_moment_get_disjoint_rows_on_postgres(db, people):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite serialises writers instead")
     for person_id in people:
         _enqueue(db, person_id)
 

@@ -152,9 +152,8 @@ def test_a_manager_we_cannot_reach_yet_is_tried_again_the_next_day(db, clock, co
         assert plans.plan_by_id(session, plan_id).review_reminders == 0, "not counted as reminded"
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # PostgreSQL only
 def test_while_another_instance_runs_the_job_this_one_skips_it(db, clock, context, anna_id):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("the advisory lock is PostgreSQL's; SQLite serves one instance")
     _plan(db, anna_id)
     clock.set(SENT_AT + timedelta(days=7))
 
