@@ -17,9 +17,10 @@ def main(argv: list[str] | None = None) -> int:
     role_profiles = commands.add_parser("role-profiles", help="import or export role profiles (targets) as CSV")
     role_profiles.add_argument("action", choices=["import", "export"])
     role_profiles.add_argument("file")
-    from bot import directory_cli
+    from bot import directory_cli, privacy_cli
 
     directory_cli.add_commands(commands)
+    privacy_cli.add_commands(commands)
     args = parser.parse_args(argv)
 
     try:
@@ -41,6 +42,13 @@ def main(argv: list[str] | None = None) -> int:
         from store.role_profiles_csv import run
 
         return run(Database(settings.database_url), args.action, args.file)
+
+    if args.command == privacy_cli.COMMAND:
+        from store.db import Database
+
+        database = Database(settings.database_url)
+        database.migrate()
+        return privacy_cli.run(args, database)
 
     if args.command in directory_cli.COMMANDS:
         from bot.app import dialog_config
