@@ -8,7 +8,7 @@ from datetime import date
 from typing import Mapping, Sequence
 
 from cards.elements import (
-    Element, action_set, card, choice_set, container, execute, facts, heading, submit, text, text_input,
+    Element, card, choice_set, container, execute, facts, heading, submit, text, text_input,
 )
 from cards.i18n import Lang, t
 from cards.verbs import Verb

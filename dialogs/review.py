@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
 from cards.i18n import t
-from cards.plan import ACTIVITIES_ID, PlanView, changes_requested_notice_card, not_in_directory_card
+from cards.plan import (
+    ACTIVITIES_ID, PlanView, PriorityView, changes_requested_notice_card, not_in_directory_card,
+)
 from cards.review import (
     COMMENT_ID, TeamMemberView, agreed_input_id, not_a_manager_card, review_card, review_outcome_card,
     target_input_id, team_card,
@@ -168,12 +170,10 @@ def request_changes(turn: Turn) -> Reply:
     comment = str(turn.data.get(COMMENT_ID) or "").strip()[:TEXT_MAX]
     if not comment:
         # Show what the manager set on the card, unsaved, and ask for the comment.
-        view = plan_view(turn.session, plan, turn.config)
-        edited = _edited_priorities(plan, turn.data)
-        from cards.plan import PriorityView
-
-        view = PlanView(**{**view.__dict__, "activities": _activities(plan, turn.data), "priorities": [
-            PriorityView(p["competence"], p.get("level"), p.get("target"), p.get("agreed_level")) for p in edited]})
+        edited = [PriorityView(p["competence"], p.get("level"), p.get("target"), p.get("agreed_level"))
+                  for p in _edited_priorities(plan, turn.data)]
+        view = replace(plan_view(turn.session, plan, turn.config), activities=_activities(plan, turn.data),
+                       priorities=edited)
         return Reply.of(_card(turn, review, view=view, notice=t(turn.lang, "review.comment_required")))
     version = _apply_review_inputs(turn, review, version)
     plans.change_state(turn.session, plan, to=PlanState.CHANGES_REQUESTED, expected_version=version,

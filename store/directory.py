@@ -15,7 +15,6 @@ from store.models.core import Person, utcnow
 from store.models.directory import (
     AssignmentKind, DirectoryEntry, DirectoryRole, Organisation, OrganisationAssignment, StandIn, Unit,
 )
-from store.people import aware
 
 log = logging.getLogger(__name__)
 
@@ -350,7 +349,3 @@ def unit_names(session: Session, entries: list[DirectoryEntry]) -> dict[int, str
 
 def entry_for_person_id(session: Session, person_id: int) -> DirectoryEntry | None:
     return session.exec(select(DirectoryEntry).where(DirectoryEntry.person_id == person_id)).first()
-
-
-def left_since(entry: DirectoryEntry) -> datetime | None:
-    return aware(entry.left_at) if entry.left_at else None

@@ -177,11 +177,6 @@ def add_comment(session: Session, plan: Plan, *, author_person_id: int, kind: st
     return comment
 
 
-def comments_of(session: Session, plan: Plan) -> list[PlanComment]:
-    return list(session.exec(select(PlanComment).where(PlanComment.plan_id == plan.id)
-                             .order_by(PlanComment.at, PlanComment.id)))
-
-
 def latest_comment(session: Session, plan: Plan, *, kind: str | None = None) -> PlanComment | None:
     query = select(PlanComment).where(PlanComment.plan_id == plan.id)
     if kind:
