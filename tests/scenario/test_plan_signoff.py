@@ -349,3 +349,54 @@ async def test_the_member_lookup_links_by_email_once_and_not_on_later_turns(bot,
 
         entry = entry_for_person_id(session, _person_id(bot, anna))
     assert entry is not None and entry.email == anna.email
+
+
+async def test_an_employee_card_for_an_older_version_shows_the_current_plan_and_sends_nothing(
+        bot, connector, chat, anna, karin, directory, clock):
+    await chat.say("hjälp")
+    give_finished_assessment(_db(bot), _person_id(bot, anna), now=clock.now())
+    old_card = (await chat.say("min plan"))[0]
+    edit = (await chat.click(old_card, "Redigera planen"))[0]
+    await chat.click(edit, "Spara", {"priority_1": "5.4", "priority_2": "3.1", "priority_3": "4.2"})
+
+    stale = (await chat.click(old_card, "Skicka till min chef"))[0]
+
+    assert "Planen har ändrats sedan det här kortet skickades" in card_text(stale)
+    assert find_action(stale, "Skicka till min chef")["data"]["version"] == _plan(bot, anna).version
+    assert _plan(bot, anna).state == PlanState.DRAFT
+    with _db(bot).session() as session:
+        assert messages_for(session, campaign_prefix="plan-review:") == []
+
+
+async def test_the_menu_offers_the_manager_and_coordinator_sections_the_directory_gives(
+        bot, connector, chat, anna, karin, directory):
+    with _db(bot).session() as session:
+        from store.directory import assign, organisation_by_key
+
+        assign(session, organisation=organisation_by_key(session, "stockholm-kultur"), email=karin.email,
+               kind="coordinator")
+
+    manager_menu = (await Chat(bot, connector, karin).say("hjälp"))[0]
+    employee_menu = (await chat.say("hjälp"))[0]
+
+    assert {"För chefer", "För samordnare"} <= set(card_text(manager_menu).splitlines())
+    assert not {"För chefer", "För samordnare"} & set(card_text(employee_menu).splitlines())
+
+
+async def test_without_a_finished_assessment_the_plan_asks_for_one_first(bot, chat, directory):
+    cards = await chat.say("min plan")
+
+    assert "Gör självskattningen först" in card_text(cards[0])
+    assert any(a["title"] == "Gör självskattning" for a in iter_actions(cards[0]))
+
+
+async def test_someone_without_a_manager_in_the_directory_cannot_send_and_is_told_whom_to_ask(
+        bot, chat, anna, clock, tmp_path):
+    seed_organisation(_db(bot), contact="kompetenslyft@stockholm.example")
+    assert import_people(_db(bot), tmp_path, [person_row(anna)]).ok
+
+    cards = await _send_plan(chat, bot, clock)
+
+    assert "Du har ingen chef i katalogen" in card_text(cards)
+    assert "kompetenslyft@stockholm.example" in card_text(cards)
+    assert _plan(bot, anna).state == PlanState.DRAFT
