@@ -54,6 +54,7 @@ class Options:
     postgres_url: str | None = None
     log_level: str = "WARNING"
     write: bool = True
+    save_latest: bool = False
     out: Path = RESULTS
     quiet: bool = False
 
@@ -351,8 +352,12 @@ def run(options: Options) -> dict[str, Any]:
     }
     if options.write:
         path = options.out / f"turns-{stamp}.json"
-        path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+        path.write_text(text, encoding="utf-8")
         report["path"] = str(path)
+        if options.save_latest:
+            # The committed figures that bench/README.md quotes.
+            (options.out / "latest.json").write_text(text, encoding="utf-8")
     return report
 
 
@@ -379,6 +384,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--postgres-url", help="PostgreSQL server URL (default: scripts/postgres.sh)")
     parser.add_argument("--log-level", default="WARNING", help="the servers' log level (default WARNING)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON and profiles go")
+    parser.add_argument("--save-latest", action="store_true",
+                        help="also write the report to latest.json there (the committed figures)")
     args = parser.parse_args(argv)
     scenarios = [s.strip() for s in args.scenarios.split(",") if s.strip()]
     unknown = [s for s in scenarios if s not in ALL_SCENARIOS]
@@ -389,7 +396,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     return Options(clients=args.clients, area_clients=args.area_clients, seconds=args.seconds, warmup=args.warmup, repeat=max(1, args.repeat),
                    backends=backends, scenarios=scenarios, profile=args.profile, postgres_url=args.postgres_url,
-                   log_level=args.log_level.upper(), out=args.out)
+                   log_level=args.log_level.upper(), out=args.out, save_latest=args.save_latest)
 
 
 def main(argv: list[str] | None = None) -> int:
