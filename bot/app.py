@@ -62,6 +62,8 @@ def dialog_config(settings: Settings) -> DialogConfig:
         time_zone=settings.time_zone,
         working_hours_start=settings.working_hours_start,
         working_hours_end=settings.working_hours_end,
+        working_days=settings.working_days,
+        closed_dates=settings.closed_dates,
         directory_contact=settings.directory_contact or None,
     )
 

@@ -18,7 +18,6 @@ from bot.proactive import DeliveryFailed, ProactiveSender, Recipient
 from cards.address import address_card
 from dialogs.clock import Clock
 from dialogs.config import DialogConfig
-from dialogs.rules.working_hours import next_allowed_moment
 from store import outbox
 from store.db import Database
 from store.people import forget_conversation, latest_service_url
@@ -242,8 +241,7 @@ class OutboxWorker:
     def _retry_at(self, message: outbox.Claimed, wait: timedelta) -> datetime:
         at = max(self._clock.now() + wait, message.not_before)
         if message.respect_quiet_hours:
-            at = next_allowed_moment(at, tz=self._config.tz, start=self._config.working_hours_start,
-                                     end=self._config.working_hours_end)
+            at = self._config.next_sending_moment(at)
         return at
 
     async def _record(self, mark, message_id: int, **values) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -37,6 +37,9 @@ class Settings:
     # Messages that are not replies (reminders, notifications) go out on weekdays inside these hours only.
     working_hours_start: time = time(8, 0)
     working_hours_end: time = time(17, 0)
+    # ISO weekday numbers (1 = Monday) on which such messages go out, and local dates on which they never do.
+    working_days: frozenset[int] = frozenset({1, 2, 3, 4, 5})
+    closed_dates: frozenset[date] = frozenset()
     run_scheduler: bool = True
     # Whom people who are not in the directory should contact, when their organisation has no coordinator.
     directory_contact: str = ""
@@ -81,6 +84,8 @@ class Settings:
             log_level=get("LOG_LEVEL", "INFO").upper(),
             working_hours_start=start,
             working_hours_end=end,
+            working_days=_parse_working_days(get("WORKING_DAYS", "1-5")),
+            closed_dates=_parse_dates(get("CLOSED_DATES")),
             run_scheduler=get("RUN_SCHEDULER", "true").lower() not in ("0", "false", "no"),
             directory_contact=get("DIRECTORY_CONTACT"),
             openid_metadata_url=get("BOT_OPENID_METADATA_URL"),
@@ -112,13 +117,37 @@ def _parse_port(value: str) -> int:
     return int(value)
 
 
+def _parse_working_days(value: str) -> frozenset[int]:
+    """"1-5" (Monday to Friday), "1-7" or "1,2,3,4": ISO weekday numbers."""
+    days: set[int] = set()
+    for part in (p.strip() for p in value.split(",") if p.strip()):
+        low, _, high = part.partition("-")
+        if not low.isdigit() or (high and not high.isdigit()):
+            raise SettingsError(f"WORKING_DAYS must look like 1-5 or 1,2,3 (1 = Monday), not {value!r}")
+        first, last = int(low), int(high or low)
+        if not 1 <= first <= last <= 7:
+            raise SettingsError(f"WORKING_DAYS must name days from 1 (Monday) to 7 (Sunday), not {value!r}")
+        days.update(range(first, last + 1))
+    if not days:
+        raise SettingsError("WORKING_DAYS must name at least one day")
+    return frozenset(days)
+
+
+def _parse_dates(value: str) -> frozenset[date]:
+    try:
+        return frozenset(date.fromisoformat(part.strip()) for part in value.split(",") if part.strip())
+    except ValueError as error:
+        raise SettingsError(f"CLOSED_DATES must be ISO dates separated by commas, not {value!r}") from error
+
+
 def _parse_working_hours(value: str) -> tuple[time, time]:
     match = _QUIET_HOURS.match(value)
     if not match:
         raise SettingsError(f"WORKING_HOURS must look like 08:00-17:00, not {value!r}")
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     try:
-        start, end = time(h1, m1), time(h2, m2)
+        # "24:00" ends the window at midnight, so 00:00-24:00 means all day.
+        start, end = time(h1, m1), (time.max if (h2, m2) == (24, 0) else time(h2, m2))
     except ValueError as error:
         raise SettingsError(f"WORKING_HOURS {value!r} is not a valid time range") from error
     if start >= end:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 
@@ -13,9 +13,20 @@ class DialogConfig:
     time_zone: str = "Europe/Stockholm"
     working_hours_start: time = time(8, 0)
     working_hours_end: time = time(17, 0)
+    working_days: frozenset[int] = frozenset({1, 2, 3, 4, 5})  # ISO weekdays, 1 = Monday
+    closed_dates: frozenset[date] = frozenset()
     # Whom people outside the directory should contact when their organisation has no coordinator.
     directory_contact: str | None = None
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    def next_sending_moment(self, moment: datetime) -> datetime:
+        """When a message that is not a direct reply may go out: now, or when the next working window opens."""
+        from dialogs.rules.working_hours import next_allowed_moment
+
+        return next_allowed_moment(
+            moment, tz=self.tz, start=self.working_hours_start, end=self.working_hours_end,
+            workdays=frozenset(day - 1 for day in self.working_days), closed_dates=self.closed_dates,
+        )

@@ -12,7 +12,6 @@ from sqlmodel import Session
 
 from cards.i18n import Lang, lang_of
 from dialogs.config import DialogConfig
-from dialogs.rules.working_hours import next_allowed_moment
 from store import outbox
 from store.models.core import Person
 
@@ -22,7 +21,7 @@ def recipient_lang(person: Person, config: DialogConfig) -> Lang:
 
 
 def quiet_hours_end(moment: datetime, config: DialogConfig) -> datetime:
-    return next_allowed_moment(moment, tz=config.tz, start=config.working_hours_start, end=config.working_hours_end)
+    return config.next_sending_moment(moment)
 
 
 def notify(session: Session, *, recipient: Person, campaign: str, card: Callable[[Lang], dict], now: datetime,

@@ -56,3 +56,33 @@ def test_with_an_app_id_the_bot_is_not_in_dev_mode():
 
 def test_no_tenant_allow_list_allows_every_tenant():
     assert Settings().tenant_allowed("any")
+
+
+def test_working_days_and_closed_dates_hold_notifications_over_weekends_and_holidays():
+    from datetime import date, datetime, timezone
+
+    settings = Settings.from_env({"WORKING_DAYS": "1-5", "CLOSED_DATES": "2026-12-24, 2026-12-25"}, env_file=None)
+    from bot.app import dialog_config
+
+    config = dialog_config(settings)
+    christmas_eve_morning = datetime(2026, 12, 24, 9, 0, tzinfo=timezone.utc)
+    # Thursday 24th and Friday 25th are closed, the weekend too: Monday 28th at 08:00 Stockholm (07:00 UTC).
+    assert config.next_sending_moment(christmas_eve_morning) == datetime(2026, 12, 28, 7, 0, tzinfo=timezone.utc)
+    assert settings.closed_dates == frozenset({date(2026, 12, 24), date(2026, 12, 25)})
+
+
+def test_all_day_every_day_turns_quiet_hours_off():
+    from datetime import datetime, timezone
+
+    from bot.app import dialog_config
+
+    settings = Settings.from_env({"WORKING_DAYS": "1-7", "WORKING_HOURS": "00:00-24:00"}, env_file=None)
+    saturday_night = datetime(2026, 11, 28, 23, 30, tzinfo=timezone.utc)
+
+    assert dialog_config(settings).next_sending_moment(saturday_night) == saturday_night
+
+
+@pytest.mark.parametrize("value", ["0-5", "mon-fri", "5-1", "8", ""])
+def test_bad_working_days_are_refused(value):
+    with pytest.raises(SettingsError, match="WORKING_DAYS"):
+        Settings.from_env({"WORKING_DAYS": value or ","}, env_file=None)
