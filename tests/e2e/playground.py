@@ -302,6 +302,8 @@ def _stop_group(process: subprocess.Popen | None) -> None:
 
 
 BOT_PYTHON = REPO / ".venv" / "bin" / "python"
+SERVE_BOT = Path(__file__).resolve().parent / "serve_bot.py"
+SERVE_BOT_ANNOUNCEMENT = "e2e clock: the bot's time runs from"  # serve_bot.ANNOUNCEMENT
 
 
 class BotProcess:
@@ -312,16 +314,21 @@ class BotProcess:
     (such as a directory import) against the same database before or while the bot serves.
     """
 
-    def __init__(self, workdir: str | Path, *, extra_env: dict[str, str] | None = None,
-                 startup_timeout: float = 60.0):
+    def __init__(self, workdir: str | Path, *, port: int | None = None, extra_env: dict[str, str] | None = None,
+                 working_hours_clock: bool = False, startup_timeout: float = 60.0):
+        """`working_hours_clock`: serve through tests/e2e/serve_bot.py, whose clock starts at the next weekday
+        09:00, so that notifications held for working hours go out whenever the test runs. A second BotProcess
+        with the same workdir and port is the same bot restarted: same database, log appended."""
         self.workdir = Path(workdir)
-        self.port = free_port()
+        self.working_hours_clock = working_hours_clock
+        self.port = port or free_port()
         self.database_path = self.workdir / "kompetenslyft.db"
         self.log_path = self.workdir / "bot.log"
         self.startup_timeout = startup_timeout
         self._extra_env = extra_env or {}
         self._process: subprocess.Popen | None = None
         self._log = None
+        self._log_start = 0
 
     @property
     def url(self) -> str:
@@ -372,10 +379,12 @@ class BotProcess:
 
     def __enter__(self) -> BotProcess:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self._log = self.log_path.open("w", encoding="utf-8")
+        self._log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
+        self._log = self.log_path.open("a", encoding="utf-8")
         try:
+            serve = [str(SERVE_BOT)] if self.working_hours_clock else ["-m", "bot"]
             self._process = subprocess.Popen(
-                [self.python, "-m", "bot"],
+                [self.python, *serve],
                 cwd=self.workdir,
                 env=self.env(),
                 stdin=subprocess.DEVNULL,
@@ -384,6 +393,8 @@ class BotProcess:
                 start_new_session=True,
             )
             self._wait_until_healthy()
+            if self.working_hours_clock and SERVE_BOT_ANNOUNCEMENT not in self.log_text(this_run=True):
+                raise RuntimeError(f"{SERVE_BOT} did not put its clock into the app:\n{self.log_text()}")
             return self
         except BaseException:
             self.__exit__(None, None, None)
@@ -398,8 +409,12 @@ class BotProcess:
                 self._log.close()
                 self._log = None
 
-    def log_text(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+    def log_text(self, *, this_run: bool = False) -> str:
+        """The bot's log; with `this_run`, only what this process wrote (a restart appends to the same file)."""
+        if not self.log_path.exists():
+            return ""
+        data = self.log_path.read_bytes()
+        return data[self._log_start if this_run else 0:].decode("utf-8", errors="replace")
 
     def _wait_until_healthy(self) -> None:
         deadline = time.monotonic() + self.startup_timeout
@@ -568,10 +583,11 @@ class PlaygroundPage:
         """The last card's compact choice sets: the Playground draws them as Fluent UI comboboxes."""
         return self.last_card().get_by_role("combobox")
 
-    def choose_in_dropdown(self, dropdown, option: str) -> None:
-        """Opens a combobox and clicks an option; the list opens in a popup outside the card."""
+    def choose_in_dropdown(self, dropdown, option: str | re.Pattern) -> None:
+        """Opens a combobox and clicks an option (its whole name, or a pattern); the list pops up outside the card."""
         dropdown.click()
-        self.page.get_by_role("listbox").get_by_role("option", name=option, exact=True).click()
+        exact = isinstance(option, str) or None
+        self.page.get_by_role("listbox").get_by_role("option", name=option, exact=exact).click()
 
     def radio_groups(self):
         """The last card's expanded choice sets, one radiogroup each."""
