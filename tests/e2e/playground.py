@@ -228,7 +228,7 @@ class Playground:
         ]
         self.output = []
         self._process = subprocess.Popen(
-            command,
+            _dying_with_parent(command),
             cwd=self.workdir,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -276,6 +276,13 @@ class Playground:
     def _stop(self) -> None:
         process, self._process = self._process, None
         _stop_group(process)
+
+
+def _dying_with_parent(command: list[str]) -> list[str]:
+    """The command behind util-linux `setpriv --pdeathsig KILL`: the kernel kills it when the test process dies,
+    even by SIGKILL (a CI timeout), which no `finally` survives. Without setpriv the command runs as it is."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL", *command] if setpriv else command
 
 
 def _stop_group(process: subprocess.Popen | None) -> None:
@@ -379,7 +386,7 @@ class BotProcess:
         self._log = self.log_path.open("w", encoding="utf-8")
         try:
             self._process = subprocess.Popen(
-                [self.python, "-m", "bot"],
+                _dying_with_parent([self.python, "-m", "bot"]),
                 cwd=self.workdir,
                 env=self.env(),
                 stdin=subprocess.DEVNULL,
