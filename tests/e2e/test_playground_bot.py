@@ -43,6 +43,11 @@ def sv(key: str, **params: object) -> str:
     return t("sv", key, **params)
 
 
+def before(template: str) -> str:
+    """The fixed text of a catalogue string up to its first placeholder ("Du har godkänt planen. {name} ...")."""
+    return template.split("{", 1)[0].strip()
+
+
 def write_directory(directory: Path) -> tuple[Path, Path]:
     """An HR export as the import reads it (semicolons, Swedish headers, BOM): Karin manages Anna and Erik."""
 
@@ -134,6 +139,7 @@ def screenshots_on_failure(request, world):
 
 
 def test_welcome_help_and_a_menu_button(world):
+    """The first page load greets in Swedish with no error card; "hjälp" gives the menu; a menu button answers."""
     from playwright.sync_api import expect
 
     anna = world.anna
@@ -219,7 +225,7 @@ def test_assessment_by_clicking_from_mode_to_profile(world):
     # 1.1 answered with its first description: level 2, "Grundläggande" in DigComp 2.2.
     expect(profile).to_contain_text("1.1 Söka, filtrera och bläddra i data, information och digitalt innehåll")
     expect(profile.get_by_text("2 (Grundläggande)", exact=True).first).to_be_visible()
-    chart = profile.get_by_role("img", name=sv("profile.chart_alt", levels="")[:30], exact=False)
+    chart = profile.get_by_role("img", name=before(sv("profile.chart_alt")), exact=False)
     expect(chart).to_be_visible()
     width, height = chart.evaluate("image => [image.naturalWidth, image.naturalHeight]")
     assert width > 100 and height > 100, f"the chart image did not load: {width}×{height}"
@@ -229,12 +235,9 @@ def test_assessment_by_clicking_from_mode_to_profile(world):
     world.done.add("assessment")
 
 
-def before(template: str) -> str:
-    """The fixed text of a catalogue string up to its first placeholder ("Du har godkänt planen. {name} ...")."""
-    return template.split("{", 1)[0].strip()
-
-
 def test_plan_sent_approved_by_the_manager_in_her_own_playground_and_acknowledged(world):
+    """Anna drafts, edits and sends her plan; Karin, in a second Playground, gets it, sets levels and approves;
+    Anna gets the notice with Karin's values and confirms: the plan is signed by both."""
     from playwright.sync_api import expect
 
     assert "assessment" in world.done, "the plan is drafted from the assessment of the test before, which failed"
@@ -242,7 +245,7 @@ def test_plan_sent_approved_by_the_manager_in_her_own_playground_and_acknowledge
     world.playgrounds.append(karin_playground)
 
     # Karin has the app open: the bot keeps her chat, and the directory makes her a manager. Her page stays open:
-    # the Playground (0.2.28) drops a card that arrives while no page is open (text it keeps; see README.md).
+    # the Playground (0.2.28) drops a card that arrives while no page is open (see tests/e2e/README.md).
     karin = open_chat(world.browser, karin_playground, world.relay, "karin")
     expect(error_cards(karin), "an error card on opening Karin's chat: see playground-bot.log").to_have_count(0)
     expect(karin.last_card()).to_contain_text(sv("menu.manager"))
