@@ -111,11 +111,13 @@ def review_card(lang: Lang, *, view: PlanView, framework: Framework, employee_em
     body.append(text_input(COMMENT_ID, label=t(lang, "review.comment"), placeholder=t(lang, "review.comment_hint"),
                            multiline=True, max_length=TEXT_MAX))
     body.append(action_set([meeting, execute(t(lang, "review.action.save"), Verb.REVIEW_SAVE, _ids(view))]))
-    return card(body, [
+    # Two buttons a row: Teams cuts the labels of a third in a narrow chat pane.
+    body.append(action_set([
         execute(t(lang, "review.action.approve"), Verb.REVIEW_APPROVE, _ids(view), style="positive"),
         execute(t(lang, "review.action.changes"), Verb.REVIEW_CHANGES, _ids(view), style="destructive"),
-        without_inputs(execute(t(lang, "review.action.open"), Verb.REVIEW_OPEN, _ids(view))),
-    ], lang=lang)
+    ]))
+    return card(body, [without_inputs(execute(t(lang, "review.action.open"), Verb.REVIEW_OPEN, _ids(view)))],
+                lang=lang)
 
 
 def review_outcome_card(lang: Lang, *, view: PlanView, framework: Framework, outcome: str,
