@@ -24,12 +24,14 @@ def _create_app(kind: str, database_url: str | None, log_level: str):
         from bench.stock_echo import create_app
 
         return create_app()
-    from bot.app import create_app
+    from bot.app import create_app, freeze_startup_objects
     from bot.settings import Settings
 
     # Local dev mode as in the scenario tests: no app id, so no token and no Authorization header.
     settings = Settings(database_url=database_url, run_scheduler=False, log_level=log_level)
-    return create_app(settings)
+    app = create_app(settings)
+    freeze_startup_objects()  # as `python -m bot` does before serving
+    return app
 
 
 async def _serve(app, conn: Connection) -> None:

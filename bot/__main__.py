@@ -60,10 +60,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from aiohttp import web
 
-    from bot.app import create_app
+    from bot.app import create_app, freeze_startup_objects
 
     logging.getLogger(__name__).info("Kompetenslyft listening on http://%s:%s", settings.host, settings.port)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    app = create_app(settings)
+    freeze_startup_objects()
+    web.run_app(app, host=settings.host, port=settings.port, print=None)
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 from http import HTTPStatus
 
 from botbuilder.core import InvokeResponse, TurnContext
@@ -25,12 +26,15 @@ log = logging.getLogger(__name__)
 
 
 class KompetenslyftBot(TeamsActivityHandler):
-    def __init__(self, dispatcher: Dispatcher, *, dev_mode: bool, member_lookup: MemberLookup | None = None) -> None:
+    def __init__(self, dispatcher: Dispatcher, *, dev_mode: bool, member_lookup: MemberLookup | None = None,
+                 executor: Executor | None = None) -> None:
         self._dispatcher = dispatcher
+        # Where turns run (None: the event loop's default executor); sized to what the database can do at once.
+        self._executor = executor
         self._dev_mode = dev_mode
         self._member_lookup = member_lookup
         self._sender_locks = SenderLocks()
-        # Called on the event loop after every turn: the outbox worker wakes for what the turn enqueued.
+        # Called on the event loop after a turn that enqueued a message: the outbox worker wakes for it.
         self.after_turn: Callable[[], None] | None = None
 
     async def _dispatch(self, request: Request, turn_context: TurnContext) -> Reply:
@@ -38,8 +42,8 @@ class KompetenslyftBot(TeamsActivityHandler):
             request = await self._member_lookup.enrich(turn_context, request)
         # Dialogs and the store are synchronous; a worker thread keeps the event loop free for other turns.
         async with self._sender_locks.hold((request.sender.tenant_id, request.sender.teams_user_id)):
-            reply = await asyncio.to_thread(self._dispatcher.handle, request)
-        if self.after_turn is not None:
+            reply = await asyncio.get_running_loop().run_in_executor(self._executor, self._dispatcher.handle, request)
+        if reply.outbox_enqueued and self.after_turn is not None:
             self.after_turn()
         return reply
 

@@ -16,6 +16,7 @@ from dialogs.turn import Kind, Reply, Request, Turn
 from store.db import Database
 from store.flow_state import StaleFlowState
 from store.directory import remember_contact_details
+from store.outbox import enqueued_in
 from store.people import record_sender
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class Dispatcher:
         """Blocking: runs in a worker thread so the event loop keeps serving other turns."""
         lang = lang_of(request.sender.locale or self.config.default_locale)
         person_id = None
+        enqueued = False
         try:
             with self.db.session() as session:
                 sender = request.sender
@@ -52,6 +54,7 @@ class Dispatcher:
                 _check_addressee(request, person.id)
                 turn = Turn(request, session, person, lang, self.clock.now(), self.config)
                 reply = self.router.resolve(request)(turn)
+                enqueued = enqueued_in(session)
         except UserFacingError as error:
             log.info("turn refused for person %s (%s %s): %s", person_id, request.kind, request.verb, error)
             reply = Reply.of(error_card(lang, error.key, **error.params))
@@ -65,6 +68,7 @@ class Dispatcher:
             reply = Reply.of(error_card(lang, "internal", code=code))
         if person_id is not None:
             reply.cards = [address_card(card, person_id) for card in reply.cards]
+        reply.outbox_enqueued = enqueued
         return reply
 
 

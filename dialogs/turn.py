@@ -47,6 +47,8 @@ class Request:
 @dataclass
 class Reply:
     cards: list[dict[str, Any]] = field(default_factory=list)
+    # Set by the dispatcher: the turn committed a message to the outbox, so the worker should look now.
+    outbox_enqueued: bool = False
 
     @classmethod
     def of(cls, *cards: dict[str, Any]) -> "Reply":

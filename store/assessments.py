@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Mapping
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
@@ -104,6 +105,15 @@ def last_assessment(session: Session, *, person_id: int) -> Assessment | None:
     ).first()
 
 
+# Every area answer looks its assessment up: built once, these keep their SQL cache key between turns
+# instead of building a select and its cache key anew each time (as store/people.py does for the sender).
+_OWNED = select(Assessment).where(Assessment.id == bindparam("assessment_id"),
+                                  Assessment.person_id == bindparam("person_id"))
+_OWNED_FOR_UPDATE = _OWNED.with_for_update()
+# The levels of a finished assessment go in as one executemany: 21 ORM objects cost more than the insert.
+_INSERT_LEVELS = insert(AssessmentLevel.__table__)  # type: ignore[attr-defined]
+
+
 def owned_assessment(session: Session, *, assessment_id: object, person_id: int,
                      for_update: bool = False) -> Assessment | None:
     """The assessment with this id if it belongs to the person; None for someone else's or an unknown id.
@@ -114,10 +124,8 @@ def owned_assessment(session: Session, *, assessment_id: object, person_id: int,
         wanted = int(assessment_id)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
-    query = select(Assessment).where(Assessment.id == wanted, Assessment.person_id == person_id)
-    if for_update:
-        query = query.with_for_update()
-    return session.exec(query).first()
+    query = _OWNED_FOR_UPDATE if for_update else _OWNED
+    return session.exec(query, params={"assessment_id": wanted, "person_id": person_id}).first()
 
 
 def start_assessment(session: Session, *, person_id: int, mode: str, framework_version: str,
@@ -134,14 +142,29 @@ def start_assessment(session: Session, *, person_id: int, mode: str, framework_v
     return assessment
 
 
+@lru_cache(maxsize=None)
+def _guarded_update_statement(columns: tuple[str, ...]):
+    """UPDATE ... WHERE id, revision and status are as read, built once per set of columns (a handful).
+
+    On the table rather than the ORM entity, with bind parameters: the ORM's bulk-update path and a new
+    statement with its cache key on every area answer cost more than the UPDATE itself (bench/README.md).
+    """
+    table = Assessment.__table__  # type: ignore[attr-defined]
+    return (
+        update(table)
+        .where(table.c.id == bindparam("guard_id"), table.c.revision == bindparam("guard_revision"),
+               table.c.status == AssessmentStatus.IN_PROGRESS)
+        .values(revision=bindparam("new_revision"), **{column: bindparam(f"new_{column}") for column in columns})
+    )
+
+
 def _guarded_update(session: Session, assessment: Assessment, **values: object) -> None:
     """One UPDATE that only succeeds if nobody saved since we read the row (optimistic concurrency)."""
+    session.flush()  # what the ORM statement did first (autoflush); a table statement does not
     result = session.execute(
-        update(Assessment)
-        .where(Assessment.id == assessment.id, Assessment.revision == assessment.revision,
-               Assessment.status == AssessmentStatus.IN_PROGRESS)
-        .values(revision=assessment.revision + 1, **values)
-        .execution_options(synchronize_session=False)
+        _guarded_update_statement(tuple(values)),
+        {"guard_id": assessment.id, "guard_revision": assessment.revision, "new_revision": assessment.revision + 1,
+         **{f"new_{column}": value for column, value in values.items()}},
     )
     if result.rowcount != 1:
         raise ConcurrentAssessmentChange(f"assessment {assessment.id} changed since revision {assessment.revision}")
@@ -179,9 +202,9 @@ def finish_assessment(session: Session, *, assessment: Assessment, levels: Mappi
         raise AssessmentClosed(assessment)
     _guarded_update(session, assessment, answers={**assessment.answers, **(answers or {})},
                     status=AssessmentStatus.FINISHED, finished_at=now, updated_at=now)
-    session.add_all([AssessmentLevel(assessment_id=assessment.id, competence=key, level=level)
-                     for key, level in levels.items()])
-    session.flush()
+    if levels:
+        session.execute(_INSERT_LEVELS, [{"assessment_id": assessment.id, "competence": key, "level": level}
+                                         for key, level in levels.items()])
     return _result(assessment, dict(levels))
 
 

@@ -34,7 +34,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_engine(url, pool_size=POSTGRES_POOL_SIZE, max_overflow=10, pool_pre_ping=True)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -45,10 +45,24 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+# Connections PostgreSQL keeps open for this process (pool_size); as many turns can use the database at once.
+POSTGRES_POOL_SIZE = 10
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
+
+    @property
+    def useful_concurrency(self) -> int:
+        """How many sessions can make progress at once, so how many threads should run turns.
+
+        SQLite has one writer at a time, and a second writer waits in SQLite's busy handler, which sleeps
+        in steps of up to 100 ms: with six threads, turns queued there behind each other for up to a
+        second under load (bench/turns.py, 50 people). One thread runs them in arrival order instead.
+        """
+        return 1 if self.engine.dialect.name == "sqlite" else POSTGRES_POOL_SIZE
 
     @contextmanager
     def session(self) -> Iterator[Session]:
