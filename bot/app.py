@@ -93,7 +93,8 @@ async def _bot(app: web.Application):
     app[ADAPTER] = adapter
     app[DISPATCHER] = dispatcher
     app[BOT] = KompetenslyftBot(dispatcher, dev_mode=settings.dev_mode, member_lookup=MemberLookup(app[DATABASE]),
-                                executor=turn_threads)
+                                executor=turn_threads,
+                                locale_override=settings.dev_locale if settings.dev_mode else None)
     app[SENDER] = ProactiveSender(adapter, settings.app_id)
     if settings.dev_mode:
         log.warning("local dev mode: MICROSOFT_APP_ID is empty, so requests are not authenticated")

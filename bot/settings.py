@@ -41,6 +41,8 @@ class Settings:
     working_days: frozenset[int] = frozenset({1, 2, 3, 4, 5})
     closed_dates: frozenset[date] = frozenset()
     run_scheduler: bool = True
+    # Local dev mode only: answer in this locale whatever the client says (the Agents Playground says en-US).
+    dev_locale: str = ""
     # Whom people who are not in the directory should contact, when their organisation has no coordinator.
     directory_contact: str = ""
     # Only for offline tests: where the SDK fetches the channel's OpenID metadata and which issuer it trusts.
@@ -87,6 +89,7 @@ class Settings:
             working_days=_parse_working_days(get("WORKING_DAYS", "1-5")),
             closed_dates=_parse_dates(get("CLOSED_DATES")),
             run_scheduler=get("RUN_SCHEDULER", "true").lower() not in ("0", "false", "no"),
+            dev_locale=get("DEV_LOCALE"),
             directory_contact=get("DIRECTORY_CONTACT"),
             openid_metadata_url=get("BOT_OPENID_METADATA_URL"),
             token_issuer=get("BOT_TOKEN_ISSUER"),
@@ -101,6 +104,8 @@ class Settings:
             raise SettingsError("MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set")
         if self.app_id and self.app_type == "SingleTenant" and not self.app_tenant_id:
             raise SettingsError("MICROSOFT_APP_TENANT_ID is required for MICROSOFT_APP_TYPE=SingleTenant")
+        if self.dev_locale and not self.dev_locale.lower().startswith(("sv", "en")):
+            raise SettingsError(f"DEV_LOCALE must be Swedish or English (sv-SE, en-US), not {self.dev_locale!r}")
         if not self.default_locale.lower().startswith(("sv", "en")):
             raise SettingsError(f"DEFAULT_LOCALE must be Swedish or English (sv-SE, en-US), not {self.default_locale!r}")
         try:

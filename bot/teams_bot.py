@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from collections.abc import Callable
 from concurrent.futures import Executor
 from http import HTTPStatus
@@ -27,8 +28,10 @@ log = logging.getLogger(__name__)
 
 class KompetenslyftBot(TeamsActivityHandler):
     def __init__(self, dispatcher: Dispatcher, *, dev_mode: bool, member_lookup: MemberLookup | None = None,
-                 executor: Executor | None = None) -> None:
+                 executor: Executor | None = None, locale_override: str | None = None) -> None:
         self._dispatcher = dispatcher
+        # Local dev only: the Agents Playground says en-US whoever the user is.
+        self._locale_override = locale_override
         # Where turns run (None: the event loop's default executor); sized to what the database can do at once.
         self._executor = executor
         self._dev_mode = dev_mode
@@ -38,6 +41,8 @@ class KompetenslyftBot(TeamsActivityHandler):
         self.after_turn: Callable[[], None] | None = None
 
     async def _dispatch(self, request: Request, turn_context: TurnContext) -> Reply:
+        if self._locale_override:
+            request = replace(request, sender=replace(request.sender, locale=self._locale_override))
         if self._member_lookup is not None:
             request = await self._member_lookup.enrich(turn_context, request)
         # Dialogs and the store are synchronous; a worker thread keeps the event loop free for other turns.
@@ -104,4 +109,5 @@ class KompetenslyftBot(TeamsActivityHandler):
         await self._send_cards(turn_context, [error_card(self._lang(turn_context), "malformed")])
 
     def _lang(self, turn_context: TurnContext):
-        return lang_of(activities.locale_of(turn_context.activity) or self._dispatcher.config.default_locale)
+        locale = self._locale_override or activities.locale_of(turn_context.activity)
+        return lang_of(locale or self._dispatcher.config.default_locale)

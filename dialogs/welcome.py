@@ -10,6 +10,7 @@ from cards.welcome import menu_card, welcome_card
 from dialogs.roles import menu_roles
 from dialogs.router import Handler
 from dialogs.turn import Reply, Turn
+from store import directory
 from store.people import mark_welcomed_unless_recent
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,15 @@ def greet(turn: Turn) -> Reply:
     if not mark_welcomed_unless_recent(turn.session, turn.person, now=turn.now, within=_GREETING_DEDUPE):
         return Reply()
     log.info("welcoming person %s (tenant %s)", turn.person.id, turn.person.tenant_id)
-    return Reply.of(welcome_card(turn.lang, name=turn.person.name, roles=menu_roles(turn)))
+    return Reply.of(welcome_card(turn.lang, name=_name(turn), roles=menu_roles(turn)))
+
+
+def _name(turn: Turn) -> str | None:
+    """Teams' install event carries no name; the directory usually knows it."""
+    if turn.person.name:
+        return turn.person.name
+    entry = directory.entry_for_person(turn.session, turn.person)
+    return entry.name if entry else None
 
 
 def show_menu(turn: Turn) -> Reply:

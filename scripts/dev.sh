@@ -12,6 +12,8 @@ fi
 
 export PORT="${PORT:-3978}"
 export MICROSOFT_APP_ID=""
+# The Playground always sends en-US; answer in Swedish, as Teams would for our users (see .env.example).
+export DEV_LOCALE="${DEV_LOCALE:-sv-SE}"
 mkdir -p var
 .venv/bin/python -m bot &
 BOT_PID=$!

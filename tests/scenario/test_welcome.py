@@ -92,3 +92,31 @@ async def test_both_install_events_arriving_at_once_create_one_person_and_one_gr
     assert len(chat.cards()) == 1
     with bot.app[DATABASE].session() as session:
         assert len(session.exec(select(Person).where(Person.teams_user_id == chat.user.teams_id)).all()) == 1
+
+
+async def test_in_local_dev_mode_dev_locale_overrides_the_clients_en_us(database_url, connector):
+    from tests.harness import RunningBot, settings_for_tests
+
+    user = TeamsUser.create("Anna Lindberg", locale="en-US")  # what the Agents Playground always sends
+    connector.register(user)
+    running = await RunningBot(settings_for_tests(database_url, dev_locale="sv-SE")).start()
+    try:
+        cards = await Chat(running, connector, user).say("help")
+    finally:
+        await running.stop()
+
+    assert "Vad vill du göra?" in card_text(cards[0])
+
+
+async def test_the_greeting_uses_the_directory_name_when_the_install_event_has_none(chat: Chat, bot, tmp_path):
+    from bot.app import DATABASE
+    from tests.directory_fixtures import import_people, person_row, seed_organisation
+
+    seed_organisation(bot.app[DATABASE])
+    assert import_people(bot.app[DATABASE], tmp_path, [person_row(chat.user, name="Anna Lindberg")]).ok
+    install = teams.install(chat.user, chat.service_url)
+    del install["from"]["name"]  # as the Agents Playground sends it
+
+    await bot.post(install)
+
+    assert "Hej Anna!" in card_text(chat.cards()[-1])
