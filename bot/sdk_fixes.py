@@ -11,6 +11,9 @@ msrest serializes an attachment's content (our card, a plain dict) node by node,
 list it scans all ~100 connector model classes (`obj_type in self.dependencies.values()`) and calls
 eval() for every number: 0.6 ms for a 1 KB menu card, linear in the card's size. Plain JSON data comes
 out of that walk unchanged, so it is passed through as it is.
+
+The same walk runs the other way for every inbound activity's `value` and `channelData`: an assessment area
+answer carries its 24 inputs there. Plain JSON is copied by a plain loop instead, which gives the same result.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from botframework.connector.auth._built_in_bot_framework_authentication import _
 from botframework.connector.auth._connector_factory_impl import _ConnectorFactoryImpl
 from botframework.connector.auth.authenticate_request_result import AuthenticateRequestResult
 from botframework.connector.auth.user_token_client import UserTokenClient
-from msrest.serialization import Serializer
+from msrest.serialization import Deserializer, Serializer
 from msrest.universal_http.requests import ClientRetryPolicy
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,7 @@ def apply_sdk_fixes() -> None:
         return
     ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)
     Serializer.serialize_object = _serialize_plain_json_as_is(Serializer.serialize_object)
+    Deserializer.deserialize_object = _deserialize_plain_json_by_copy(Deserializer.deserialize_object)
     _applied = True
 
 
@@ -65,6 +69,46 @@ def _serialize_plain_json_as_is(serialize_object):
 
     serialize_object_fast.__wrapped__ = serialize_object
     return serialize_object_fast
+
+
+_NOT_PLAIN = object()
+
+
+def _plain_json_copy(value: Any) -> Any:
+    """A copy of exact dicts, lists and JSON scalars (what msrest's deserialize_object would rebuild), or
+    _NOT_PLAIN as soon as something else turns up."""
+    kind = type(value)
+    if kind is dict:
+        copied = {}
+        for key, item in value.items():
+            if type(key) is not str:
+                return _NOT_PLAIN
+            item = _plain_json_copy(item)
+            if item is _NOT_PLAIN:
+                return _NOT_PLAIN
+            copied[key] = item
+        return copied
+    if kind is list:
+        items = []
+        for item in value:
+            item = _plain_json_copy(item)
+            if item is _NOT_PLAIN:
+                return _NOT_PLAIN
+            items.append(item)
+        return items
+    return value if kind in _JSON_SCALARS else _NOT_PLAIN
+
+
+def _deserialize_plain_json_by_copy(deserialize_object):
+    def deserialize_object_fast(self, attr, **kwargs):
+        if type(attr) in (dict, list):
+            copied = _plain_json_copy(attr)
+            if copied is not _NOT_PLAIN:
+                return copied
+        return deserialize_object(self, attr, **kwargs)
+
+    deserialize_object_fast.__wrapped__ = deserialize_object
+    return deserialize_object_fast
 
 
 class _Lru:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -11,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import InvalidatePoolError
 from sqlmodel import Session, create_engine
 
 log = logging.getLogger(__name__)
@@ -34,7 +36,39 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=POSTGRES_POOL_SIZE, max_overflow=10, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=POSTGRES_POOL_SIZE, max_overflow=10)
+    _ping_connections_that_sat_idle(engine)
+    return engine
+
+
+# pool_pre_ping pinged PostgreSQL at every checkout: one round trip of the six an area answer makes, about
+# 0.2 ms of the bot's CPU each (bench/README.md). A connection that came back to the pool moments ago is
+# alive; one that sat idle may have been dropped by a restart or a firewall, so only those are pinged, and
+# a dead one is replaced (and the pool with it, as pre-ping did) before any turn sees it.
+PING_AFTER_IDLE_SECONDS = 5.0
+_RETURNED_AT = "kl_returned_at"
+
+
+def _ping_connections_that_sat_idle(engine: Engine) -> None:
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "connect")
+    def connected(_dbapi_connection, record) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()  # a new connection needs no ping
+
+    @event.listens_for(engine, "checkin")
+    def returned(_dbapi_connection, record) -> None:
+        if record is not None:
+            record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def checked_out(dbapi_connection, record, _proxy) -> None:
+        if time.monotonic() - record.info.get(_RETURNED_AT, float("-inf")) < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            raise InvalidatePoolError(f"an idle connection failed its ping: {error}") from error
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -45,8 +79,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-# Connections PostgreSQL keeps open for this process (pool_size); as many turns can use the database at once.
+# Connections PostgreSQL keeps open for this process (pool_size): turns, the outbox worker and the jobs.
 POSTGRES_POOL_SIZE = 10
+# Threads that run turns on PostgreSQL: enough to overlap one turn's round trips with another's Python, few
+# enough not to fight over the GIL. bench/turns.py, area answers with 50 people on 2 cores: 2 or 3 threads
+# 178/s, 4 threads 170/s, 10 threads 154/s (each turn then waited longer for the GIL than it ran).
+POSTGRES_TURN_THREADS = 3
 
 
 class Database:
@@ -62,7 +100,7 @@ class Database:
         in steps of up to 100 ms: with six threads, turns queued there behind each other for up to a
         second under load (bench/turns.py, 50 people). One thread runs them in arrival order instead.
         """
-        return 1 if self.engine.dialect.name == "sqlite" else POSTGRES_POOL_SIZE
+        return 1 if self.engine.dialect.name == "sqlite" else POSTGRES_TURN_THREADS
 
     @contextmanager
     def session(self) -> Iterator[Session]:
