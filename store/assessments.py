@@ -86,13 +86,26 @@ def expire_if_due(session: Session, *, assessment: Assessment, now: datetime) ->
     return assessment.status == AssessmentStatus.EXPIRED
 
 
+# The statements of the assessment turns, built once with bind parameters so that they keep their SQL cache
+# key: building a select and its cache key is about as costly as running it on SQLite (bench/README.md).
+_IN_PROGRESS = (select(Assessment)
+                .where(Assessment.person_id == bindparam("person_id"),
+                       Assessment.status == AssessmentStatus.IN_PROGRESS)
+                .order_by(Assessment.id.desc()))
+_LAST = select(Assessment).where(Assessment.person_id == bindparam("person_id")).order_by(Assessment.id.desc())
+_FINISHED = (select(Assessment)
+             .where(Assessment.person_id == bindparam("person_id"), Assessment.status == AssessmentStatus.FINISHED)
+             .order_by(Assessment.finished_at.desc(), Assessment.id.desc()))
+_HISTORY = _FINISHED.limit(bindparam("limit"))
+_PREVIOUS = _FINISHED.where(Assessment.finished_at <= bindparam("finished_at"),
+                            Assessment.id != bindparam("chosen_id")).limit(1)
+_LEVELS = (select(AssessmentLevel.assessment_id, AssessmentLevel.competence, AssessmentLevel.level)
+           .where(AssessmentLevel.assessment_id.in_(bindparam("assessment_ids", expanding=True))))
+
+
 def in_progress_assessment(session: Session, *, person_id: int, now: datetime) -> Assessment | None:
     """The person's unfinished assessment, or None; an overdue one is marked expired on the way."""
-    assessment = session.exec(
-        select(Assessment)
-        .where(Assessment.person_id == person_id, Assessment.status == AssessmentStatus.IN_PROGRESS)
-        .order_by(Assessment.id.desc())
-    ).first()
+    assessment = session.exec(_IN_PROGRESS, params={"person_id": person_id}).first()
     if assessment is None or expire_if_due(session, assessment=assessment, now=now):
         return None
     return assessment
@@ -100,9 +113,7 @@ def in_progress_assessment(session: Session, *, person_id: int, now: datetime) -
 
 def last_assessment(session: Session, *, person_id: int) -> Assessment | None:
     """The person's most recently started assessment, whatever its status."""
-    return session.exec(
-        select(Assessment).where(Assessment.person_id == person_id).order_by(Assessment.id.desc())
-    ).first()
+    return session.exec(_LAST, params={"person_id": person_id}).first()
 
 
 # Every area answer looks its assessment up: built once, these keep their SQL cache key between turns
@@ -227,21 +238,10 @@ def _results(session: Session, assessments: list[Assessment]) -> list[Assessment
     if not assessments:
         return []
     levels: dict[int, dict[str, int | None]] = {a.id: {} for a in assessments if a.id is not None}
-    rows = session.exec(
-        select(AssessmentLevel.assessment_id, AssessmentLevel.competence, AssessmentLevel.level)
-        .where(AssessmentLevel.assessment_id.in_(list(levels)))
-    )
+    rows = session.exec(_LEVELS, params={"assessment_ids": list(levels)})
     for assessment_id, competence, level in rows:
         levels[assessment_id][competence] = level
     return [_result(a, levels[a.id]) for a in assessments if a.id is not None]
-
-
-def _finished(person_id: int):
-    return (
-        select(Assessment)
-        .where(Assessment.person_id == person_id, Assessment.status == AssessmentStatus.FINISHED)
-        .order_by(Assessment.finished_at.desc(), Assessment.id.desc())
-    )
 
 
 def latest_finished_assessment(session: Session, *, person_id: int) -> AssessmentResult | None:
@@ -252,7 +252,7 @@ def latest_finished_assessment(session: Session, *, person_id: int) -> Assessmen
 
 def assessment_history(session: Session, *, person_id: int, limit: int = 20) -> list[AssessmentResult]:
     """The person's finished assessments, newest first, each with its levels."""
-    return _results(session, list(session.exec(_finished(person_id).limit(limit))))
+    return _results(session, list(session.exec(_HISTORY, params={"person_id": person_id, "limit": limit})))
 
 
 def finished_assessment_with_previous(session: Session, *, person_id: int, assessment_id: object
@@ -261,9 +261,7 @@ def finished_assessment_with_previous(session: Session, *, person_id: int, asses
     chosen = owned_assessment(session, assessment_id=assessment_id, person_id=person_id)
     if chosen is None or chosen.status != AssessmentStatus.FINISHED:
         return None
-    previous = session.exec(
-        _finished(person_id).where(Assessment.finished_at <= chosen.finished_at, Assessment.id != chosen.id)
-        .limit(1)
-    ).first()
+    previous = session.exec(_PREVIOUS, params={"person_id": person_id, "finished_at": chosen.finished_at,
+                                               "chosen_id": chosen.id}).first()
     results = _results(session, [chosen] + ([previous] if previous else []))
     return results[0], (results[1] if previous else None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, delete, select
 
 from dialogs.rules.scoring import Gap, gaps
@@ -46,12 +47,20 @@ def role_profiles(session: Session) -> list[RoleInfo]:
     return [RoleInfo(r.key, r.title_sv, r.title_en, targets.get(r.id, {})) for r in roles]
 
 
+# The profile (shown after every finished assessment) reads these: built once with bind parameters, they keep
+# their SQL cache key instead of building a select and its key anew each time (bench/README.md).
+_ROLE_FOR_PERSON = (select(RoleProfile.key).join(PersonRole, PersonRole.role_profile_id == RoleProfile.id)
+                    .where(PersonRole.person_id == bindparam("person_id")))
+_ROLE_TARGETS = (select(RoleTarget.competence, RoleTarget.target)
+                 .join(RoleProfile, RoleProfile.id == RoleTarget.role_profile_id)
+                 .where(RoleProfile.key == bindparam("role_key")))
+_PERSONAL_TARGETS = (select(PersonalTarget.competence, PersonalTarget.target)
+                     .where(PersonalTarget.person_id == bindparam("person_id")))
+
+
 def role_for_person(session: Session, person_id: int) -> str | None:
     """The key of the role profile the person works in, or None if not known yet."""
-    return session.exec(
-        select(RoleProfile.key).join(PersonRole, PersonRole.role_profile_id == RoleProfile.id)
-        .where(PersonRole.person_id == person_id)
-    ).first()
+    return session.exec(_ROLE_FOR_PERSON, params={"person_id": person_id}).first()
 
 
 class UnknownRole(ValueError):
@@ -78,16 +87,11 @@ def set_person_role(session: Session, *, person_id: int, role_key: str | None, s
 
 
 def role_targets(session: Session, *, role_key: str) -> dict[str, int]:
-    return dict(session.exec(
-        select(RoleTarget.competence, RoleTarget.target).join(RoleProfile, RoleProfile.id == RoleTarget.role_profile_id)
-        .where(RoleProfile.key == role_key)
-    ).all())
+    return dict(session.exec(_ROLE_TARGETS, params={"role_key": role_key}).all())
 
 
 def personal_targets(session: Session, *, person_id: int) -> dict[str, int]:
-    return dict(session.exec(
-        select(PersonalTarget.competence, PersonalTarget.target).where(PersonalTarget.person_id == person_id)
-    ).all())
+    return dict(session.exec(_PERSONAL_TARGETS, params={"person_id": person_id}).all())
 
 
 def set_personal_targets(session: Session, *, person_id: int, targets: dict[str, int | None],
