@@ -6,6 +6,7 @@ so that the handler can tell a current card from a stale or a double-clicked one
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Mapping, Sequence
 
@@ -108,13 +109,14 @@ def area_card(
     if missing_competences:
         body.append(text(t(lang, "assessment.area.missing", competences=", ".join(missing_competences)),
                          color="Attention", weight="Bolder"))
+    long_inputs = _LongInputTexts.of(lang, instrument) if mode == LONG else None
     for competence in area.competences:
         items: list[Element] = [
             text(f"{competence.key} {competence.title.of(lang)}", weight="Bolder", size="Medium"),
             text(competence.description.of(lang), subtle=True, spacing="None"),
         ]
         if mode == LONG:
-            items.extend(_statement_input(lang, instrument, statement.id, statement.text.of(lang), answers)
+            items.extend(_statement_input(statement.id, statement.text.of(lang), answers, long_inputs)
                          for statement in instrument.statements_for(competence.key))
         else:
             items.append(_short_input(lang, instrument, competence.key, answers))
@@ -131,15 +133,27 @@ def area_card(
     return card(body, actions, lang=lang)
 
 
-def _statement_input(lang: Lang, instrument: Instrument, statement_id: str, statement: str,
-                     answers: Mapping[str, str]) -> Element:
+@dataclass(frozen=True)
+class _LongInputTexts:
+    """What every statement's input on a long-mode card shares: looked up once per card, not per statement."""
+
+    choices: tuple[tuple[str, str], ...]
+    required: str
+    placeholder: str
+
+    @classmethod
+    def of(cls, lang: Lang, instrument: Instrument) -> "_LongInputTexts":
+        choices = [(option.text.of(lang), str(option.value)) for option in instrument.scale.options]
+        choices.append((instrument.scale.not_relevant.text.of(lang), NOT_RELEVANT))
+        return cls(tuple(choices), t(lang, "assessment.area.required"), t(lang, "assessment.area.placeholder"))
+
+
+def _statement_input(statement_id: str, statement: str, answers: Mapping[str, str],
+                     texts: _LongInputTexts) -> Element:
     # Compact (a dropdown per statement): 24 expanded radio groups would make area 2 very long to scroll.
-    choices = [(option.text.of(lang), str(option.value)) for option in instrument.scale.options]
-    choices.append((instrument.scale.not_relevant.text.of(lang), NOT_RELEVANT))
-    element = choice_set(statement_id, label=statement, choices=choices, required=True,
-                         error_message=t(lang, "assessment.area.required"), value=answers.get(statement_id),
-                         expanded=False)
-    element["placeholder"] = t(lang, "assessment.area.placeholder")
+    element = choice_set(statement_id, label=statement, choices=texts.choices, required=True,
+                         error_message=texts.required, value=answers.get(statement_id), expanded=False)
+    element["placeholder"] = texts.placeholder
     element["wrap"] = True
     return element
 

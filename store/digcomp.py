@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -163,10 +163,19 @@ class Instrument:
 
     def statements_for(self, competence: str) -> tuple[Statement, ...]:
         """The competence's statements in group order, foundation first."""
-        found = [s for s in self.statements if s.competence == competence]
+        found = self._statements_by_competence.get(competence)
         if not found:
             raise KeyError(f"instrument {self.version} has no statements for {competence!r}")
-        return tuple(sorted(found, key=lambda s: GROUP_KEYS.index(s.group)))
+        return found
+
+    @cached_property
+    def _statements_by_competence(self) -> dict[str, tuple[Statement, ...]]:
+        # Grouped once per loaded instrument: every area card and every scoring asked again, and scanned all
+        # the statements each time (bench/README.md). Same order as before: stable sort by group.
+        grouped: dict[str, list[Statement]] = {}
+        for statement in self.statements:
+            grouped.setdefault(statement.competence, []).append(statement)
+        return {key: tuple(sorted(found, key=lambda s: GROUP_KEYS.index(s.group))) for key, found in grouped.items()}
 
 
 def load_framework(version: str = "2.2") -> Framework:

@@ -184,3 +184,30 @@ def test_an_activity_reads_the_same_with_and_without_the_fast_copy():
         finally:
             Deserializer.deserialize_object = fast_copy
         assert fast == slow
+
+
+def test_the_endpoint_reads_an_activity_as_activity_deserialize_does():
+    from botbuilder.schema import Activity
+
+    from bot.endpoint import _read_activity
+    from tests.fakes import activities as teams
+    from tests.fakes.activities import TeamsUser
+
+    user = TeamsUser.create("Anna")
+    for body in (teams.execute(user, "assessment.answer", {"verb": "assessment.answer", "c1_1_f": "2", "to": 3}),
+                 teams.text(user, "hjälp"), teams.install(user)):
+        ours = _read_activity("Activity", body)
+        assert type(ours) is Activity
+        assert ours.serialize() == Activity().deserialize(body).serialize()
+
+
+def test_statements_for_a_competence_are_the_scan_and_sort_they_were():
+    from store.digcomp import GROUP_KEYS, load_framework, load_instrument
+
+    instrument = load_instrument()
+    for competence in load_framework(instrument.framework_version).competences:
+        scanned = sorted((s for s in instrument.statements if s.competence == competence.key),
+                         key=lambda s: GROUP_KEYS.index(s.group))
+        assert instrument.statements_for(competence.key) == tuple(scanned)
+    with pytest.raises(KeyError):
+        instrument.statements_for("9.9")
