@@ -211,3 +211,36 @@ def test_statements_for_a_competence_are_the_scan_and_sort_they_were():
         assert instrument.statements_for(competence.key) == tuple(scanned)
     with pytest.raises(KeyError):
         instrument.statements_for("9.9")
+
+
+def _activities_of_every_kind():
+    from tests.fakes import activities as teams
+    from tests.fakes.activities import TeamsUser
+
+    anna, bo = TeamsUser.create("Anna"), TeamsUser.create("Bo")
+    bodies = []
+    for user in (anna, bo, anna):
+        bodies += [teams.text(user, "hjälp"), teams.text(user, "help", locale="en-US"),
+                   teams.execute(user, "menu.help", {"verb": "menu.help"}), teams.install(user),
+                   teams.bot_added(user), teams.submit(user, {"verb": "menu.help"}),
+                   teams.channel_mention(user, "hjälp"), teams.text(user, "hej", service_url="https://other.example/")]
+    no_id = teams.text(anna, "utan id")
+    no_id.pop("id")
+    return bodies + [no_id]
+
+
+def test_a_remembered_conversation_reference_is_what_the_sdk_serializes_each_time():
+    from botbuilder.core import TurnContext
+
+    from bot.activities import reference_of
+    from bot.endpoint import _read_activity
+    from bot.sdk_fixes import apply_sdk_fixes
+
+    apply_sdk_fixes()
+    for body in _activities_of_every_kind():
+        activity = _read_activity("Activity", body)
+        expected = TurnContext.get_conversation_reference(activity).serialize()
+        first, again = reference_of(activity), reference_of(activity)
+        assert json.dumps(first) == json.dumps(again) == json.dumps(expected), body["type"]
+        first["user"]["name"] = "changed by a caller"
+        assert reference_of(activity) == expected, "each call gets its own copy"
