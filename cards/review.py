@@ -41,7 +41,7 @@ def meeting_link(*, subject: str, attendee_email: str | None) -> str:
 
 def _level_choices(lang: Lang, framework: Framework) -> list[tuple[str, str]]:
     return [(t(lang, "review.level_zero"), "0")] + [
-        (f"{level.level} – {level.title.of(lang)}", str(level.level)) for level in framework.levels]
+        (level.title.of(lang), str(level.level)) for level in framework.levels]
 
 
 def _profile_summary(lang: Lang, framework: Framework, view: PlanView) -> Element:
