@@ -41,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         from store.db import Database
         from store.role_profiles_csv import run
 
-        return run(Database(settings.database_url), args.action, args.file)
+        database = Database(settings.database_url)
+        database.migrate()  # a fresh install may import its role profiles before the bot first starts
+        return run(database, args.action, args.file)
 
     if args.command == privacy_cli.COMMAND:
         from store.db import Database

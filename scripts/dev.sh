@@ -15,6 +15,12 @@ export MICROSOFT_APP_ID=""
 # The Playground always sends en-US; answer in Swedish, as Teams would for our users (see .env.example).
 export DEV_LOCALE="${DEV_LOCALE:-sv-SE}"
 mkdir -p var
+# Local data for the Playground's identities (idempotent): role targets, an organisation, a small directory.
+.venv/bin/python -m bot role-profiles import store/data/role_profiles.csv >/dev/null
+.venv/bin/python -m bot organisation stockholm-kultur "Stockholms stad, kulturförvaltningen" \
+  --tenant 00000000-0000-4000-8000-000000000001 >/dev/null
+.venv/bin/python -m bot import-directory scripts/dev_data/personal.csv --org stockholm-kultur \
+  --units scripts/dev_data/enheter.csv >/dev/null
 .venv/bin/python -m bot &
 BOT_PID=$!
 trap 'kill $BOT_PID 2>/dev/null || true' EXIT INT TERM
