@@ -135,8 +135,48 @@ def owned_assessment(session: Session, *, assessment_id: object, person_id: int,
         wanted = int(assessment_id)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
+    written = _written_in_transaction(session).get(wanted)
+    if written is not None:
+        # Saved by this transaction, so its row is locked until we commit: nobody else can have changed or
+        # deleted it, and a SELECT would hand back this very object from the identity map unchanged.
+        return written if written.person_id == person_id else None
     query = _OWNED_FOR_UPDATE if for_update else _OWNED
     return session.exec(query, params={"assessment_id": wanted, "person_id": person_id}).first()
+
+
+# The finishing answer shows the profile of the assessment it has just saved: it read that row and its levels
+# back (two of the finishing answer's round trips on PostgreSQL, bench/README.md). What this transaction wrote
+# is remembered on the session for as long as the transaction (or savepoint) that wrote it is the current one.
+_WRITTEN = "kl_assessments_written"
+
+
+def _current_transaction(session: Session):
+    return session.get_nested_transaction() or session.get_transaction()
+
+
+def _written_in_transaction(session: Session) -> dict[int, Assessment]:
+    written = session.info.get(_WRITTEN)
+    if written is None or written[0] is not _current_transaction(session):
+        return {}
+    return written[1]
+
+
+def _levels_written_in_transaction(session: Session) -> dict[int, dict[str, int | None]]:
+    written = session.info.get(_WRITTEN)
+    if written is None or written[0] is not _current_transaction(session):
+        return {}
+    return written[2]
+
+
+def _remember_written(session: Session, assessment: Assessment,
+                      levels: Mapping[str, int | None] | None = None) -> None:
+    transaction = _current_transaction(session)
+    written = session.info.get(_WRITTEN)
+    if written is None or written[0] is not transaction:
+        written = session.info[_WRITTEN] = (transaction, {}, {})
+    written[1][assessment.id] = assessment
+    if levels is not None:
+        written[2][assessment.id] = dict(levels)
 
 
 def start_assessment(session: Session, *, person_id: int, mode: str, framework_version: str,
@@ -182,6 +222,7 @@ def _guarded_update(session: Session, assessment: Assessment, **values: object) 
     # The object in the session now says what the row says, without a second UPDATE at flush.
     for key, value in {**values, "revision": assessment.revision + 1}.items():
         set_committed_value(assessment, key, value)
+    _remember_written(session, assessment)
 
 
 def save_area_answers(session: Session, *, assessment: Assessment, answers: Mapping[str, str], next_area: int,
@@ -216,6 +257,7 @@ def finish_assessment(session: Session, *, assessment: Assessment, levels: Mappi
     if levels:
         session.execute(_INSERT_LEVELS, [{"assessment_id": assessment.id, "competence": key, "level": level}
                                          for key, level in levels.items()])
+    _remember_written(session, assessment, levels)
     return _result(assessment, dict(levels))
 
 
@@ -237,10 +279,13 @@ def _results(session: Session, assessments: list[Assessment]) -> list[Assessment
     """Levels for several assessments in one query (no query per assessment)."""
     if not assessments:
         return []
-    levels: dict[int, dict[str, int | None]] = {a.id: {} for a in assessments if a.id is not None}
-    rows = session.exec(_LEVELS, params={"assessment_ids": list(levels)})
-    for assessment_id, competence, level in rows:
-        levels[assessment_id][competence] = level
+    known = _levels_written_in_transaction(session)
+    levels: dict[int, dict[str, int | None]] = {a.id: dict(known.get(a.id, {})) for a in assessments
+                                                if a.id is not None}
+    unknown = [assessment_id for assessment_id in levels if assessment_id not in known]
+    if unknown:  # the levels of one finished in this transaction are the ones it inserted: no need to read them
+        for assessment_id, competence, level in session.exec(_LEVELS, params={"assessment_ids": unknown}):
+            levels[assessment_id][competence] = level
     return [_result(a, levels[a.id]) for a in assessments if a.id is not None]
 
 

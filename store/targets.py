@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, literal, union_all
 from sqlmodel import Session, delete, select
 
 from dialogs.rules.scoring import Gap, gaps
@@ -56,6 +56,21 @@ _ROLE_TARGETS = (select(RoleTarget.competence, RoleTarget.target)
                  .where(RoleProfile.key == bindparam("role_key")))
 _PERSONAL_TARGETS = (select(PersonalTarget.competence, PersonalTarget.target)
                      .where(PersonalTarget.person_id == bindparam("person_id")))
+# The profile after every finished assessment asks for the effective targets and for the role: these were
+# role key + role targets + personal targets, and role key + role + role targets again (six round trips on
+# PostgreSQL, bench/README.md). Each is one statement now, with the same answer.
+_EFFECTIVE_TARGETS = union_all(
+    select(RoleTarget.competence, RoleTarget.target, literal(0).label("personal"))
+    .join(PersonRole, PersonRole.role_profile_id == RoleTarget.role_profile_id)
+    .where(PersonRole.person_id == bindparam("person_id")),
+    select(PersonalTarget.competence, PersonalTarget.target, literal(1).label("personal"))
+    .where(PersonalTarget.person_id == bindparam("person_id")),
+)
+_ROLE_WITH_TARGETS = (select(RoleProfile.key, RoleProfile.title_sv, RoleProfile.title_en, RoleTarget.competence,
+                             RoleTarget.target)
+                      .join(PersonRole, PersonRole.role_profile_id == RoleProfile.id)
+                      .outerjoin(RoleTarget, RoleTarget.role_profile_id == RoleProfile.id)
+                      .where(PersonRole.person_id == bindparam("person_id")))
 
 
 def role_for_person(session: Session, person_id: int) -> str | None:
@@ -117,12 +132,14 @@ def set_personal_targets(session: Session, *, person_id: int, targets: dict[str,
 
 def effective_targets(session: Session, *, person_id: int) -> dict[str, Target]:
     """Target per competence: the person's own where set, otherwise their role profile's."""
-    role_key = role_for_person(session, person_id)
-    merged = {key: Target(level, "role") for key, level in (role_targets(session, role_key=role_key)
-                                                              if role_key else {}).items()}
-    merged.update({key: Target(level, "personal") for key, level in personal_targets(session, person_id=person_id)
-                   .items()})
-    return merged
+    role: dict[str, Target] = {}
+    personal: dict[str, Target] = {}
+    for competence, level, is_personal in session.execute(_EFFECTIVE_TARGETS, {"person_id": person_id}):
+        if is_personal:
+            personal[competence] = Target(level, "personal")
+        else:
+            role[competence] = Target(level, "role")
+    return {**role, **personal}
 
 
 def profile_gaps(session: Session, *, person_id: int) -> list[Gap]:
@@ -136,8 +153,9 @@ def profile_gaps(session: Session, *, person_id: int) -> list[Gap]:
 
 def person_role(session: Session, *, person_id: int) -> RoleInfo | None:
     """The person's role profile with its targets, or None if no role is known."""
-    role_key = role_for_person(session, person_id)
-    if role_key is None:
+    rows = session.execute(_ROLE_WITH_TARGETS, {"person_id": person_id}).all()
+    if not rows:
         return None
-    role = session.exec(select(RoleProfile).where(RoleProfile.key == role_key)).one()
-    return RoleInfo(role.key, role.title_sv, role.title_en, role_targets(session, role_key=role_key))
+    key, title_sv, title_en = rows[0][:3]
+    return RoleInfo(key, title_sv, title_en,
+                    {competence: target for *_, competence, target in rows if competence is not None})

@@ -1,0 +1,113 @@
+"""Statements per assessment turn (bench/README.md: on PostgreSQL each round trip costs the GIL-bound bot CPU):
+the finishing answer does not read back the assessment and levels it has just written, and asks for the
+person's role and targets in one statement each; the profile it shows is the same as before."""
+
+from __future__ import annotations
+
+from sqlalchemy import event
+from sqlmodel import select
+
+from bot.app import DATABASE
+from store.assessments import finish_assessment, owned_assessment, start_assessment
+from store.models.assessment import Assessment
+from store.models.core import Person
+from store.role_profiles_csv import SEED_FILE, import_role_profiles
+from store.targets import effective_targets, person_role, set_person_role, set_personal_targets
+from tests.harness import Chat, RunningBot, card_text
+from tests.scenario.test_assessment import LEVEL_3, LEVEL_5, answer_areas, long_answers, start_long
+
+from datetime import datetime, timezone
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def _recording(engine):
+    statements: list[str] = []
+
+    def record(_connection, _cursor, statement, *_args) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    return statements, lambda: event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_the_finishing_answer_reads_nothing_it_has_just_written(chat: Chat, bot: RunningBot):
+    with bot.app[DATABASE].session() as session:
+        import_role_profiles(session, content=SEED_FILE.read_text(encoding="utf-8"))
+    targets = (await chat.say("mina mål"))[0]
+    await chat.click(targets, "Spara mål", {"role": "bibliotekarie", "t3_4": "8"})
+    card = await answer_areas(chat, await start_long(chat), 4, LEVEL_3)
+
+    statements, stop = _recording(bot.app[DATABASE].engine)
+    try:
+        profile = (await chat.click(card, "Slutför skattningen", long_answers(card, LEVEL_3)))[0]
+    finally:
+        stop()
+
+    text = card_text(profile)
+    assert "Yrkesroll: Bibliotekarie." in text and "3.4 Programmering: nivå 3, mål 8 (5 steg kvar)" in text
+    selects = [s for s in statements if s.startswith("SELECT")]
+    assert sum(" FROM assessment WHERE" in s for s in selects) == 2, selects  # FOR UPDATE, the previous one
+    assert not [s for s in selects if "FROM assessment_level" in s], "the levels just inserted are not re-read"
+    assert sum("role_profile" in s or "role_target" in s or "personal_target" in s for s in selects) == 2, selects
+
+
+async def test_a_second_finish_reads_only_the_previous_assessments_levels(chat: Chat, bot: RunningBot):
+    card = await answer_areas(chat, await start_long(chat), 4, LEVEL_3)
+    await chat.click(card, "Slutför skattningen", long_answers(card, LEVEL_3))
+    mode = (await chat.say("skattning"))[0]
+    card = await answer_areas(chat, (await chat.click(mode, "Starta lång skattning"))[0], 4, LEVEL_5)
+
+    statements, stop = _recording(bot.app[DATABASE].engine)
+    try:
+        profile = (await chat.click(card, "Slutför skattningen", long_answers(card, LEVEL_5)))[0]
+    finally:
+        stop()
+
+    assert "höjt i" in card_text(profile), "compared with the previous assessment, whose levels were read"
+    level_reads = [s for s in statements if s.startswith("SELECT") and "FROM assessment_level" in s]
+    assert len(level_reads) == 1, level_reads
+
+
+def _person(session, name: str) -> int:
+    person = Person(tenant_id="t", teams_user_id=name)
+    session.add(person)
+    session.flush()
+    return person.id
+
+
+def test_an_assessment_written_in_this_transaction_is_still_only_its_owners(bot: RunningBot):
+    with bot.app[DATABASE].session() as session:
+        anna, bo = _person(session, "anna"), _person(session, "bo")
+        assessment = start_assessment(session, person_id=anna, mode="long", framework_version="2.2",
+                                      instrument_version="2026.1", now=NOW)
+        finish_assessment(session, assessment=assessment, levels={"1.1": 3}, now=NOW)
+        assert owned_assessment(session, assessment_id=assessment.id, person_id=anna) is assessment
+        assert owned_assessment(session, assessment_id=str(assessment.id), person_id=bo) is None
+        finished_id = assessment.id
+    with bot.app[DATABASE].session() as session:  # a new transaction reads the row again
+        statements, stop = _recording(bot.app[DATABASE].engine)
+        try:
+            again = owned_assessment(session, assessment_id=finished_id, person_id=anna)
+        finally:
+            stop()
+        assert again is not None and again.status == "finished" and len(statements) == 1
+
+
+def test_role_and_targets_in_one_statement_each_give_what_they_gave(bot: RunningBot):
+    with bot.app[DATABASE].session() as session:
+        import_role_profiles(session, content=SEED_FILE.read_text(encoding="utf-8"))
+        anna, bo = _person(session, "anna"), _person(session, "bo")
+        assert person_role(session, person_id=anna) is None and effective_targets(session, person_id=anna) == {}
+        set_personal_targets(session, person_id=bo, targets={"1.2": 2}, now=NOW)
+        assert {k: (t.level, t.source) for k, t in effective_targets(session, person_id=bo).items()} == {
+            "1.2": (2, "personal")}
+        set_person_role(session, person_id=anna, role_key="bibliotekarie", now=NOW)
+        set_personal_targets(session, person_id=anna, targets={"1.2": 8, "3.4": 7}, now=NOW)
+        role = person_role(session, person_id=anna)
+        assert role.key == "bibliotekarie" and role.title("en") == "Librarian" and role.targets["1.2"] == 6
+        targets = effective_targets(session, person_id=anna)
+        assert (targets["1.2"].level, targets["1.2"].source) == (8, "personal")
+        assert (targets["3.4"].level, targets["3.4"].source) == (7, "personal")
+        assert (targets["1.3"].level, targets["1.3"].source) == (5, "role")
+        assert {k for k, t in targets.items() if t.source == "role"} == set(role.targets) - {"1.2", "3.4"}
