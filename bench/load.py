@@ -17,6 +17,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from cards.walk import actions as iter_actions, inputs as iter_inputs
+
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -228,29 +230,6 @@ def _action(card: dict[str, Any], verb: str, **data: Any) -> dict[str, Any] | No
                 return action
             found = found or action
     return found
-
-
-def iter_actions(node: Any):
-    if isinstance(node, dict):
-        if str(node.get("type", "")).startswith("Action."):
-            yield node
-            return  # its fallback is the same button for older clients
-        for value in node.values():
-            yield from iter_actions(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from iter_actions(item)
-
-
-def iter_inputs(node: Any):
-    if isinstance(node, dict):
-        if str(node.get("type", "")).startswith("Input."):
-            yield node
-        for value in node.values():
-            yield from iter_inputs(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from iter_inputs(item)
 
 
 def _texts(card: dict[str, Any] | None) -> str:

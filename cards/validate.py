@@ -9,6 +9,8 @@ from typing import Any
 
 from jsonschema import Draft6Validator
 
+from cards.walk import elements
+
 SCHEMA_PATH = Path(__file__).parent / "schema" / "adaptive-card-1.5.0.json"
 # Teams accepts about 100 KB per message (older docs say 40 KB); we stay far below both.
 MAX_CARD_BYTES = 28 * 1024
@@ -43,7 +45,7 @@ def card_problems(card: dict[str, Any]) -> list[str]:
 def _input_problems(card: dict[str, Any]) -> list[str]:
     """The schema allows what screen readers and Teams' validation do not: unlabeled or duplicate inputs."""
     problems, seen = [], set()
-    for node in _walk(card):
+    for node in elements(card):
         node_id = node.get("id")
         if node_id is not None:
             if node_id in seen:
@@ -53,13 +55,3 @@ def _input_problems(card: dict[str, Any]) -> list[str]:
             if not node.get("label") or not node.get("errorMessage"):
                 problems.append(f"required input {node_id!r} needs a label and an errorMessage")
     return problems
-
-
-def _walk(node: Any):
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _walk(item)

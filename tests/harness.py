@@ -6,7 +6,7 @@ import json
 import os
 import uuid
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterator
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 
 from bot.app import create_app
 from bot.settings import Settings
+from cards.walk import actions as iter_actions
 from dialogs.clock import Clock
 from store.db import normalise_url
 from tests.fakes import activities as teams
@@ -138,16 +139,6 @@ def find_action(card: dict[str, Any], title: str) -> dict[str, Any]:
     raise AssertionError(f"no button {title!r} on the card; it has {titles}")
 
 
-def iter_actions(node: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(node, dict):
-        if str(node.get("type", "")).startswith("Action."):
-            yield node
-            return  # a fallback is the same button for older clients
-        for value in node.values():
-            yield from iter_actions(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from iter_actions(item)
 
 
 def card_texts(card: dict[str, Any]) -> list[str]:
