@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 
 import pytest
 
+from dialogs.clock import ManualClock
 from tests.fakes.activities import TeamsUser
 from tests.fakes.connector import FakeTeamsConnector
 from tests.harness import Chat, PostgresDatabases, RunningBot, postgres_server_url, settings_for_tests
@@ -50,6 +52,25 @@ def connector():
 @pytest.fixture
 async def bot(database_url):
     running = await RunningBot(settings_for_tests(database_url)).start()
+    yield running
+    await running.stop()
+
+
+# Tuesday 10 March 2026, 10:00 in Stockholm: inside working hours, so notifications go out at once.
+WORKDAY_MORNING = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """The time the clocked bot lives in; a test module overrides this fixture to start elsewhere."""
+    return ManualClock(WORKDAY_MORNING)
+
+
+@pytest.fixture
+async def clocked_bot(database_url, clock):
+    """The bot on a clock the test advances (expiry, reminders, quiet hours); `clocked_bot.clock` is it."""
+    running = await RunningBot(settings_for_tests(database_url), clock=clock).start()
+    running.clock = clock
     yield running
     await running.stop()
 

@@ -21,7 +21,7 @@ from store.models.assessment import Assessment, AssessmentLevel
 from store.people import find_person
 from store.role_profiles_csv import SEED_FILE, import_role_profiles
 from tests.fakes.activities import TeamsUser
-from tests.harness import Chat, RunningBot, card_text, find_action, settings_for_tests
+from tests.harness import Chat, RunningBot, card_text, find_action
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 # Long mode answers per level group -> level: (2, 1, 0, 0) stops at intermediate "with help" = 3.
@@ -121,12 +121,8 @@ async def finish_long(chat: Chat, by_group=LEVEL_3, overrides=None) -> dict[str,
 
 
 @pytest.fixture
-async def clocked_bot(database_url):
-    clock = ManualClock(START)
-    running = await RunningBot(settings_for_tests(database_url), clock=clock).start()
-    running.clock = clock
-    yield running
-    await running.stop()
+def clock():
+    return ManualClock(START)
 
 
 @pytest.fixture

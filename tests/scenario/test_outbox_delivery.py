@@ -10,7 +10,6 @@ import pytest
 
 from bot.app import DATABASE, OUTBOX
 from cards.notices import coming_soon_card
-from dialogs.clock import ManualClock
 from dialogs.config import DialogConfig
 from dialogs.notify import notify
 from store import outbox
@@ -19,19 +18,10 @@ from store.models.outbox import OutboxStatus
 from store.people import aware, find_person
 from tests.harness import Chat, RunningBot, card_text, settings_for_tests
 
-TUESDAY_10 = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)
-
-
 @pytest.fixture
-def clock():
-    return ManualClock(TUESDAY_10)
-
-
-@pytest.fixture
-async def bot(database_url, clock):
-    running = await RunningBot(settings_for_tests(database_url), clock=clock).start()
-    yield running
-    await running.stop()
+def bot(clocked_bot):
+    """Every test here runs on the clock: notifications respect working hours."""
+    return clocked_bot
 
 
 def _enqueue(db: Database, user, clock, campaign: str = "test:1") -> int | None:

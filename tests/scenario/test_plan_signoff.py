@@ -3,7 +3,7 @@ card in a newly created chat, reviews and approves, the employee confirms; and e
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from io import StringIO
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlparse
@@ -13,7 +13,6 @@ import pytest
 from bot import directory_cli
 from bot.app import DATABASE, OUTBOX, dialog_config
 from cards.verbs import Verb
-from dialogs.clock import ManualClock
 from store import audit, plans
 from store.models.plan import PlanState
 from store.outbox import messages_for
@@ -21,22 +20,12 @@ from store.people import find_person
 from tests.directory_fixtures import give_finished_assessment, import_people, person_row, seed_organisation, \
     write_people, write_units
 from tests.fakes.activities import TeamsUser
-from tests.harness import Chat, RunningBot, card_text, find_action, iter_actions, settings_for_tests
-
-# Tuesday 10 March 2026, 10:00 in Stockholm: inside working hours, so notifications go out at once.
-TUESDAY_MORNING = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)
-
+from tests.harness import Chat, card_text, find_action, iter_actions
 
 @pytest.fixture
-def clock():
-    return ManualClock(TUESDAY_MORNING)
-
-
-@pytest.fixture
-async def bot(database_url, clock):
-    running = await RunningBot(settings_for_tests(database_url), clock=clock).start()
-    yield running
-    await running.stop()
+def bot(clocked_bot):
+    """Every test here runs on the clock: notifications respect working hours."""
+    return clocked_bot
 
 
 def _user(connector, name: str) -> TeamsUser:

@@ -5,11 +5,9 @@ person's role and targets in one statement each; the profile it shows is the sam
 from __future__ import annotations
 
 from sqlalchemy import event
-from sqlmodel import select
 
 from bot.app import DATABASE
 from store.assessments import finish_assessment, owned_assessment, start_assessment
-from store.models.assessment import Assessment
 from store.models.core import Person
 from store.role_profiles_csv import SEED_FILE, import_role_profiles
 from store.targets import effective_targets, person_role, set_person_role, set_personal_targets

@@ -132,7 +132,7 @@ def test_migrations_downgrade_to_empty_and_upgrade_again_keep_working(database_u
 def test_last_seen_is_written_at_most_once_a_minute(db):
     now = utcnow()
     with db.session() as session:
-        person = _record(session, now=now)
+        _record(session, now=now)
     with db.session() as session:
         _record(session, now=now + timedelta(seconds=10))
     with db.session() as session:
