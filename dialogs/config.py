@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from dialogs.rules.working_hours import next_allowed_moment
+
 
 @dataclass(frozen=True)
 class DialogConfig:
@@ -24,8 +26,6 @@ class DialogConfig:
 
     def next_sending_moment(self, moment: datetime) -> datetime:
         """When a message that is not a direct reply may go out: now, or when the next working window opens."""
-        from dialogs.rules.working_hours import next_allowed_moment
-
         return next_allowed_moment(
             moment, tz=self.tz, start=self.working_hours_start, end=self.working_hours_end,
             workdays=frozenset(day - 1 for day in self.working_days), closed_dates=self.closed_dates,

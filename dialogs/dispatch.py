@@ -36,7 +36,7 @@ class Dispatcher:
         enqueued = False
         try:
             with self.db.session() as session:
-                sender = request.sender
+                sender, now = request.sender, self.clock.now()
                 person = record_sender(
                     session,
                     tenant_id=sender.tenant_id,
@@ -45,14 +45,14 @@ class Dispatcher:
                     name=sender.name,
                     locale=sender.locale,
                     conversation_reference=request.conversation_reference,
-                    now=self.clock.now(),
+                    now=now,
                 )
                 person_id = person.id
                 if sender.email or sender.upn:
                     remember_contact_details(session, person, email=sender.email, upn=sender.upn)
                 lang = lang_of(person.locale or self.config.default_locale)
                 _check_addressee(request, person.id)
-                turn = Turn(request, session, person, lang, self.clock.now(), self.config)
+                turn = Turn(request, session, person, lang, now, self.config)
                 reply = self.router.resolve(request)(turn)
                 enqueued = enqueued_in(session)
         except UserFacingError as error:
