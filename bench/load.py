@@ -1,10 +1,11 @@
 """The load generator: N concurrent simulated people in ONE process, an aiohttp client with keep-alive.
 
-Each client is one Teams user in a personal chat who posts the scenario's activity (built by
-tests/fakes/activities.py), waits for the answer, and posts again at once. Completions inside the
-measured window count towards throughput and latency; every answer, warm-up included, is checked, and
-every non-2xx (or a 2xx with the wrong body) is an error. The process also samples the CPU time of the
-bot and the fake connector around the window, so turns.py can report CPU per turn.
+Each client is one Teams user in a personal chat (or a queue of them, one after another) who posts the
+scenario's activity (built by tests/fakes/activities.py), waits for the answer, and posts again at once.
+Completions inside the measured window count towards throughput and latency; every answer, warm-up
+included, is checked, and every non-2xx (or a 2xx with the wrong body) is an error. The process also
+samples the CPU time of the bot and the fake connector around the window, so turns.py can report CPU per
+turn.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Client:
     sent: int = 0
     state: dict[str, Any] = field(default_factory=dict)
     ok: Counter = field(default_factory=Counter)  # successful turns by kind
+    prepared: Counter = field(default_factory=Counter)  # those of `ok` done before the clock started
 
 
 class Scenario:
@@ -73,6 +75,11 @@ class Scenario:
     def check(self, client: Client, status: int, raw: bytes) -> tuple[str, str | None]:
         """(the turn's kind, None) if the answer is right, else (kind, why not)."""
         return "turn", None
+
+    def moves_on(self, kind: str) -> bool:
+        """Whether a turn of this kind ends the person's part: the client goes on with its next prepared
+        person, if it has one."""
+        return False
 
 
 class EchoScenario(Scenario):
@@ -219,6 +226,21 @@ class AreaScenario(Scenario):
         return kind, None
 
 
+class AnswersScenario(AreaScenario):
+    """The area-answer turn alone: as AreaScenario, but nobody starts an assessment once the clock runs.
+
+    Each client has a queue of people whose assessments were prepared before the clock started (the same
+    start, long mode, first area card); when its person finishes (the profile card), it answers its next
+    person's first area card. Only a client that has run out of prepared people starts its last one over,
+    with "start" and "mode" turns counted apart as in AreaScenario (turns.py warns then).
+    """
+
+    name = "answers"
+
+    def moves_on(self, kind: str) -> bool:
+        return kind == "finish"
+
+
 def _action(card: dict[str, Any], verb: str, **data: Any) -> dict[str, Any] | None:
     """The card's first action (Execute preferred over a Submit) with this verb and data."""
     found = None
@@ -255,11 +277,15 @@ SCENARIOS: dict[str, type[Scenario]] = {
     HelpScenario.name: HelpScenario,
     CardScenario.name: CardScenario,
     AreaScenario.name: AreaScenario,
+    AnswersScenario.name: AnswersScenario,
 }
 
 
 @dataclass
 class LoadSpec:
+    """`users`: every person, client by client; each client is `people_per_client` consecutive people, the
+    first of them its person when the clock starts and the others its queue (see AnswersScenario)."""
+
     bot_url: str
     service_url: str
     scenario: str
@@ -269,6 +295,7 @@ class LoadSpec:
     server_pid: int
     connector_pid: int
     seed: int = 0
+    people_per_client: int = 1
 
 
 async def _drive(spec: LoadSpec, on_start=None) -> dict[str, Any]:
@@ -276,6 +303,8 @@ async def _drive(spec: LoadSpec, on_start=None) -> dict[str, Any]:
 
     scenario = SCENARIOS[spec.scenario](seed=spec.seed)
     clients = [Client(user, spec.service_url) for user in spec.users]
+    # One lane per concurrent client: the people it posts for, one after another.
+    lanes = [clients[i:i + spec.people_per_client] for i in range(0, len(clients), spec.people_per_client)]
     url = f"{spec.bot_url}/api/messages"
     headers = {"Content-Type": "application/json"}
     latencies: dict[str, list[float]] = {}
@@ -292,17 +321,23 @@ async def _drive(spec: LoadSpec, on_start=None) -> dict[str, Any]:
             "machine": machine_cpu_ticks(),
         }
 
-    connector = aiohttp.TCPConnector(limit=len(clients), limit_per_host=len(clients))
+    connector = aiohttp.TCPConnector(limit=len(lanes), limit_per_host=len(lanes))
     async with aiohttp.ClientSession(connector=connector) as session:
 
         async def post(activity: dict[str, Any]) -> tuple[int, bytes]:
             async with session.post(url, data=json.dumps(activity).encode(), headers=headers) as response:
                 return response.status, await response.read()
 
-        # Preparation (the area flow's started assessments) is over HTTP too, but before the clock starts;
-        # its turns count for the replies expected, not for the figures.
+        async def prepare(lane: list[Client]) -> None:
+            for client in lane:
+                await scenario.prepare(client, post)
+                client.prepared = Counter(client.ok)
+
+        # Preparation (the area flow's started assessments) is over HTTP too, but before the clock starts,
+        # all clients at once, each its people one after another; its turns count for the replies expected,
+        # not for the figures.
         prepared_at = loop.time()
-        await asyncio.gather(*(scenario.prepare(client, post) for client in clients))
+        await asyncio.gather(*(prepare(lane) for lane in lanes))
         prepare_seconds = loop.time() - prepared_at
 
         started = loop.time()
@@ -317,8 +352,12 @@ async def _drive(spec: LoadSpec, on_start=None) -> dict[str, Any]:
             await asyncio.sleep(max(0.0, window_end - loop.time()))
             sample("end")
 
-        async def run_client(client: Client) -> None:
+        ran_out: set[int] = set()  # clients (by number) that finished their last prepared person in time
+
+        async def run_client(number: int, lane: list[Client]) -> None:
+            position = 0
             while loop.time() < window_end:
+                client = lane[position]
                 activity = scenario.activity(client)
                 client.sent += 1
                 begun = loop.time()
@@ -343,9 +382,14 @@ async def _drive(spec: LoadSpec, on_start=None) -> dict[str, Any]:
                 client.ok[kind] += 1
                 if window_start <= done <= window_end:
                     latencies.setdefault(kind, []).append((done - begun) * 1000)
+                if scenario.moves_on(kind):
+                    if position + 1 < len(lane):
+                        position += 1
+                    elif loop.time() < window_end:
+                        ran_out.add(number)  # the last person goes on: it starts over
 
         sampling = asyncio.create_task(sampler())
-        await asyncio.gather(*(run_client(client) for client in clients))
+        await asyncio.gather(*(run_client(number, lane) for number, lane in enumerate(lanes)))
         await sampling
     start, end = samples["start"], samples["end"]
 
@@ -366,6 +410,10 @@ async def _drive(spec: LoadSpec, on_start=None) -> dict[str, Any]:
         "errors": dict(errors),
         "sent": sum(c.sent for c in clients),
         "ok": dict(sum((c.ok for c in clients), Counter())),
+        # Warm-up, window and the turns that ended after it: a start here is an assessment begun on the clock.
+        "turns_after_prepare": dict(sum((c.ok - c.prepared for c in clients), Counter())),
+        "people_per_client": spec.people_per_client,
+        "clients_out_of_people": len(ran_out),
         "expected_replies": expected,
         "prepare_seconds": prepare_seconds,
         "cpu_seconds": {"server": cpu("server"), "connector": cpu("connector"), "load": cpu("load")},

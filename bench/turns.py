@@ -1,7 +1,7 @@
 """Turns per second of our bot against a stock botbuilder 4.17.1 echo bot, run the same way on loopback.
 
     python -m bench.turns [--clients 20] [--seconds 10] [--warmup 2] [--repeat 1]
-                          [--backend sqlite|postgres|both] [--scenarios echo,help,card,area] [--profile]
+                          [--backend sqlite|postgres|both] [--scenarios echo,help,card,area,answers] [--profile]
 
 Each subject runs alone: the bot in a process of its own, one fake Teams connector in another (started
 once, reset between subjects), and the N clients in a third (see bench/README.md for why). Prints a table
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import platform
 import statistics
 import subprocess
@@ -31,13 +32,20 @@ from bench.load import LoadSpec, run_load
 from bench.servers import OURS, STOCK, ServerProcess
 
 RESULTS = Path(__file__).resolve().parent / "results"
-ALL_SCENARIOS = ("echo", "help", "card", "area")
+ALL_SCENARIOS = ("echo", "help", "card", "area", "answers")
 DESCRIPTIONS = {
     "echo": "stock botbuilder echo bot: message -> text reply",
     "help": 'our help turn: typed "hjälp" -> menu card reply through the connector',
     "card": "our card action: Action.Execute Verb.HELP -> replacement card, no outbound call",
-    "area": "our assessment area answered -> saved -> next card",
+    "area": "our assessment area answered -> saved -> next card (finished people start over)",
+    "answers": "our assessment area answered -> saved -> next card (assessments prepared before the clock)",
 }
+# The subjects of the assessment flow: run with --area-clients, their assessments prepared over HTTP first.
+AREA_SCENARIOS = ("area", "answers")
+# The answers subject prepares every assessment its clients will answer before the clock starts: enough for
+# this many area answers per second over the warm-up and the window, five areas an assessment, and a margin.
+ANSWERS_ASSUMED_PER_SECOND = 500
+AREAS_PER_ASSESSMENT = 5
 
 
 @dataclass
@@ -49,7 +57,9 @@ class Options:
     warmup: float = 2.0
     repeat: int = 1
     backends: list[str] = field(default_factory=lambda: ["sqlite"])
-    scenarios: list[str] = field(default_factory=lambda: ["echo", "help", "card", "area"])
+    scenarios: list[str] = field(default_factory=lambda: list(ALL_SCENARIOS))
+    # Prepared people (assessments) per client of the answers subject; None: answers_people_per_client's estimate.
+    answers_people: int | None = None
     profile: bool = False
     postgres_url: str | None = None
     log_level: str = "WARNING"
@@ -73,6 +83,18 @@ class Subject:
         return f"{self.scenario}/{self.backend}" if self.backend else f"{self.scenario}/stock"
 
 
+def clients_of(scenario: str, options: Options) -> int:
+    return options.area_clients if scenario in AREA_SCENARIOS else options.clients
+
+
+def answers_people_per_client(options: Options) -> int:
+    """Enough prepared people that no client of the answers subject runs out (unless told how many)."""
+    if options.answers_people is not None:
+        return max(1, options.answers_people)
+    assessments = (options.warmup + options.seconds) * ANSWERS_ASSUMED_PER_SECOND / AREAS_PER_ASSESSMENT
+    return math.ceil(1.2 * assessments / max(1, options.area_clients)) + 1
+
+
 def area_turn_available() -> str | None:
     """The verb of the assessment's area answer, once the flow exists (a Verb and a route for it)."""
     from cards.verbs import Verb
@@ -89,11 +111,11 @@ def plan(options: Options, say) -> list[Subject]:
     if "echo" in options.scenarios:
         subjects.append(Subject("echo", None))
     for backend in options.backends:
-        for scenario in ("help", "card", "area"):
+        for scenario in ALL_SCENARIOS[1:]:  # ours, after the echo bot
             if scenario not in options.scenarios:
                 continue
-            if scenario == "area" and area_turn_available() is None:
-                say("area: not available yet (no assessment answer verb routed in cards/verbs.py and "
+            if scenario in AREA_SCENARIOS and area_turn_available() is None:
+                say(f"{scenario}: not available yet (no assessment answer verb routed in cards/verbs.py and "
                     "dialogs/routes.py)")
                 continue
             subjects.append(Subject(scenario, backend))
@@ -129,12 +151,16 @@ def run_subject(subject: Subject, options: Options, connector: ConnectorProcess,
     recorder = None
     try:
         connector.reset()
-        clients = options.area_clients if subject.scenario == "area" else options.clients
-        users = [TeamsUser.create(f"Bänk Person {i}", service_url=connector.base_url) for i in range(clients)]
+        clients = clients_of(subject.scenario, options)
+        # Each prepared person of the answers subject has its own identity and chat: client by client.
+        people = answers_people_per_client(options) if subject.scenario == "answers" else 1
+        users = [TeamsUser.create(f"Bänk Person {i}" + (f"-{j}" if people > 1 else ""),
+                                  service_url=connector.base_url)
+                 for i in range(clients) for j in range(people)]
         connector.register(users)
         spec = LoadSpec(bot_url=server.url, service_url=connector.base_url, scenario=subject.scenario,
                         users=users, warmup=options.warmup, seconds=options.seconds, server_pid=server.pid,
-                        connector_pid=connector.pid, seed=round_no)
+                        connector_pid=connector.pid, seed=round_no, people_per_client=people)
 
         def on_start() -> None:
             nonlocal recorder, profile_path
@@ -202,6 +228,11 @@ def run_subject(subject: Subject, options: Options, connector: ConnectorProcess,
         "sent": result["sent"],
         "ok": result["ok"],
         "prepare_seconds": round(result["prepare_seconds"], 3),
+        "people_per_client": result["people_per_client"],
+        # Completed after preparation (warm-up, window, and turns that ended after it), by kind.
+        "turns_after_prepare": result["turns_after_prepare"],
+        # The answers subject: clients that finished their last prepared person and started it over.
+        "clients_out_of_people": result["clients_out_of_people"],
         "replies_expected": sum(expected.values()),
         "replies_received": summary["total"],
         "replies_lost": lost,
@@ -252,6 +283,8 @@ def summarise(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "replies_received": sum(r["replies_received"] for r in runs),
             "replies_lost": sum(r["replies_lost"] for r in runs),
             "bot_cpu_ms_per_turn": median(r["bot_cpu_ms_per_turn"] for r in runs),
+            "prepare_seconds": median(r["prepare_seconds"] for r in runs),
+            "clients_out_of_people": sum(r["clients_out_of_people"] for r in runs),
             "machine_busy": median(r["machine_busy"] for r in runs),
             "verified": all(r["verified"] for r in runs),
         })
@@ -314,10 +347,13 @@ def run(options: Options) -> dict[str, Any]:
             for round_no in range(1, options.repeat + 1):
                 for subject in subjects:
                     say(f"[{round_no}/{options.repeat}] {subject.label}: {DESCRIPTIONS[subject.scenario]} "
-                        f"({options.area_clients if subject.scenario == 'area' else options.clients} clients, "
+                        f"({clients_of(subject.scenario, options)} clients, "
                         f"{options.warmup:g} s warm-up, {options.seconds:g} s)")
                     row = run_subject(subject, options, connector, databases, workdir, stamp, round_no, say)
                     rows.append(row)
+                    if subject.scenario in AREA_SCENARIOS:
+                        say(f"  prepared {row['clients'] * row['people_per_client']} assessments "
+                            f"({row['people_per_client']} per client) in {row['prepare_seconds']:.1f} s")
                     say(f"  {row['activities_per_second']:.1f} act/s, p50 {_fmt(row['p50_ms'], '.1f')} ms, "
                         f"p99 {_fmt(row['p99_ms'], '.1f')} ms, errors {row['errors']}, replies "
                         f"{row['replies_received']}/{row['replies_expected']}, bot CPU "
@@ -325,6 +361,10 @@ def run(options: Options) -> dict[str, Any]:
                     for kind, other in row["other_turns"].items():
                         say(f"  besides: {kind} turns {other['per_second']:.1f}/s, p50 {_fmt(other['p50_ms'], '.1f')} "
                             f"ms (not in the figures)")
+                    if subject.scenario == "answers" and row["clients_out_of_people"]:
+                        say(f"  WARNING: {row['clients_out_of_people']} of {row['clients']} clients ran out of "
+                            f"prepared people and started their last one over (its start and mode turns are not "
+                            f"in the figures); prepare more with --answers-people")
                     for problem, count in row["error_samples"].items():
                         say(f"  ERROR x{count}: {problem}")
                     for line in row["server_log_samples"]:
@@ -377,8 +417,11 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up before the window (default 2)")
     parser.add_argument("--repeat", type=int, default=1, help="rounds over all subjects; medians are reported")
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="sqlite")
-    parser.add_argument("--scenarios", default="echo,help,card,area",
+    parser.add_argument("--scenarios", default=",".join(ALL_SCENARIOS),
                         help="comma-separated, from: " + ",".join(ALL_SCENARIOS))
+    parser.add_argument("--answers-people", type=int,
+                        help="assessments prepared per client for the answers subject (default: enough for "
+                             f"{ANSWERS_ASSUMED_PER_SECOND} area answers/s over the warm-up and the window, and a margin)")
     parser.add_argument("--profile", action="store_true",
                         help="sample each server with py-spy during its window (lowers throughput a little)")
     parser.add_argument("--postgres-url", help="PostgreSQL server URL (default: scripts/postgres.sh)")
@@ -395,8 +438,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
         print("note: without echo there is no stock baseline, so no ratios", file=sys.stderr)
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
     return Options(clients=args.clients, area_clients=args.area_clients, seconds=args.seconds, warmup=args.warmup, repeat=max(1, args.repeat),
-                   backends=backends, scenarios=scenarios, profile=args.profile, postgres_url=args.postgres_url,
-                   log_level=args.log_level.upper(), out=args.out, save_latest=args.save_latest)
+                   backends=backends, scenarios=scenarios, answers_people=args.answers_people, profile=args.profile,
+                   postgres_url=args.postgres_url, log_level=args.log_level.upper(), out=args.out,
+                   save_latest=args.save_latest)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,7 @@
 No timed assertion: how fast the machine is is not a test's business; that the harness counts is.
 """
 
-from bench.turns import Options, format_table, run
+from bench.turns import Options, answers_people_per_client, format_table, run
 
 
 def test_the_bench_measures_echo_and_help_and_the_connector_gets_every_reply(tmp_path):
@@ -27,3 +27,31 @@ def test_the_bench_measures_echo_and_help_and_the_connector_gets_every_reply(tmp
     assert len(rows["help/sqlite"]["reply_shapes"]) == 1
     assert next(iter(rows["help/sqlite"]["reply_shapes"])).startswith("card: ")
     assert "help/sqlite" in format_table(report["summary"])
+
+
+def test_the_answers_subject_answers_prepared_assessments_only_and_starts_over_when_it_runs_out(tmp_path):
+    def answers(people_per_client: int) -> dict:
+        return run(Options(area_clients=2, seconds=1.0, warmup=0.3, scenarios=["answers"], backends=["sqlite"],
+                           answers_people=people_per_client, write=False, quiet=True, out=tmp_path))["rows"][0]
+
+    # Enough people for 1000 area answers/s over the 1.3 s (two clients answer 300-400/s here); then one each.
+    plenty, scarce = answers(130), answers(1)
+
+    for row in (plenty, scarce):
+        assert row["subject"] == "answers/sqlite" and row["clients"] == 2
+        assert row["verified"] and row["errors"] == 0, row
+        assert row["replies_expected"] == row["replies_received"] == 0, row
+        assert row["kinds"]["finish"]["per_second"] > 0 and row["kinds"]["answer"]["per_second"] > 0, row
+    # Every prepared person started (and chose the long mode) before the clock; none on it.
+    assert plenty["people_per_client"] == 130 and plenty["ok"]["start"] == plenty["ok"]["mode"] == 260
+    assert set(plenty["turns_after_prepare"]) == {"answer", "finish"}, plenty["turns_after_prepare"]
+    assert plenty["other_turns"] == {} and plenty["clients_out_of_people"] == 0
+    # With one person each, both clients finish it and start over, counted apart from the figures.
+    assert scarce["clients_out_of_people"] == 2
+    assert scarce["turns_after_prepare"]["start"] > 0 and set(scarce["other_turns"]) == {"start", "mode"}
+
+
+def test_the_answers_subject_prepares_enough_people_for_500_answers_a_second():
+    options = Options(area_clients=50, seconds=10.0, warmup=2.0)
+    assert answers_people_per_client(options) * 50 * 5 >= 500 * 12
+    assert answers_people_per_client(Options(answers_people=7)) == 7
