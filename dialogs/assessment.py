@@ -17,7 +17,9 @@ assessment, or of an earlier revision, is refused and changes nothing; the same 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Mapping
+
+from sqlmodel import Session
 
 from cards.assessment import area_card, mode_card, nothing_to_resume_card, resume_card
 from cards.notices import error_card
@@ -26,13 +28,15 @@ from dialogs.profile import profile_reply
 from dialogs.rules.answers import (
     MODES, area_answers, area_items, check_area_answers, first_incomplete_area, levels_from_answers,
 )
-from dialogs.turn import Reply, Turn
+from dialogs.turn import Reply, Sender, Turn
 from store.assessments import (
     AssessmentClosed, ConcurrentAssessmentChange, expire_if_due, expires_at, finish_assessment, go_to_area,
-    in_progress_assessment, last_assessment, owned_assessment, save_area_answers, start_assessment,
+    in_progress_assessment, last_assessment, owned_assessment, owner_with_locked_assessment, save_area_answers,
+    start_assessment,
 )
 from store.digcomp import CURRENT_INSTRUMENT, Framework, Instrument, load_framework, load_instrument
 from store.models.assessment import Assessment, AssessmentStatus
+from store.models.core import Person
 from store.people import aware
 
 log = logging.getLogger(__name__)
@@ -60,6 +64,12 @@ def _area_card(turn: Turn, assessment: Assessment, area_index: int, *, answers: 
 def _current_card(turn: Turn, assessment: Assessment) -> dict:
     _, framework = _instrument_of(assessment)
     return _area_card(turn, assessment, min(assessment.area_index, len(framework.areas) - 1))
+
+
+def sender_with_named_assessment(session: Session, sender: Sender, data: Mapping[str, Any]) -> Person | None:
+    """For the routes that lock the assessment their card names: the sender and that lock in one statement."""
+    return owner_with_locked_assessment(session, tenant_id=sender.tenant_id, teams_user_id=sender.teams_user_id,
+                                        aad_object_id=sender.aad_object_id, assessment_id=data.get("assessment"))
 
 
 def _own(turn: Turn, *, for_update: bool = False) -> Assessment:

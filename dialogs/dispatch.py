@@ -37,6 +37,7 @@ class Dispatcher:
         try:
             with self.db.session() as session:
                 sender, now = request.sender, self.clock.now()
+                route = self.router.route(request)
                 person = record_sender(
                     session,
                     tenant_id=sender.tenant_id,
@@ -46,6 +47,7 @@ class Dispatcher:
                     locale=sender.locale,
                     conversation_reference=request.conversation_reference,
                     now=now,
+                    found=route.find_sender(session, sender, request.data) if route.find_sender else None,
                 )
                 person_id = person.id
                 if sender.email or sender.upn:
@@ -53,7 +55,7 @@ class Dispatcher:
                 lang = lang_of(person.locale or self.config.default_locale)
                 _check_addressee(request, person.id)
                 turn = Turn(request, session, person, lang, now, self.config)
-                reply = self.router.resolve(request)(turn)
+                reply = route.handler(turn)
                 enqueued = enqueued_in(session)
         except UserFacingError as error:
             log.info("turn refused for person %s (%s %s): %s", person_id, request.kind, request.verb, error)

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
-from dialogs.turn import Kind, Reply, Request, Turn
+from sqlmodel import Session
+
+from dialogs.turn import Kind, Reply, Request, Sender, Turn
+from store.models.core import Person
 
 Handler = Callable[[Turn], Reply]
+# Finds the sender together with what the turn is about to read anyway, in one statement; None when it
+# cannot, and the sender is looked up as for any turn.
+SenderLookup = Callable[[Session, Sender, Mapping[str, Any]], Person | None]
 
 _SPACES = re.compile(r"\s+")
 _TRAILING = re.compile(r"[\s.!?,;:]+$")
@@ -24,6 +30,7 @@ class Route:
     handler: Handler
     # Entry points are safe to start from any card or command; others need the flow's own data.
     entry: bool = False
+    find_sender: SenderLookup | None = None
 
 
 class Router:
@@ -41,21 +48,23 @@ class Router:
             raise ValueError(f"commands point at verbs without a route: {sorted(unknown)}")
         self._routes = dict(routes)
         self._commands = {normalise_command(text): verb for text, verb in commands.items()}
-        self._on_install = on_install
-        self._on_unrecognised_text = on_unrecognised_text
-        self._on_unknown_verb = on_unknown_verb
+        self._on_install = Route(on_install)
+        self._on_unrecognised_text = Route(on_unrecognised_text)
+        self._on_unknown_verb = Route(on_unknown_verb)
 
     def verb_for_text(self, text: str) -> str | None:
         return self._commands.get(normalise_command(text))
 
-    def resolve(self, request: Request) -> Handler:
+    def route(self, request: Request) -> Route:
         if request.kind is Kind.INSTALL:
             return self._on_install
         if request.kind is Kind.TEXT:
             verb = self.verb_for_text(request.text)
-            return self._routes[verb].handler if verb else self._on_unrecognised_text
-        route = self._routes.get(request.verb or "")
-        return route.handler if route else self._on_unknown_verb
+            return self._routes[verb] if verb else self._on_unrecognised_text
+        return self._routes.get(request.verb or "") or self._on_unknown_verb
+
+    def resolve(self, request: Request) -> Handler:
+        return self.route(request).handler
 
     @property
     def verbs(self) -> frozenset[str]:

@@ -43,10 +43,15 @@ def record_sender(
     locale: str | None,
     conversation_reference: dict[str, Any] | None,
     now: datetime | None = None,
+    found: Person | None = None,
 ) -> Person:
-    """Find or create the person behind a turn, updating only what changed (most turns write nothing)."""
+    """Find or create the person behind a turn, updating only what changed (most turns write nothing).
+
+    `found`: the sender, already looked up by the caller with this tenant and user id.
+    """
     now = now or utcnow()
-    person = find_person(session, tenant_id=tenant_id, teams_user_id=teams_user_id, aad_object_id=aad_object_id)
+    person = found or find_person(session, tenant_id=tenant_id, teams_user_id=teams_user_id,
+                                  aad_object_id=aad_object_id)
     if person is None:
         person = _insert_or_find(session, tenant_id=tenant_id, teams_user_id=teams_user_id,
                                  aad_object_id=aad_object_id)

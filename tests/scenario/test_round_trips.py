@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import event
 
 from bot.app import DATABASE
-from store.assessments import finish_assessment, owned_assessment, start_assessment
+from store.assessments import finish_assessment, owned_assessment, owner_with_locked_assessment, start_assessment
 from store.models.core import Person
 from store.role_profiles_csv import SEED_FILE, import_role_profiles
 from store.targets import effective_targets, person_role, set_person_role, set_personal_targets
@@ -45,7 +45,8 @@ async def test_the_finishing_answer_reads_nothing_it_has_just_written(chat: Chat
     text = card_text(profile)
     assert "Yrkesroll: Bibliotekarie." in text and "3.4 Programmering: nivå 3, mål 8 (5 steg kvar)" in text
     selects = [s for s in statements if s.startswith("SELECT")]
-    assert sum(" FROM assessment WHERE" in s for s in selects) == 2, selects  # FOR UPDATE, the previous one
+    assert sum("FROM person JOIN assessment" in s for s in selects) == 1, selects  # the sender, locking theirs
+    assert sum(" FROM assessment WHERE" in s for s in selects) == 1, selects  # the previous one
     assert not [s for s in selects if "FROM assessment_level" in s], "the levels just inserted are not re-read"
     assert sum("role_profile" in s or "role_target" in s or "personal_target" in s for s in selects) == 2, selects
 
@@ -109,3 +110,34 @@ def test_role_and_targets_in_one_statement_each_give_what_they_gave(bot: Running
         assert (targets["3.4"].level, targets["3.4"].source) == (7, "personal")
         assert (targets["1.3"].level, targets["1.3"].source) == (5, "role")
         assert {k for k, t in targets.items() if t.source == "role"} == set(role.targets) - {"1.2", "3.4"}
+
+
+def test_the_sender_and_their_named_assessment_are_one_statement_and_only_for_their_owner(bot: RunningBot):
+    with bot.app[DATABASE].session() as session:
+        anna = Person(tenant_id="t", teams_user_id="29:anna", aad_object_id="aad-anna")
+        bo = Person(tenant_id="t", teams_user_id="29:bo")
+        session.add_all([anna, bo])
+        session.flush()
+        assessment_id = start_assessment(session, person_id=anna.id, mode="long", framework_version="2.2",
+                                         instrument_version="2026.1", now=NOW).id
+        anna_id, bo_id = anna.id, bo.id
+
+    def lookup(**sender):
+        with bot.app[DATABASE].session() as session:
+            statements, stop = _recording(bot.app[DATABASE].engine)
+            try:
+                person = owner_with_locked_assessment(session, tenant_id="t", **sender)
+                owned = person and owned_assessment(session, assessment_id=assessment_id, person_id=person.id,
+                                                    for_update=True)
+            finally:
+                stop()
+            return (person and person.id), (owned and owned.id), len(statements)
+
+    anna_by_aad = lookup(teams_user_id="29:anna", aad_object_id="aad-anna", assessment_id=str(assessment_id))
+    assert anna_by_aad == (anna_id, assessment_id, 1), "found, locked and not read again"
+    assert lookup(teams_user_id="29:anna", aad_object_id=None, assessment_id=assessment_id)[:2] == (
+        anna_id, assessment_id)
+    assert lookup(teams_user_id="29:bo", aad_object_id=None, assessment_id=assessment_id) == (None, None, 1), \
+        "Bo does not own it: not found this way, so the turn looks him up as usual and is refused"
+    assert lookup(teams_user_id="29:anna", aad_object_id="aad-anna", assessment_id="7; DROP") == (None, None, 0)
+    assert bo_id != anna_id
