@@ -12,7 +12,7 @@ import logging
 from aiohttp import web
 from botbuilder.core import Bot
 from botbuilder.integration.aiohttp import CloudAdapter
-from botbuilder.schema import Activity, ActivityTypes
+from botbuilder.schema import ActivityTypes
 
 from bot.activities import tenant_of
 from bot.inbound import read_activity
@@ -65,13 +65,6 @@ async def process_activity(request: web.Request, adapter: CloudAdapter, bot: Bot
         return web.json_response(body, status=invoke_response.status, dumps=_compact_json)
     return web.Response(status=201)
 
-
-def _read_activity(target: str, body: dict) -> Activity:
-    """The endpoint's reader under the name and signature of the msrest Deserializer it replaced, which
-    tests/unit/test_fast_paths.py still calls; to go when those tests call bot.inbound.read_activity."""
-    if target != "Activity":
-        raise ValueError(f"only Activity bodies are read here, not {target}")
-    return read_activity(body)
 
 
 def _compact_json(value) -> str:

@@ -186,21 +186,6 @@ def test_an_activity_reads_the_same_with_and_without_the_fast_copy():
         assert fast == slow
 
 
-def test_the_endpoint_reads_an_activity_as_activity_deserialize_does():
-    from botbuilder.schema import Activity
-
-    from bot.endpoint import _read_activity
-    from tests.fakes import activities as teams
-    from tests.fakes.activities import TeamsUser
-
-    user = TeamsUser.create("Anna")
-    for body in (teams.execute(user, "assessment.answer", {"verb": "assessment.answer", "c1_1_f": "2", "to": 3}),
-                 teams.text(user, "hjälp"), teams.install(user)):
-        ours = _read_activity("Activity", body)
-        assert type(ours) is Activity
-        assert ours.serialize() == Activity().deserialize(body).serialize()
-
-
 def test_statements_for_a_competence_are_the_scan_and_sort_they_were():
     from store.digcomp import GROUP_KEYS, load_framework, load_instrument
 
@@ -233,12 +218,12 @@ def test_a_remembered_conversation_reference_is_what_the_sdk_serializes_each_tim
     from botbuilder.core import TurnContext
 
     from bot.activities import reference_of
-    from bot.endpoint import _read_activity
+    from bot.inbound import read_activity
     from bot.sdk_fixes import apply_sdk_fixes
 
     apply_sdk_fixes()
     for body in _activities_of_every_kind():
-        activity = _read_activity("Activity", body)
+        activity = read_activity(body)
         expected = TurnContext.get_conversation_reference(activity).serialize()
         first, again = reference_of(activity), reference_of(activity)
         assert json.dumps(first) == json.dumps(again) == json.dumps(expected), body["type"]
