@@ -67,8 +67,8 @@ class ProfileSource(Protocol):
 
 def assessed_profile(session: Session, person_id: int) -> PersonProfile | None:
     """The profile from the self-assessment store (issue 3): latest finished assessment, gaps to targets."""
+    from dialogs.profile import profile_gaps
     from store.assessments import latest_finished_assessment
-    from store.targets import profile_gaps
 
     latest = latest_finished_assessment(session, person_id=person_id)
     if latest is None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 
+from sqlmodel import Session
+
 from cards.profile import (
     FOLLOW_ROLE, ROLE_NONE, HistoryEntry, ProfileView, RoleChoice, history_card, no_profile_card, profile_card,
     target_input_id, targets_card,
 )
 from cards.i18n import t
 from dialogs.errors import NotPermitted, UserFacingError
-from dialogs.rules.scoring import summarise_assessment, top_gaps
+from dialogs.rules.scoring import Gap, gaps, summarise_assessment, top_gaps
 from dialogs.turn import Reply, Turn
 from store.assessments import (
     AssessmentResult, assessment_history, finished_assessment_with_previous, in_progress_assessment,
@@ -24,6 +26,15 @@ from store.targets import (
 
 log = logging.getLogger(__name__)
 HISTORY_LIMIT = 10
+
+
+def profile_gaps(session: Session, *, person_id: int) -> list[Gap]:
+    """Gaps (target - level > 0) of the person's latest finished assessment, biggest first; [] without one."""
+    latest = latest_finished_assessment(session, person_id=person_id)
+    if latest is None:
+        return []
+    targets = effective_targets(session, person_id=person_id)
+    return gaps(latest.levels, {key: target.level for key, target in targets.items()})
 
 
 def _area_means(result: AssessmentResult) -> dict[str, float | None]:

@@ -1,5 +1,5 @@
 """Target levels: role profiles (yrkesroller) with a target per competence, the role a person works in,
-personal targets that override the role's, and the gaps between a person's latest levels and targets."""
+personal targets that override the role's (the gaps to them are a pure rule: dialogs/rules/scoring.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from datetime import datetime
 from sqlalchemy import bindparam, literal, union_all
 from sqlmodel import Session, delete, select
 
-from dialogs.rules.scoring import Gap, gaps
-from store.assessments import latest_finished_assessment
 from store.models.assessment import PersonalTarget, PersonRole, RoleProfile, RoleTarget
 from store.models.core import utcnow
 
@@ -140,15 +138,6 @@ def effective_targets(session: Session, *, person_id: int) -> dict[str, Target]:
         else:
             role[competence] = Target(level, "role")
     return {**role, **personal}
-
-
-def profile_gaps(session: Session, *, person_id: int) -> list[Gap]:
-    """Gaps (target - level > 0) of the person's latest finished assessment, biggest first; [] without one."""
-    latest = latest_finished_assessment(session, person_id=person_id)
-    if latest is None:
-        return []
-    targets = effective_targets(session, person_id=person_id)
-    return gaps(latest.levels, {key: target.level for key, target in targets.items()})
 
 
 def person_role(session: Session, *, person_id: int) -> RoleInfo | None:

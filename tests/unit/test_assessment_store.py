@@ -9,13 +9,14 @@ from store.assessments import (
     finished_assessment_with_previous, in_progress_assessment, is_expired, last_assessment,
     latest_finished_assessment, owned_assessment, save_area_answers, start_assessment, finish_assessment,
 )
+from dialogs.profile import profile_gaps
 from store.db import Database
 from store.models.assessment import Assessment
 from store.models.core import utcnow
 from store.people import record_sender
 from store.role_profiles_csv import SEED_FILE, import_role_profiles
 from store.targets import (
-    UnknownRole, effective_targets, person_role, profile_gaps, role_for_person, set_person_role,
+    UnknownRole, effective_targets, person_role, role_for_person, set_person_role,
     set_personal_targets,
 )
 
