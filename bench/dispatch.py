@@ -1,0 +1,139 @@
+"""CPU of one turn in our own code, per kind of assessment turn: the dispatcher alone, no HTTP, one thread.
+
+    python -m bench.dispatch [--backend sqlite|postgres|both] [--people 20] [--rounds 35] [--warmup 15]
+
+bench/turns.py measures the whole bot under load, where a change of 5 % drowns in the noise of a shared
+2-core machine. This runs the self-assessment of `--people` people through `Dispatcher.handle` (the database,
+the dialogs and the cards, as a turn thread runs them), round after round: each person answers the area card
+it was last given (every input filled at random, as bench/load.py does), starts over after the profile, and
+each turn's thread CPU time is recorded by kind (start, mode, answer, finish). Thread CPU does not count the
+waits for PostgreSQL, only the work of sending, receiving and everything in between. Medians per kind are
+printed, and the mean over all turns (the flow's mix: 1 start, 1 mode, 4 answers, 1 finish).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from bench.databases import Databases, postgres_server_url
+from bench.load import _action as action_of, iter_actions, iter_inputs
+from bot.app import dialog_config
+from bot.settings import Settings
+from cards.address import ADDRESSEE_KEY
+from cards.verbs import Verb
+from dialogs.dispatch import Dispatcher
+from dialogs.routes import build_router
+from dialogs.turn import Kind, Request, Sender
+from store.db import Database
+
+
+class Person:
+    """One simulated employee: their identity, the card they were last given, and their addressee stamp."""
+
+    def __init__(self, index: int) -> None:
+        self.sender = Sender(tenant_id="bench-tenant", teams_user_id=f"29:bench-{index}",
+                             aad_object_id=f"aad-bench-{index}", name=f"Person {index}", locale="sv-SE")
+        self.reference = {"activityId": "1", "bot": {"id": "28:bench"}, "channelId": "msteams",
+                          "conversation": {"id": f"a:bench-{index}", "tenantId": "bench-tenant"},
+                          "serviceUrl": "http://127.0.0.1:9/", "user": {"id": f"29:bench-{index}"}}
+        self.card: dict[str, Any] | None = None
+        self.addressee: Any = None
+
+    def request(self, verb: str, data: dict[str, Any]) -> Request:
+        return Request(self.sender, Kind.ACTION, verb=verb, data=data, via_execute=True,
+                       conversation_reference=self.reference)
+
+
+def next_turn(person: Person, rng: random.Random) -> tuple[str, Request]:
+    """What the person clicks next on the card they have, and the kind of turn that is."""
+    card = person.card
+    answer = action_of(card, Verb.ASSESSMENT_ANSWER) if card else None
+    if answer is not None:
+        data = dict(answer["data"])
+        for element in iter_inputs(card):
+            if element.get("type") == "Input.ChoiceSet":
+                data[element["id"]] = rng.choice(element["choices"])["value"]
+        return "answer", person.request(Verb.ASSESSMENT_ANSWER, data)
+    mode = action_of(card, Verb.ASSESSMENT_MODE, mode="long") if card else None
+    if mode is not None:
+        return "mode", person.request(Verb.ASSESSMENT_MODE, dict(mode["data"]))
+    data: dict[str, Any] = {"verb": Verb.ASSESSMENT_START}
+    if person.addressee is not None:
+        data[ADDRESSEE_KEY] = person.addressee
+    return "start", person.request(Verb.ASSESSMENT_START, data)
+
+
+def measure(url: str, *, people: int, rounds: int, warmup: int, seed: int = 0) -> dict[str, list[float]]:
+    db = Database(url)
+    db.migrate()
+    dispatcher = Dispatcher(db, build_router(), dialog_config(Settings.from_env({}, env_file=None)))
+    crowd, rng = [Person(i) for i in range(people)], random.Random(seed)
+    cpu: dict[str, list[float]] = defaultdict(list)
+    try:
+        for round_ in range(warmup + rounds):
+            for person in crowd:
+                kind, request = next_turn(person, rng)
+                started = time.thread_time()
+                reply = dispatcher.handle(request)
+                spent = time.thread_time() - started
+                person.card = reply.cards[0]
+                if kind == "answer" and action_of(person.card, Verb.ASSESSMENT_ANSWER) is None:
+                    kind = "finish"  # the last area: the profile came back
+                if round_ >= warmup:
+                    cpu[kind].append(spent * 1e6)
+                stamps = [a["data"][ADDRESSEE_KEY] for a in iter_actions(person.card)
+                          if isinstance(a.get("data"), dict) and ADDRESSEE_KEY in a["data"]]
+                person.addressee = stamps[0] if stamps else person.addressee
+    finally:
+        db.dispose()
+    unexpected = set(cpu) - {"start", "mode", "answer", "finish"}
+    if not cpu.get("answer") or not cpu.get("finish") or unexpected:
+        raise RuntimeError(f"the flow did not run as expected: kinds {sorted(cpu)}")
+    return cpu
+
+
+def report(backend: str, cpu: dict[str, list[float]]) -> str:
+    lines = [f"{backend}:"]
+    for kind in ("start", "mode", "answer", "finish"):
+        values = cpu.get(kind, [])
+        if values:
+            lines.append(f"  {kind:<7} {len(values):5d} turns  median {statistics.median(values):7.0f} µs")
+    every = [value for values in cpu.values() for value in values]
+    lines.append(f"  all     {len(every):5d} turns  mean   {statistics.fmean(every):7.0f} µs")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="sqlite")
+    parser.add_argument("--people", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=35)
+    parser.add_argument("--warmup", type=int, default=15)
+    parser.add_argument("--postgres-url")
+    args = parser.parse_args(argv)
+    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    with tempfile.TemporaryDirectory(prefix="kl-dispatch-") as workdir:
+        databases = Databases(Path(workdir), postgres_server_url(args.postgres_url) if "postgres" in backends
+                              else None)
+        try:
+            for backend in backends:
+                url = databases.create(backend)
+                try:
+                    print(report(backend, measure(url, people=args.people, rounds=args.rounds,
+                                                  warmup=args.warmup)), flush=True)
+                finally:
+                    databases.drop(url)
+        finally:
+            databases.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
