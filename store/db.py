@@ -15,8 +15,6 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlmodel import Session, create_engine
 
-from store import postgres_driver
-
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -38,6 +36,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    from store import postgres_driver  # psycopg is 9 MB of memory that a bot on SQLite need not load
+
     engine = create_engine(url, pool_size=POSTGRES_POOL_SIZE, max_overflow=10,
                            connect_args=postgres_driver.connect_args())
     _ping_connections_that_sat_idle(engine)

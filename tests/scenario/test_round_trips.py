@@ -4,6 +4,8 @@ person's role and targets in one statement each; the profile it shows is the sam
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from sqlalchemy import event
 
 from bot.app import DATABASE
@@ -17,6 +19,24 @@ from tests.scenario.test_assessment import LEVEL_3, LEVEL_5, answer_areas, long_
 from datetime import datetime, timezone
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+@contextmanager
+def _statements_of(session):
+    """The statements one session runs in the block; background workers (the outbox) poll on connections of
+    their own meanwhile."""
+    connection = session.connection()
+    statements: list[str] = []
+
+    def record(running_on, _cursor, statement, *_args) -> None:
+        if running_on is connection:
+            statements.append(" ".join(statement.split()))
+
+    event.listen(connection.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(connection.engine, "before_cursor_execute", record)
 
 
 def _recording(engine):
@@ -85,11 +105,8 @@ def test_an_assessment_written_in_this_transaction_is_still_only_its_owners(bot:
         assert owned_assessment(session, assessment_id=str(assessment.id), person_id=bo) is None
         finished_id = assessment.id
     with bot.app[DATABASE].session() as session:  # a new transaction reads the row again
-        statements, stop = _recording(bot.app[DATABASE].engine)
-        try:
+        with _statements_of(session) as statements:
             again = owned_assessment(session, assessment_id=finished_id, person_id=anna)
-        finally:
-            stop()
         assert again is not None and again.status == "finished" and len(statements) == 1
 
 
@@ -124,13 +141,10 @@ def test_the_sender_and_their_named_assessment_are_one_statement_and_only_for_th
 
     def lookup(**sender):
         with bot.app[DATABASE].session() as session:
-            statements, stop = _recording(bot.app[DATABASE].engine)
-            try:
+            with _statements_of(session) as statements:
                 person = owner_with_locked_assessment(session, tenant_id="t", **sender)
                 owned = person and owned_assessment(session, assessment_id=assessment_id, person_id=person.id,
                                                     for_update=True)
-            finally:
-                stop()
             return (person and person.id), (owned and owned.id), len(statements)
 
     anna_by_aad = lookup(teams_user_id="29:anna", aad_object_id="aad-anna", assessment_id=str(assessment_id))
