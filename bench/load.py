@@ -272,6 +272,39 @@ def _texts(card: dict[str, Any] | None) -> str:
     return " | ".join(found)[:160]
 
 
+@dataclass(frozen=True)
+class TurnOutcome:
+    """One activity posted and its answer judged: `kind` of a good answer, None after an error (counted)."""
+
+    kind: str | None
+    status: int | None  # None: no HTTP answer at all (a refused or reset connection)
+
+
+async def take_turn(scenario: Scenario, client: Client, post, errors: Counter[str]) -> TurnOutcome:
+    """Posts the client's next activity, checks the answer as the scenario expects it, and counts an error
+    (forgetting the card, so the client starts from a known point) instead of raising."""
+    activity = scenario.activity(client)
+    client.sent += 1
+    try:
+        status, raw = await post(activity)
+    except Exception as error:  # a refused or reset connection is an error of the run, not a crash
+        errors[f"{type(error).__name__}: {error}"[:200]] += 1
+        client.state.pop("pending", None)
+        client.state["card"] = None
+        return TurnOutcome(None, None)
+    if not 200 <= status < 300:
+        errors[f"HTTP {status}: {raw[:160].decode('utf-8', 'replace')}"] += 1
+        client.state.pop("pending", None)
+        client.state["card"] = None
+        return TurnOutcome(None, status)
+    kind, problem = scenario.check(client, status, raw)
+    if problem:
+        errors[problem] += 1
+        return TurnOutcome(None, status)
+    client.ok[kind] += 1
+    return TurnOutcome(kind, status)
+
+
 SCENARIOS: dict[str, type[Scenario]] = {
     EchoScenario.name: EchoScenario,
     HelpScenario.name: HelpScenario,
@@ -358,28 +391,14 @@ async def _drive(spec: LoadSpec, on_start=None) -> dict[str, Any]:
             position = 0
             while loop.time() < window_end:
                 client = lane[position]
-                activity = scenario.activity(client)
-                client.sent += 1
                 begun = loop.time()
-                try:
-                    status, raw = await post(activity)
-                except Exception as error:  # a refused or reset connection is an error of the run, not a crash
-                    errors[f"{type(error).__name__}: {error}"[:200]] += 1
-                    client.state.pop("pending", None)
-                    client.state["card"] = None
-                    await asyncio.sleep(0.05)
-                    continue
+                turn = await take_turn(scenario, client, post, errors)
                 done = loop.time()
-                if not 200 <= status < 300:
-                    errors[f"HTTP {status}: {raw[:160].decode('utf-8', 'replace')}"] += 1
-                    client.state.pop("pending", None)
-                    client.state["card"] = None
+                if turn.status is None:
+                    await asyncio.sleep(0.05)  # the connection failed: do not spin
+                if turn.kind is None:
                     continue
-                kind, problem = scenario.check(client, status, raw)
-                if problem:
-                    errors[problem] += 1
-                    continue
-                client.ok[kind] += 1
+                kind = turn.kind
                 if window_start <= done <= window_end:
                     latencies.setdefault(kind, []).append((done - begun) * 1000)
                 if scenario.moves_on(kind):

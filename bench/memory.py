@@ -19,13 +19,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import platform
 import sys
 import tempfile
 import time
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -132,7 +131,7 @@ async def drive(bot_url: str, service_url: str, users: list, turns: int, *, echo
     expected at the connector are returned per conversation, for the caller to compare."""
     import aiohttp
 
-    from bench.load import AreaScenario, CardScenario, Client, EchoScenario, HelpScenario
+    from bench.load import AreaScenario, CardScenario, Client, EchoScenario, HelpScenario, take_turn
 
     def person_turns(user, number: int):
         if echo:
@@ -158,33 +157,20 @@ async def drive(bot_url: str, service_url: str, users: list, turns: int, *, echo
 
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=len(users))) as session:
 
+        async def post(activity: dict[str, Any]) -> tuple[int, bytes]:
+            async with session.post(url, data=json.dumps(activity).encode(), headers=headers) as response:
+                return response.status, await response.read()
+
         async def person(number: int, user, budget: int) -> None:
             plan = person_turns(user, number)
             for _ in range(budget):
                 scenario, client = next(plan)
-                activity = scenario.activity(client)
-                client.sent += 1
-                try:
-                    async with session.post(url, data=json.dumps(activity).encode(), headers=headers) as response:
-                        status, raw = response.status, await response.read()
-                except (aiohttp.ClientError, OSError) as error:
-                    errors[f"{type(error).__name__}: {error}"[:200]] += 1
-                    client.state.pop("pending", None)
-                    client.state["card"] = None
-                    continue
-                statuses[status] += 1
-                if not 200 <= status < 300:
-                    errors[f"HTTP {status}: {raw[:160].decode('utf-8', 'replace')}"] += 1
-                    client.state.pop("pending", None)
-                    client.state["card"] = None
-                    continue
-                kind, problem = scenario.check(client, status, raw)
-                if problem:
-                    errors[problem] += 1
-                    continue
-                client.ok[kind] += 1
-                answered[f"{scenario.name}/{kind}"] += 1
-                expected[user.conversation_id] += scenario.replies.get(kind, 0)
+                turn = await take_turn(scenario, client, post, errors)
+                if turn.status is not None:
+                    statuses[turn.status] += 1
+                if turn.kind is not None:
+                    answered[f"{scenario.name}/{turn.kind}"] += 1
+                    expected[user.conversation_id] += scenario.replies.get(turn.kind, 0)
 
         budgets = [turns // len(users) + (1 if i < turns % len(users) else 0) for i in range(len(users))]
         started = time.monotonic()
@@ -278,7 +264,7 @@ def measure(subject: str, options: Options, connector, databases, workdir: Path,
 def run(options: Options) -> dict[str, Any]:
     from bench.connector_process import ConnectorProcess
     from bench.databases import Databases, postgres_server_url
-    from bench.turns import _cpu_count, _git_commit
+    from bench.turns import report_header
 
     say = (lambda *a: None) if options.quiet else (lambda *a: print(*a, flush=True))
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -295,13 +281,7 @@ def run(options: Options) -> dict[str, Any]:
         finally:
             connector.stop()
             databases.close()
-    report = {
-        "when": stamp,
-        "commit": _git_commit(),
-        "machine": {"cpus": _cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()},
-        "subjects": rows,
-    }
+    report = {**report_header(stamp, options), "subjects": rows}
     if options.write:
         options.out.mkdir(parents=True, exist_ok=True)
         path = options.out / f"memory-{stamp}.json"

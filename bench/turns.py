@@ -320,6 +320,16 @@ def format_table(summary: list[dict[str, Any]]) -> str:
     return "\n".join([render(header), render(tuple("-" * w for w in widths)), *map(render, lines)])
 
 
+def report_header(stamp: str, options: Any) -> dict[str, Any]:
+    """What every bench report starts with: when, which commit, which machine, with which options."""
+    return {
+        "when": stamp,
+        "commit": _git_commit(),
+        "machine": {"cpus": _cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()},
+    }
+
+
 def _git_commit() -> str | None:
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
@@ -382,14 +392,7 @@ def run(options: Options) -> dict[str, Any]:
             databases.close()
 
     summary = summarise(rows)
-    report = {
-        "when": stamp,
-        "commit": _git_commit(),
-        "machine": {"cpus": _cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()},
-        "summary": summary,
-        "rows": rows,
-    }
+    report = {**report_header(stamp, options), "summary": summary, "rows": rows}
     if options.write:
         path = options.out / f"turns-{stamp}.json"
         text = json.dumps(report, indent=2, ensure_ascii=False) + "\n"
