@@ -3,7 +3,7 @@ review, reminders, and what to do without an assessment or a directory entry."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Mapping, Sequence
 
@@ -145,6 +145,11 @@ def plan_card(lang: Lang, *, view: PlanView, framework: Framework, notice: str |
             actions.append(execute(t(lang, title), Verb.PLAN_SUBMIT, _ids(view), style="positive"))
         else:
             body.append(text(t(lang, "plan.choose_priorities_first"), subtle=True))
+    elif view.state in ("sent", "resent"):
+        # Only while the manager has not decided: the server refuses a withdrawal after that anyway.
+        body.append(text(t(lang, "plan.withdraw_hint", manager=view.manager_name or t(lang, "plan.your_manager")),
+                         subtle=True, spacing="Medium"))
+        actions.append(execute(t(lang, "plan.action.withdraw"), Verb.PLAN_WITHDRAW, _ids(view)))
     elif view.state == "approved":
         body.append(text(t(lang, "plan.acknowledge_hint"), spacing="Medium"))
         actions.append(execute(t(lang, "plan.action.acknowledge"), Verb.PLAN_ACKNOWLEDGE, _ids(view),
@@ -293,6 +298,13 @@ SAMPLES = {
                                         notice=t(lang, "plan.sent_notice", manager="Karin Ek")),
     "plan-changes-requested": lambda lang: plan_card(lang, view=sample_view("changes_requested"),
                                                      framework=_framework()),
+    "plan-resent": lambda lang: plan_card(lang, view=sample_view("resent"), framework=_framework()),
+    "plan-withdrawn": lambda lang: plan_card(lang, view=replace(sample_view("draft"), version=7),
+                                             framework=_framework(),
+                                             notice=t(lang, "plan.withdrawn_notice", manager="Karin Ek")),
+    "plan-withdrawn-after-changes": lambda lang: plan_card(
+        lang, view=replace(sample_view("changes_requested"), version=9), framework=_framework(),
+        notice=t(lang, "plan.withdrawn_notice_untold")),
     "plan-approved": lambda lang: plan_card(lang, view=sample_view("approved"), framework=_framework()),
     "plan-completed": lambda lang: plan_card(lang, view=sample_view("completed"), framework=_framework(),
                                              notice=t(lang, "plan.completed_notice")),

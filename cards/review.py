@@ -1,9 +1,10 @@
 """The manager's side of the plan: the review card (agreed levels, targets, activities, comment, approve or
-ask for changes, book the dialogue), its outcomes, reminders, and "mina medarbetare"."""
+ask for changes, book the dialogue), its outcomes, reminders, notices of what the employee did (withdrew,
+confirmed), and "mina medarbetare"."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Sequence
 from urllib.parse import quote
@@ -78,7 +79,9 @@ def review_card(lang: Lang, *, view: PlanView, framework: Framework, employee_em
         subject=t(lang, "review.meeting_subject", name=view.owner_name, period=view.period),
         attendee_email=employee_email))
     if not reviewing:
-        body += plan_body(lang, framework, view)
+        # A draft (also one the employee withdrew) is their work in progress: the manager sees it once sent.
+        if view.state != "draft":
+            body += plan_body(lang, framework, view)
         return card(body, [without_inputs(execute(t(lang, "review.action.open"), Verb.REVIEW_OPEN, _ids(view))),
                            meeting], lang=lang)
 
@@ -131,6 +134,26 @@ def review_outcome_card(lang: Lang, *, view: PlanView, framework: Framework, out
     body += plan_body(lang, framework, view)
     return card(body, [without_inputs(execute(t(lang, "review.action.open"), Verb.REVIEW_OPEN, _ids(view))),
                        submit(t(lang, "menu.team"), Verb.TEAM_SHOW)], lang=lang)
+
+
+# ---- notices to the manager (through the outbox) ---------------------------------------------------------
+
+def withdrawn_notice_card(lang: Lang, *, view: PlanView) -> dict:
+    """The employee took the plan back before the manager decided; the review card they have no longer applies."""
+    return card([heading(t(lang, "review.withdrawn_notice.title", name=view.owner_name)),
+                 text(t(lang, "review.withdrawn_notice.body", name=view.owner_name, period=view.period))],
+                [submit(t(lang, "menu.team"), Verb.TEAM_SHOW)], lang=lang)
+
+
+def acknowledged_notice_card(lang: Lang, *, view: PlanView) -> dict:
+    """The employee confirmed the approved plan: it is signed off by both."""
+    body = text(t(lang, "review.acknowledged_notice.body", name=view.owner_name, period=view.period,
+                  manager=view.approved_by or view.manager_name or "",
+                  approved=view.approved_on.isoformat() if view.approved_on else "",
+                  completed=view.completed_on.isoformat() if view.completed_on else ""))
+    return card([heading(t(lang, "review.acknowledged_notice.title", name=view.owner_name)), body],
+                [execute(t(lang, "review.action.show_plan"), Verb.REVIEW_OPEN, _ids(view)),
+                 submit(t(lang, "menu.team"), Verb.TEAM_SHOW)], lang=lang)
 
 
 # ---- "mina medarbetare" ------------------------------------------------------------------------------------
@@ -205,8 +228,6 @@ def _sample_team() -> list[TeamMemberView]:
 
 def _longest_review(lang: Lang) -> dict:
     """The largest review card the bot can send: five priorities and goals and activities at their limit."""
-    from dataclasses import replace
-
     from cards.plan import PriorityView
 
     view = replace(sample_view("sent", priorities=[PriorityView(key, 2, 8, 3) for key in
@@ -237,6 +258,12 @@ SAMPLES = {
     "review-reminder": lambda lang: review_card(lang, view=sample_view("sent"), framework=_framework(),
                                                 employee_email="anna.lindberg@stockholm.se",
                                                 notice=t(lang, "review.reminder", name="Anna Lindberg", days=8)),
+    "review-draft-view": lambda lang: review_card(lang, view=replace(sample_view("draft"), version=7),
+                                                  framework=_framework(),
+                                                  employee_email="anna.lindberg@stockholm.se",
+                                                  notice=t(lang, "review.stale", version=7)),
+    "review-withdrawn-notice": lambda lang: withdrawn_notice_card(lang, view=sample_view("draft")),
+    "review-acknowledged-notice": lambda lang: acknowledged_notice_card(lang, view=sample_view("completed")),
     "review-approved-view": lambda lang: review_card(lang, view=sample_view("approved"), framework=_framework(),
                                                      employee_email="anna.lindberg@stockholm.se"),
     "review-outcome-approved": lambda lang: review_outcome_card(lang, view=sample_view("approved"),

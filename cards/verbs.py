@@ -19,6 +19,7 @@ class Verb(StrEnum):
     PLAN_EDIT = "plan.edit"
     PLAN_SAVE = "plan.save"
     PLAN_SUBMIT = "plan.submit"
+    PLAN_WITHDRAW = "plan.withdraw"
     PLAN_ACKNOWLEDGE = "plan.acknowledge"
     REVIEW_OPEN = "review.open"
     REVIEW_SAVE = "review.save"

@@ -1,5 +1,6 @@
 """The employee's development plan ("min plan"): drafted from the latest finished self-assessment, edited,
-sent to the manager (who is told through the outbox), and finally confirmed after the manager approved it.
+sent to the manager (who is told through the outbox), withdrawn again while the manager has not decided,
+and finally confirmed after the manager approved it (the manager is told of both).
 
 Every action names the plan and the version its card showed; an older version gets the current plan back
 with a note (PlanChanged) instead of a change made on top of something the person did not see.
@@ -22,12 +23,13 @@ from cards.plan import (
     approved_notice_card, no_assessment_card, no_manager_card, not_in_directory_card, plan_card, plan_edit_card,
     priority_input_id,
 )
-from cards.review import review_card
+from cards.review import acknowledged_notice_card, review_card, withdrawn_notice_card
 from dialogs.config import DialogConfig
 from dialogs.errors import NotPermitted, StaleCard, UserFacingError
 from dialogs.notify import notify
 from dialogs.rules.plan_rules import (
-    EMPLOYEE_EDITS, MIN_PRIORITIES, Candidate, check_priorities, priority_candidates, state_after_sending,
+    EMPLOYEE_EDITS, MIN_PRIORITIES, SIGNED_BY_MANAGER, WITHDRAWABLE, Candidate, check_priorities,
+    priority_candidates, state_after_sending,
 )
 from dialogs.rules.scoring import summarise_assessment
 from dialogs.turn import Reply, Turn
@@ -317,18 +319,27 @@ def submit_plan(turn: Turn) -> Reply:
                               notice=notice))
 
 
-def notify_reviewers(session: Session, plan: Plan, reviewers: Sequence[DirectoryEntry], *, employee: DirectoryEntry,
-                     now: datetime, config: DialogConfig, tenant_id: str, notice_key: str | None = None,
-                     campaign: str | None = None, notice_params: Mapping[str, Any] | None = None) -> int:
-    """Enqueues the review card for each reviewer who can be reached; returns how many were enqueued."""
-    enqueued = 0
-    view = plan_view(session, plan, config)
+def reachable_reviewers(session: Session, plan: Plan, reviewers: Sequence[DirectoryEntry], *, tenant_id: str
+                        ) -> list[tuple[DirectoryEntry, Person]]:
+    """The reviewers the bot can write to, each with their person; the others are logged and left out."""
+    reachable = []
     for reviewer in reviewers:
         person = directory.person_for_entry(session, reviewer, tenant_id=tenant_id)
         if person is None:
             log.info("reviewer entry %s of plan %s cannot be reached yet (never wrote, no AAD object id)",
                      reviewer.id, plan.id)
             continue
+        reachable.append((reviewer, person))
+    return reachable
+
+
+def notify_reviewers(session: Session, plan: Plan, reviewers: Sequence[DirectoryEntry], *, employee: DirectoryEntry,
+                     now: datetime, config: DialogConfig, tenant_id: str, notice_key: str | None = None,
+                     campaign: str | None = None, notice_params: Mapping[str, Any] | None = None) -> int:
+    """Enqueues the review card for each reviewer who can be reached; returns how many were enqueued."""
+    enqueued = 0
+    view = plan_view(session, plan, config)
+    for reviewer, person in reachable_reviewers(session, plan, reviewers, tenant_id=tenant_id):
         as_stand_in = reviewer.id != employee.manager_entry_id
 
         def build(lang: Lang, as_stand_in: bool = as_stand_in) -> dict:
@@ -354,6 +365,8 @@ def acknowledge_plan(turn: Turn) -> Reply:
     version = check_version(plan, turn.data)
     plans.change_state(turn.session, plan, to=PlanState.COMPLETED, expected_version=version,
                        actor_person_id=turn.person.id, now=turn.now, completed_at=turn.now)
+    notify_manager_acknowledged(turn.session, plan, now=turn.now, config=turn.config,
+                                tenant_id=turn.person.tenant_id)
     return Reply.of(plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), framework=framework(),
                               notice=t(turn.lang, "plan.completed_notice")))
 
@@ -364,3 +377,74 @@ def notify_employee_approved(session: Session, plan: Plan, *, now: datetime, con
     return notify(session, recipient=employee, campaign=f"plan-approved:{plan.id}",
                   card=lambda lang: approved_notice_card(lang, view=view, framework=framework()), now=now,
                   config=config)
+
+
+def acknowledgement_recipient(session: Session, plan: Plan, *, tenant_id: str) -> Person | None:
+    """Who hears that the employee confirmed: the manager who approved, while still in the directory;
+    otherwise (they left, or the approval predates the directory) the employee's active manager."""
+    if plan.approved_by_person_id is not None:
+        approver = directory.entry_for_person_id(session, plan.approved_by_person_id)
+        if approver is not None and approver.active:
+            return session.get(Person, plan.approved_by_person_id)
+    employee = directory.entry_for_person_id(session, plan.person_id)
+    manager = directory.manager_of(session, employee) if employee is not None else None
+    return directory.person_for_entry(session, manager, tenant_id=tenant_id) if manager is not None else None
+
+
+def notify_manager_acknowledged(session: Session, plan: Plan, *, now: datetime, config: DialogConfig,
+                                tenant_id: str) -> bool:
+    """Once per plan (the campaign key), however often the employee clicks; True if this call enqueued it."""
+    recipient = acknowledgement_recipient(session, plan, tenant_id=tenant_id)
+    if recipient is None:
+        log.info("plan %s confirmed, but no manager can be reached to be told", plan.id)
+        return False
+    view = plan_view(session, plan, config)
+    return notify(session, recipient=recipient, campaign=f"plan-acknowledged:{plan.id}",
+                  card=lambda lang: acknowledged_notice_card(lang, view=view), now=now, config=config)
+
+
+# ---- withdrawing a sent plan -------------------------------------------------------------------------------
+
+@offering_current_version(_own_plan_card)
+def withdraw_plan(turn: Turn) -> Reply:
+    """'Dra tillbaka': the employee takes the plan back while the manager has not decided. The new version
+    makes the manager's review card stale, and the manager (and any current stand-in) is told."""
+    plan = _own(turn)
+    # Checked before the version, so a late click on an old card still says why, not only that it is old.
+    if plan.state in SIGNED_BY_MANAGER:
+        raise UserFacingError("plan_not_withdrawable", f"plan {plan.id} is {plan.state}; the manager has decided")
+    version = check_version(plan, turn.data)
+    if plan.state not in WITHDRAWABLE:
+        raise UserFacingError("plan_not_sent", f"plan {plan.id} is {plan.state}; there is nothing to withdraw")
+    reviewers = _reviewers_of(turn)
+    plans.withdraw_plan(turn.session, plan, expected_version=version, actor_person_id=turn.person.id, now=turn.now,
+                        details={"reviewers": [r.email for r in reviewers]})
+    told = notify_withdrawal(turn.session, plan, reviewers, now=turn.now, config=turn.config,
+                             tenant_id=turn.person.tenant_id)
+    log.info("person %s withdrew plan %s (now %s); %s reviewer(s) told", turn.person.id, plan.id, plan.state,
+             len(told))
+    notice = (t(turn.lang, "plan.withdrawn_notice", manager=told[0].name) if told
+              else t(turn.lang, "plan.withdrawn_notice_untold"))
+    return Reply.of(plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), framework=framework(),
+                              notice=notice))
+
+
+def _reviewers_of(turn: Turn) -> list[DirectoryEntry]:
+    """The sender's active manager and current stand-ins (none when the sender left the directory)."""
+    entry = directory.entry_for_person(turn.session, turn.person)
+    return directory.reviewers_of(turn.session, entry, now=turn.now) if entry is not None else []
+
+
+def notify_withdrawal(session: Session, plan: Plan, reviewers: Sequence[DirectoryEntry], *, now: datetime,
+                      config: DialogConfig, tenant_id: str) -> list[DirectoryEntry]:
+    """Tells each reachable reviewer that the plan was withdrawn; returns those told (the manager first).
+
+    The campaign names the version after the withdrawal, so every withdrawal is told once.
+    """
+    view = plan_view(session, plan, config)
+    told = []
+    for reviewer, person in reachable_reviewers(session, plan, reviewers, tenant_id=tenant_id):
+        if notify(session, recipient=person, campaign=f"plan-withdrawn:{plan.id}:v{plan.version}",
+                  card=lambda lang: withdrawn_notice_card(lang, view=view), now=now, config=config):
+            told.append(reviewer)
+    return told

@@ -110,6 +110,8 @@ def _apply_review_inputs(turn: Turn, review: Review, version: int) -> int:
     return review.plan.version
 
 
+# The review verbs check the card's version before the state: a card from before the employee withdrew the
+# plan (or before anything else changed it) answers "the plan has changed" with the current version.
 def _not_awaiting(turn: Turn, review: Review) -> Reply:
     return Reply.of(_card(turn, review, notice=t(turn.lang, "review.not_awaiting")))
 
@@ -122,9 +124,9 @@ def open_review(turn: Turn) -> Reply:
 @offering_current_version(_current_review_card)
 def save_review(turn: Turn) -> Reply:
     review = _authorised(turn)
+    version = check_version(review.plan, turn.data)
     if review.plan.state not in AWAITING_REVIEW:
         return _not_awaiting(turn, review)
-    version = check_version(review.plan, turn.data)
     _apply_review_inputs(turn, review, version)
     comment = str(turn.data.get(COMMENT_ID) or "").strip()[:TEXT_MAX]
     if comment:
@@ -143,9 +145,10 @@ def approve(turn: Turn) -> Reply:
         log.info("plan %s approved again by person %s: nothing to do", plan.id, turn.person.id)
         return Reply.of(review_outcome_card(turn.lang, view=view_after(), framework=framework(), outcome="approved",
                                             already=True))
+    version = check_version(plan, turn.data)
     if plan.state not in AWAITING_REVIEW:
         return _not_awaiting(turn, review)
-    version = _apply_review_inputs(turn, review, check_version(plan, turn.data))
+    version = _apply_review_inputs(turn, review, version)
     comment = str(turn.data.get(COMMENT_ID) or "").strip()[:TEXT_MAX]
     if comment:
         plans.add_comment(turn.session, plan, author_person_id=turn.person.id, kind="comment", text=comment,
@@ -164,9 +167,9 @@ def request_changes(turn: Turn) -> Reply:
     """Sends the plan back with the manager's comment, which the employee receives."""
     review = _authorised(turn)
     plan = review.plan
+    version = check_version(plan, turn.data)
     if plan.state not in AWAITING_REVIEW:
         return _not_awaiting(turn, review)
-    version = check_version(plan, turn.data)
     comment = str(turn.data.get(COMMENT_ID) or "").strip()[:TEXT_MAX]
     if not comment:
         # Show what the manager set on the card, unsaved, and ask for the comment.

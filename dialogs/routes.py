@@ -22,6 +22,7 @@ ROUTES: dict[str, Route] = {
     Verb.PLAN_EDIT: Route(plan.edit_plan),
     Verb.PLAN_SAVE: Route(plan.save_plan),
     Verb.PLAN_SUBMIT: Route(plan.submit_plan),
+    Verb.PLAN_WITHDRAW: Route(plan.withdraw_plan),
     Verb.PLAN_ACKNOWLEDGE: Route(plan.acknowledge_plan),
     Verb.REVIEW_OPEN: Route(review.open_review, entry=True),
     Verb.REVIEW_SAVE: Route(review.save_review),

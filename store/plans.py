@@ -1,4 +1,4 @@
-"""Development plans: create, edit, send, review, approve, acknowledge; each change a new version with a
+"""Development plans: create, edit, send, withdraw, review, approve, acknowledge; each change a new version with a
 snapshot, each state change an audit event. Writes are guarded by the version the caller read, so two
 clicks on the same card cannot both change the plan.
 """
@@ -14,7 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
-from dialogs.rules.plan_rules import EMPLOYEE_EDITS, check_transition
+from dialogs.rules.plan_rules import EMPLOYEE_EDITS, check_transition, state_after_withdrawing
 from store import audit
 from store.models.plan import Plan, PlanComment, PlanState, PlanVersion
 from store.people import aware
@@ -156,16 +156,37 @@ def _changes(plan: Plan, *, priorities=None, goals=None, activities=None, target
 
 
 def change_state(session: Session, plan: Plan, *, to: str, expected_version: int, actor_person_id: int,
-                 now: datetime, details: dict[str, Any] | None = None, **values: Any) -> Plan:
-    """Moves the plan to state `to` (validated against the transition table), versioned and audited."""
+                 now: datetime, details: dict[str, Any] | None = None, step: str | None = None,
+                 **values: Any) -> Plan:
+    """Moves the plan to state `to` (validated against the transition table), versioned and audited.
+
+    `step` names the change in the version history and the audit trail when the target state alone would
+    not say what happened (a withdrawal returns the plan to draft); by default it is the target state.
+    """
     source = plan.state
+    step = step or to
     check_transition(source, to)
     _write(session, plan, expected_version=expected_version,
-           values={"state": to, "state_changed_at": now, **values}, change=to, actor_person_id=actor_person_id,
+           values={"state": to, "state_changed_at": now, **values}, change=step, actor_person_id=actor_person_id,
            now=now)
-    audit.record(session, actor_person_id=actor_person_id, action=f"plan.{to}", subject_type=SUBJECT,
+    audit.record(session, actor_person_id=actor_person_id, action=f"plan.{step}", subject_type=SUBJECT,
                  subject_id=plan.id, details={"from": source, "to": to, "version": plan.version, **(details or {})})
     return plan
+
+
+def withdraw_plan(session: Session, plan: Plan, *, expected_version: int, actor_person_id: int, now: datetime,
+                  details: dict[str, Any] | None = None) -> Plan:
+    """The employee takes back a plan the manager has not decided on; audited as `plan.withdrawn` (who, when).
+
+    The new version makes every review card of the plan out of date, so the manager cannot act on it.
+    """
+    if plan.person_id != actor_person_id:
+        raise PlanNotEditable(f"person {actor_person_id} cannot withdraw plan {plan.id} of person {plan.person_id}")
+    target = state_after_withdrawing(plan.state)
+    # Back to draft the plan reads as never sent; the sending stays in the version history and the audit trail.
+    values = {"sent_at": None} if target == PlanState.DRAFT else {}
+    return change_state(session, plan, to=target, expected_version=expected_version, actor_person_id=actor_person_id,
+                        now=now, details=details, step="withdrawn", **values)
 
 
 def add_comment(session: Session, plan: Plan, *, author_person_id: int, kind: str, text: str,

@@ -2,10 +2,16 @@
 priorities from the competences with gaps, and when a reminder is due.
 
     draft ──send──▶ sent ──approve──▶ approved ──acknowledge──▶ completed
-                     │                   ▲
-                     └─ask for changes─▶ changes_requested ──send again──▶ resent ──approve──┘
+      ▲              │                   ▲
+      └──withdraw────┤                   └──────────────────────────────────────approve──┐
+                     └─ask for changes─▶ changes_requested ──send again──▶ resent ───────┘
                                           ▲                                  │
-                                          └──────────ask for changes─────────┘
+                                          └────ask for changes, withdraw─────┘
+
+Withdrawing (the employee, before the manager has decided) goes back to where the employee last worked
+on the plan rather than to a state of its own: a first sending back to draft, a sending again back to
+changes_requested, where the manager's request still stands and is shown again. Sending after that is
+sent or resent as before, so no state or card has to learn what "withdrawn" means.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from store.models.plan import PlanState
 
 TRANSITIONS: Mapping[str, frozenset[str]] = {
     PlanState.DRAFT: frozenset({PlanState.SENT}),
-    PlanState.SENT: frozenset({PlanState.APPROVED, PlanState.CHANGES_REQUESTED}),
+    PlanState.SENT: frozenset({PlanState.APPROVED, PlanState.CHANGES_REQUESTED, PlanState.DRAFT}),
     PlanState.CHANGES_REQUESTED: frozenset({PlanState.RESENT}),
     PlanState.RESENT: frozenset({PlanState.APPROVED, PlanState.CHANGES_REQUESTED}),
     PlanState.APPROVED: frozenset({PlanState.COMPLETED}),
@@ -29,6 +35,9 @@ EMPLOYEE_EDITS = frozenset({PlanState.DRAFT, PlanState.CHANGES_REQUESTED})
 # The manager reviews (sets agreed levels, edits, approves, asks for changes) while it waits for them.
 AWAITING_REVIEW = frozenset({PlanState.SENT, PlanState.RESENT})
 SIGNED_BY_MANAGER = frozenset({PlanState.APPROVED, PlanState.COMPLETED})
+# Where withdrawing a plan that waits for the manager takes it (see the module docstring).
+WITHDRAWN_TO: Mapping[str, str] = {PlanState.SENT: PlanState.DRAFT, PlanState.RESENT: PlanState.CHANGES_REQUESTED}
+WITHDRAWABLE = frozenset(WITHDRAWN_TO)
 
 MIN_PRIORITIES, MAX_PRIORITIES = 3, 5
 MAX_LEVEL = 8
@@ -50,6 +59,15 @@ def check_transition(source: str, target: str) -> None:
 def state_after_sending(state: str) -> str:
     """Sending a draft makes it sent; sending after changes were asked for makes it resent."""
     target = PlanState.SENT if state == PlanState.DRAFT else PlanState.RESENT
+    check_transition(state, target)
+    return target
+
+
+def state_after_withdrawing(state: str) -> str:
+    """Withdrawing a sent plan makes it a draft again; withdrawing a resent plan makes it changes_requested."""
+    target = WITHDRAWN_TO.get(state)
+    if target is None:
+        raise TransitionRefused(f"a plan that is {state} cannot be withdrawn: it does not wait for the manager")
     check_transition(state, target)
     return target
 

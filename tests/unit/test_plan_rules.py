@@ -17,6 +17,7 @@ from store.models.plan import PlanState
 ALLOWED = {
     ("draft", "sent"), ("sent", "approved"), ("sent", "changes_requested"), ("changes_requested", "resent"),
     ("resent", "approved"), ("resent", "changes_requested"), ("approved", "completed"),
+    ("sent", "draft"),  # withdrawn by the employee (resent -> changes_requested is drawn above)
 }
 ORDER = "1.1 1.2 1.3 2.1 2.2 2.3 2.4 2.5 2.6 3.1 3.2 3.3 3.4 4.1 4.2 4.3 4.4 5.1 5.2 5.3 5.4".split()
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)
