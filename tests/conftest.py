@@ -8,9 +8,12 @@ from datetime import datetime, timezone
 import pytest
 
 from dialogs.clock import ManualClock
+from store.db import Database
 from tests.fakes.activities import TeamsUser
 from tests.fakes.connector import FakeTeamsConnector
-from tests.harness import Chat, PostgresDatabases, RunningBot, postgres_server_url, settings_for_tests
+from tests.harness import (
+    Chat, PostgresDatabases, RunningBot, postgres_server_url, registered_user, settings_for_tests,
+)
 
 BACKENDS = ["sqlite", "postgres"]
 
@@ -36,6 +39,15 @@ def database_url(request, tmp_path, postgres_databases):
     url = postgres_databases.create()
     yield url
     postgres_databases.drop(url)
+
+
+@pytest.fixture
+def db(database_url):
+    """A migrated, empty database on each backend, for tests of the store without the bot."""
+    database = Database(database_url)
+    database.migrate()
+    yield database
+    database.dispose()
 
 
 @pytest.fixture
@@ -75,11 +87,19 @@ async def clocked_bot(database_url, clock):
     await running.stop()
 
 
-@pytest.fixture
-def anna(connector) -> TeamsUser:
-    user = TeamsUser.create("Anna Lindberg")
-    connector.register(user)
+def _teams_user(name: str):
+    @pytest.fixture
+    def user(connector) -> TeamsUser:
+        return registered_user(connector, name)
+
     return user
+
+
+# Anna the employee; Karin, her manager; Omar, who reports to Karin too; Maria, a colleague (a stand-in, say).
+anna = _teams_user("Anna Lindberg")
+karin = _teams_user("Karin Ek")
+omar = _teams_user("Omar Haddad")
+maria = _teams_user("Maria Holm")
 
 
 @pytest.fixture

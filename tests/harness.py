@@ -12,11 +12,13 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import create_engine, text
 
-from bot.app import create_app
+from bot.app import DATABASE, create_app
 from bot.settings import Settings
 from cards.walk import actions as iter_actions
 from dialogs.clock import Clock
+from store import plans
 from store.db import normalise_url
+from store.people import find_person
 from tests.fakes import activities as teams
 from tests.fakes.activities import TeamsUser
 from tests.fakes.connector import FakeTeamsConnector
@@ -129,6 +131,23 @@ class Chat:
             assert response.status == 200, response
             return ([response.card] if response.card else []) + extra
         return await self.submit(data)
+
+
+def registered_user(connector: FakeTeamsConnector, name: str) -> TeamsUser:
+    """A new Teams user whom the fake connector knows (member lookup, new chats)."""
+    user = TeamsUser.create(name)
+    connector.register(user)
+    return user
+
+
+def person_id_of(bot: RunningBot, user: TeamsUser) -> int:
+    with bot.app[DATABASE].session() as session:
+        return find_person(session, tenant_id=user.tenant_id, aad_object_id=user.aad_object_id).id
+
+
+def latest_plan_of(bot: RunningBot, user: TeamsUser):
+    with bot.app[DATABASE].session() as session:
+        return plans.latest_plan(session, person_id=person_id_of(bot, user))
 
 
 def find_action(card: dict[str, Any], title: str) -> dict[str, Any]:

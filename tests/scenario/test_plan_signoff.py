@@ -20,28 +20,14 @@ from store.people import find_person
 from tests.directory_fixtures import give_finished_assessment, import_people, person_row, seed_organisation, \
     write_people, write_units
 from tests.fakes.activities import TeamsUser
-from tests.harness import Chat, card_text, find_action, iter_actions
+from tests.harness import (
+    Chat, card_text, find_action, iter_actions, latest_plan_of, person_id_of, registered_user,
+)
 
 @pytest.fixture
 def bot(clocked_bot):
     """Every test here runs on the clock: notifications respect working hours."""
     return clocked_bot
-
-
-def _user(connector, name: str) -> TeamsUser:
-    user = TeamsUser.create(name)
-    connector.register(user)
-    return user
-
-
-@pytest.fixture
-def karin(connector):
-    return _user(connector, "Karin Ek")
-
-
-@pytest.fixture
-def omar(connector):
-    return _user(connector, "Omar Haddad")
 
 
 @pytest.fixture
@@ -59,16 +45,6 @@ def _db(bot):
     return bot.app[DATABASE]
 
 
-def _person_id(bot, user: TeamsUser) -> int:
-    with _db(bot).session() as session:
-        return find_person(session, tenant_id=user.tenant_id, aad_object_id=user.aad_object_id).id
-
-
-def _plan(bot, user: TeamsUser):
-    with _db(bot).session() as session:
-        return plans.latest_plan(session, person_id=_person_id(bot, user))
-
-
 async def _cards_in(connector, user: TeamsUser, count: int, bot=None) -> list[dict]:
     await connector.wait_for_async(count, conversation_id=user.conversation_id)
     if bot is not None:
@@ -79,7 +55,7 @@ async def _cards_in(connector, user: TeamsUser, count: int, bot=None) -> list[di
 async def _send_plan(chat: Chat, bot, clock) -> dict:
     """Anna writes (and is linked by e-mail), has a finished assessment, drafts the plan and sends it."""
     await chat.say("hjälp")
-    give_finished_assessment(_db(bot), _person_id(bot, chat.user), now=clock.now() - timedelta(days=3))
+    give_finished_assessment(_db(bot), person_id_of(bot, chat.user), now=clock.now() - timedelta(days=3))
     plan_card = (await chat.say("min plan"))[0]
     return (await chat.click(plan_card, "Skicka till min chef"))[0]
 
@@ -87,11 +63,11 @@ async def _send_plan(chat: Chat, bot, clock) -> dict:
 async def test_the_whole_loop_employee_manager_employee_with_a_chat_created_for_the_manager(
         bot, connector, chat, anna, karin, directory, clock):
     await chat.say("hjälp")
-    give_finished_assessment(_db(bot), _person_id(bot, anna), now=clock.now())
+    give_finished_assessment(_db(bot), person_id_of(bot, anna), now=clock.now())
     plan_card = (await chat.say("min plan"))[0]
     assert "Min utvecklingsplan 2026" in card_text(plan_card)
     # Drafted from the assessment: the three biggest gaps, biggest first.
-    assert [p["competence"] for p in _plan(bot, anna).priorities] == ["3.1", "4.2", "1.2"]
+    assert [p["competence"] for p in latest_plan_of(bot, anna).priorities] == ["3.1", "4.2", "1.2"]
 
     edit = (await chat.click(plan_card, "Redigera planen"))[0]
     saved = (await chat.click(edit, "Spara", {
@@ -124,7 +100,7 @@ async def test_the_whole_loop_employee_manager_employee_with_a_chat_created_for_
     outcome = (await manager.click(review, "Godkänn planen",
                                    {"agreed_4.2": "4", "target_4.2": "6", "comment": "Bra plan!"}))[0]
     assert "Du har godkänt planen." in card_text(outcome)
-    plan = _plan(bot, anna)
+    plan = latest_plan_of(bot, anna)
     assert plan.state == PlanState.APPROVED and plan.priorities[0]["agreed_level"] == 4
     assert plan.approved_by_person_id == karin_person.id
 
@@ -135,7 +111,7 @@ async def test_the_whole_loop_employee_manager_employee_with_a_chat_created_for_
     done = (await chat.click(notice, "Jag har tagit del av planen"))[0]
     assert "Tack! Planen är nu underskriven av er båda." in card_text(done)
 
-    plan = _plan(bot, anna)
+    plan = latest_plan_of(bot, anna)
     assert plan.state == PlanState.COMPLETED
     with _db(bot).session() as session:
         actions = [e.action for e in audit.events_for(session, subject_type="plan", subject_id=plan.id)]
@@ -153,7 +129,7 @@ async def test_asking_for_changes_sends_the_comment_and_the_resent_plan_reaches_
 
     refused = (await manager.click(review, "Begär ändringar", {"comment": "  "}))[0]
     assert "Skriv en kommentar" in card_text(refused)
-    assert _plan(bot, anna).state == PlanState.SENT
+    assert latest_plan_of(bot, anna).state == PlanState.SENT
 
     outcome = (await manager.click(review, "Begär ändringar", {"comment": "Lägg till en kurs i 4.2."}))[0]
     assert "Du har begärt ändringar." in card_text(outcome)
@@ -167,19 +143,19 @@ async def test_asking_for_changes_sends_the_comment_and_the_resent_plan_reaches_
     assert "Planen är sparad." in card_text(saved) and "Karin Ek vill att du ändrar planen" in card_text(saved)
     resent = (await chat.click(saved, "Skicka igen"))[0]
     assert "Planen är skickad till Karin Ek." in card_text(resent)
-    assert _plan(bot, anna).state == PlanState.RESENT
+    assert latest_plan_of(bot, anna).state == PlanState.RESENT
 
     second = (await _cards_in(connector, karin, 2))[-1]
     assert "Kurs i informationssäkerhet (4.2)." in card_text(second)
     manager.seen = 2
     await manager.click(second, "Godkänn planen")
-    assert _plan(bot, anna).state == PlanState.APPROVED
+    assert latest_plan_of(bot, anna).state == PlanState.APPROVED
 
 
 async def test_an_employee_cannot_approve_their_own_plan_with_forged_card_data(
         bot, connector, chat, anna, karin, directory, clock):
     await _send_plan(chat, bot, clock)
-    plan = _plan(bot, anna)
+    plan = latest_plan_of(bot, anna)
 
     for verb in (Verb.REVIEW_APPROVE, Verb.REVIEW_SAVE, Verb.REVIEW_CHANGES):
         cards = await chat.submit({"verb": verb, "plan_id": plan.id, "version": plan.version, "comment": "ok"})
@@ -187,7 +163,7 @@ async def test_an_employee_cannot_approve_their_own_plan_with_forged_card_data(
         response, _ = await chat.execute(verb, {"verb": verb, "plan_id": plan.id, "version": plan.version})
         assert "din egen plan" in card_text(response.card)
 
-    assert _plan(bot, anna).state == PlanState.SENT and _plan(bot, anna).version == plan.version
+    assert latest_plan_of(bot, anna).state == PlanState.SENT and latest_plan_of(bot, anna).version == plan.version
 
 
 async def test_a_colleague_with_the_same_manager_cannot_approve_even_with_the_managers_card_data(
@@ -202,7 +178,7 @@ async def test_a_colleague_with_the_same_manager_cannot_approve_even_with_the_ma
     cards = await colleague.submit(data)
 
     assert "Bara medarbetarens chef" in card_text(cards[0])
-    assert _plan(bot, anna).state == PlanState.SENT
+    assert latest_plan_of(bot, anna).state == PlanState.SENT
 
 
 async def test_a_card_addressed_to_the_manager_is_refused_when_someone_else_clicks_it(
@@ -214,7 +190,7 @@ async def test_a_card_addressed_to_the_manager_is_refused_when_someone_else_clic
     cards = await colleague.click(review, "Godkänn planen")
 
     assert "Det här kortet skickades till någon annan" in card_text(cards[0])
-    assert _plan(bot, anna).state == PlanState.SENT
+    assert latest_plan_of(bot, anna).state == PlanState.SENT
 
 
 async def test_approving_twice_records_one_approval_and_tells_the_employee_once(
@@ -228,7 +204,7 @@ async def test_approving_twice_records_one_approval_and_tells_the_employee_once(
 
     assert "Du har godkänt planen." in card_text(first)
     assert "Planen är redan godkänd" in card_text(second)
-    plan = _plan(bot, anna)
+    plan = latest_plan_of(bot, anna)
     with _db(bot).session() as session:
         approvals = [e for e in audit.events_for(session, subject_type="plan", subject_id=plan.id)
                      if e.action == "plan.approved"]
@@ -245,14 +221,14 @@ async def test_a_card_for_an_older_version_says_so_and_shows_the_current_version
     await _send_plan(chat, bot, clock)
     review = (await _cards_in(connector, karin, 1))[-1]
     manager = Chat(bot, connector, karin, seen=1)
-    sent_version = _plan(bot, anna).version
+    sent_version = latest_plan_of(bot, anna).version
 
     # Karin saves an agreed level from one device; the card on her other device still shows the old version.
     saved = (await manager.click(review, "Spara ändringar", {"agreed_3.1": "3"}))[0]
     assert "Dina ändringar är sparade." in card_text(saved)
     stale = (await manager.click(review, "Godkänn planen"))[0]
 
-    current = _plan(bot, anna)
+    current = latest_plan_of(bot, anna)
     assert current.version == sent_version + 1 and current.state == PlanState.SENT
     assert f"Här är den aktuella versionen ({current.version})" in card_text(stale)
     assert find_action(stale, "Godkänn planen")["data"]["version"] == current.version
@@ -264,7 +240,7 @@ async def test_a_manager_who_left_is_refused_and_after_reimport_the_new_manager_
         bot, connector, chat, anna, karin, omar, directory, clock, tmp_path):
     await _send_plan(chat, bot, clock)
     old_card = (await _cards_in(connector, karin, 1))[-1]
-    maria = _user(connector, "Maria Holm")
+    maria = registered_user(connector, "Maria Holm")
     people = write_people(tmp_path, [person_row(maria, role="Chef"), person_row(anna, manager=maria),
                                      person_row(omar, manager=maria)], name="personal-april.csv")
     out = StringIO()
@@ -287,7 +263,7 @@ async def test_a_manager_who_left_is_refused_and_after_reimport_the_new_manager_
     assert "Du är nu chef för Anna Lindberg" in card_text(new_card)
     approved = (await Chat(bot, connector, maria, seen=1).click(new_card, "Godkänn planen"))[0]
     assert "Du har godkänt planen." in card_text(approved)
-    assert _plan(bot, anna).state == PlanState.APPROVED
+    assert latest_plan_of(bot, anna).state == PlanState.APPROVED
 
 
 async def test_mina_medarbetare_lists_reports_with_assessment_and_plan_status(
@@ -311,7 +287,7 @@ async def test_mina_medarbetare_lists_reports_with_assessment_and_plan_status(
 
 
 async def test_someone_not_in_the_directory_is_told_whom_to_contact(bot, connector, directory, karin):
-    stranger = _user(connector, "Sara Okänd")
+    stranger = registered_user(connector, "Sara Okänd")
     with _db(bot).session() as session:
         from store.directory import assign, organisation_by_key
 
@@ -336,14 +312,14 @@ async def test_the_member_lookup_links_by_email_once_and_not_on_later_turns(bot,
     with _db(bot).session() as session:
         from store.directory import entry_for_person_id
 
-        entry = entry_for_person_id(session, _person_id(bot, anna))
+        entry = entry_for_person_id(session, person_id_of(bot, anna))
     assert entry is not None and entry.email == anna.email
 
 
 async def test_an_employee_card_for_an_older_version_shows_the_current_plan_and_sends_nothing(
         bot, connector, chat, anna, karin, directory, clock):
     await chat.say("hjälp")
-    give_finished_assessment(_db(bot), _person_id(bot, anna), now=clock.now())
+    give_finished_assessment(_db(bot), person_id_of(bot, anna), now=clock.now())
     old_card = (await chat.say("min plan"))[0]
     edit = (await chat.click(old_card, "Redigera planen"))[0]
     await chat.click(edit, "Spara", {"priority_1": "5.4", "priority_2": "3.1", "priority_3": "4.2"})
@@ -351,8 +327,8 @@ async def test_an_employee_card_for_an_older_version_shows_the_current_plan_and_
     stale = (await chat.click(old_card, "Skicka till min chef"))[0]
 
     assert "Planen har ändrats sedan det här kortet skickades" in card_text(stale)
-    assert find_action(stale, "Skicka till min chef")["data"]["version"] == _plan(bot, anna).version
-    assert _plan(bot, anna).state == PlanState.DRAFT
+    assert find_action(stale, "Skicka till min chef")["data"]["version"] == latest_plan_of(bot, anna).version
+    assert latest_plan_of(bot, anna).state == PlanState.DRAFT
     with _db(bot).session() as session:
         assert messages_for(session, campaign_prefix="plan-review:") == []
 
@@ -388,4 +364,4 @@ async def test_someone_without_a_manager_in_the_directory_cannot_send_and_is_tol
 
     assert "Du har ingen chef i katalogen" in card_text(cards)
     assert "kompetenslyft@stockholm.example" in card_text(cards)
-    assert _plan(bot, anna).state == PlanState.DRAFT
+    assert latest_plan_of(bot, anna).state == PlanState.DRAFT

@@ -15,10 +15,10 @@ from store import audit, plans
 from store.directory import assign, assign_stand_in, organisation_by_key
 from store.models.plan import PlanState
 from store.outbox import messages_for
-from store.people import aware, find_person
+from store.people import aware
 from tests.directory_fixtures import give_finished_assessment, import_people, person_row, seed_organisation
 from tests.fakes.activities import TeamsUser
-from tests.harness import Chat, card_text, iter_actions
+from tests.harness import Chat, card_text, iter_actions, latest_plan_of, person_id_of
 
 WITHDRAW, SEND, EDIT = "Dra tillbaka", "Skicka till min chef", "Redigera planen"
 APPROVE, CHANGES, SAVE_REVIEW = "Godkänn planen", "Begär ändringar", "Spara ändringar"
@@ -33,27 +33,6 @@ def bot(clocked_bot):
     return clocked_bot
 
 
-def _user(connector, name: str) -> TeamsUser:
-    user = TeamsUser.create(name)
-    connector.register(user)
-    return user
-
-
-@pytest.fixture
-def karin(connector):
-    return _user(connector, "Karin Ek")
-
-
-@pytest.fixture
-def omar(connector):
-    return _user(connector, "Omar Haddad")
-
-
-@pytest.fixture
-def maria(connector):
-    return _user(connector, "Maria Holm")
-
-
 @pytest.fixture
 def directory(bot, anna, karin, omar, maria, tmp_path):
     """Karin manages Anna and Omar; Maria, a colleague, may be made Karin's stand-in. Karin never wrote."""
@@ -66,16 +45,6 @@ def directory(bot, anna, karin, omar, maria, tmp_path):
 
 def _db(bot):
     return bot.app[DATABASE]
-
-
-def _person_id(bot, user: TeamsUser) -> int:
-    with _db(bot).session() as session:
-        return find_person(session, tenant_id=user.tenant_id, aad_object_id=user.aad_object_id).id
-
-
-def _plan(bot, user: TeamsUser):
-    with _db(bot).session() as session:
-        return plans.latest_plan(session, person_id=_person_id(bot, user))
 
 
 def _messages(bot, prefix: str):
@@ -101,7 +70,7 @@ async def _card_saying(connector, user: TeamsUser, words: str) -> dict:
 async def _send_plan(chat: Chat, bot, clock) -> dict:
     """The employee writes, has a finished assessment, drafts the plan and sends it; returns their plan card."""
     await chat.say("hjälp")
-    give_finished_assessment(_db(bot), _person_id(bot, chat.user), now=clock.now() - timedelta(days=3))
+    give_finished_assessment(_db(bot), person_id_of(bot, chat.user), now=clock.now() - timedelta(days=3))
     plan_card = (await chat.say("min plan"))[0]
     return (await chat.click(plan_card, SEND))[0]
 
@@ -129,7 +98,7 @@ async def test_withdrawing_a_sent_plan_makes_it_a_draft_again_recorded_with_who_
         bot, connector, chat, anna, karin, directory, clock):
     sent = await _send_plan(chat, bot, clock)
     assert WITHDRAW in _titles(sent), "the button is there while the manager has not decided"
-    sent_version = _plan(bot, anna).version
+    sent_version = latest_plan_of(bot, anna).version
     clock.advance(timedelta(minutes=20))
 
     withdrawn = (await chat.click(sent, WITHDRAW))[0]
@@ -138,24 +107,24 @@ async def test_withdrawing_a_sent_plan_makes_it_a_draft_again_recorded_with_who_
     assert "Du har dragit tillbaka planen och Karin Ek har fått besked." in text
     assert "Utkast: planen är din att arbeta med." in text and "Skickad" not in text
     assert {EDIT, SEND} <= _titles(withdrawn) and WITHDRAW not in _titles(withdrawn)
-    plan = _plan(bot, anna)
+    plan = latest_plan_of(bot, anna)
     assert (plan.state, plan.version, plan.sent_at) == (PlanState.DRAFT, sent_version + 1, None)
     with _db(bot).session() as session:
         events = audit.events_for(session, subject_type="plan", subject_id=plan.id)
         last_version = plans.versions_of(session, plan)[-1]
     assert [e.action for e in events] == ["plan.created", "plan.sent", "plan.withdrawn"]
-    assert events[-1].actor_person_id == _person_id(bot, anna)
+    assert events[-1].actor_person_id == person_id_of(bot, anna)
     assert {k: events[-1].details[k] for k in ("from", "to", "version")} == {
         "from": "sent", "to": "draft", "version": sent_version + 1}
     assert events[-1].details["reviewers"] == [karin.email]
     assert (last_version.change, last_version.changed_by_person_id, aware(last_version.at)) == (
-        "withdrawn", _person_id(bot, anna), clock.now())
+        "withdrawn", person_id_of(bot, anna), clock.now())
 
 
 async def test_withdrawing_a_resent_plan_returns_it_to_changes_requested_with_the_managers_comment(
         bot, connector, chat, anna, karin, directory, clock):
     resent = await _send_back_and_resend(chat, bot, connector, karin, clock)
-    assert _plan(bot, anna).state == PlanState.RESENT and WITHDRAW in _titles(resent)
+    assert latest_plan_of(bot, anna).state == PlanState.RESENT and WITHDRAW in _titles(resent)
 
     withdrawn = (await chat.click(resent, WITHDRAW))[0]
 
@@ -163,7 +132,7 @@ async def test_withdrawing_a_resent_plan_returns_it_to_changes_requested_with_th
     assert "Du har dragit tillbaka planen" in text
     assert "Karin Ek vill att du ändrar planen" in text and "Lägg till en kurs i 4.2." in text
     assert {EDIT, "Skicka igen"} <= _titles(withdrawn) and WITHDRAW not in _titles(withdrawn)
-    plan = _plan(bot, anna)
+    plan = latest_plan_of(bot, anna)
     assert plan.state == PlanState.CHANGES_REQUESTED
     assert plan.activities == "Kurs i informationssäkerhet (4.2).", "the employee's changes are kept"
     with _db(bot).session() as session:
@@ -177,7 +146,7 @@ async def test_the_managers_review_card_from_before_the_withdrawal_is_refused_an
     sent = await _send_plan(chat, bot, clock)
     review = await _review_card(connector, karin)
     await chat.click(sent, WITHDRAW)
-    before = _plan(bot, anna)
+    before = latest_plan_of(bot, anna)
     manager = Chat(bot, connector, karin, seen=len(connector.cards(karin.conversation_id)))
 
     answers = [(await manager.click(review, APPROVE))[0],
@@ -190,7 +159,7 @@ async def test_the_managers_review_card_from_before_the_withdrawal_is_refused_an
         assert "Anna Lindberg arbetar fortfarande på planen." in text
         assert not {APPROVE, CHANGES, SAVE_REVIEW} & _titles(answer), "nothing left to act on"
         assert "Prioriterade kompetenser" not in text, "a draft is the employee's until it is sent again"
-    after = _plan(bot, anna)
+    after = latest_plan_of(bot, anna)
     assert (after.state, after.version, after.priorities) == (PlanState.DRAFT, before.version, before.priorities)
     with _db(bot).session() as session:
         comments = plans.latest_comment(session, after)
@@ -219,7 +188,7 @@ async def test_the_manager_and_the_stand_in_are_told_of_the_withdrawal_within_wo
     (row_karin, row_maria) = _messages(bot, "plan-withdrawn:")
     assert aware(row_karin.not_before) == clock.now(), "in working hours it goes out at once"
     assert {row_karin.recipient_person_id, row_maria.recipient_person_id} == {
-        _person_id(bot, karin), _person_id(bot, maria)}
+        person_id_of(bot, karin), person_id_of(bot, maria)}
 
 
 async def test_a_withdrawal_in_the_evening_reaches_the_manager_the_next_working_morning(
@@ -249,7 +218,7 @@ async def test_clicking_withdraw_twice_withdraws_once_and_tells_the_manager_once
 
     assert STALE in card_text(second)
     with _db(bot).session() as session:
-        withdrawals = [e for e in audit.events_for(session, subject_type="plan", subject_id=_plan(bot, anna).id)
+        withdrawals = [e for e in audit.events_for(session, subject_type="plan", subject_id=latest_plan_of(bot, anna).id)
                        if e.action == "plan.withdrawn"]
     assert len(withdrawals) == 1 and len(_messages(bot, "plan-withdrawn:")) == 1
 
@@ -261,7 +230,7 @@ async def test_a_plan_the_manager_approved_cannot_be_withdrawn_and_offers_no_but
     await manager.click(await _review_card(connector, karin), APPROVE)
     await _card_saying(connector, anna, "Din utvecklingsplan är godkänd")
     chat.seen = len(chat.cards())
-    approved = _plan(bot, anna)
+    approved = latest_plan_of(bot, anna)
 
     late_click = (await chat.click(sent, WITHDRAW))[0]
     forged = await chat.submit({"verb": Verb.PLAN_WITHDRAW, "plan_id": approved.id, "version": approved.version})
@@ -270,7 +239,7 @@ async def test_a_plan_the_manager_approved_cannot_be_withdrawn_and_offers_no_but
     refusal = "Planen kan inte dras tillbaka eftersom din chef redan har godkänt den."
     assert refusal in card_text(late_click) and refusal in card_text(forged[0])
     assert WITHDRAW not in _titles(plan_card)
-    after = _plan(bot, anna)
+    after = latest_plan_of(bot, anna)
     assert (after.state, after.version) == (PlanState.APPROVED, approved.version)
     assert _messages(bot, "plan-withdrawn:") == []
 
@@ -279,7 +248,7 @@ async def test_nobody_withdraws_someone_elses_plan_even_with_forged_card_data(
         bot, connector, chat, anna, karin, omar, directory, clock):
     sent = await _send_plan(chat, bot, clock)
     await _review_card(connector, karin)
-    plan = _plan(bot, anna)
+    plan = latest_plan_of(bot, anna)
     data = {"verb": Verb.PLAN_WITHDRAW, "plan_id": plan.id, "version": plan.version}
     colleague = Chat(bot, connector, omar)
     manager = Chat(bot, connector, karin, seen=len(connector.cards(karin.conversation_id)))
@@ -291,7 +260,7 @@ async def test_nobody_withdraws_someone_elses_plan_even_with_forged_card_data(
     for refusal in refusals:
         assert "Du har inte behörighet till det här. Ingenting har ändrats." in card_text(refusal)
     assert "Det här kortet skickades till någon annan" in card_text(addressed)
-    after = _plan(bot, anna)
+    after = latest_plan_of(bot, anna)
     assert (after.state, after.version) == (PlanState.SENT, plan.version)
     assert _messages(bot, "plan-withdrawn:") == []
 
@@ -308,7 +277,7 @@ async def test_after_withdrawing_the_employee_edits_and_sends_again_and_the_mana
     again = (await chat.click(saved, SEND))[0]
 
     assert "Planen är skickad till Karin Ek." in card_text(again) and WITHDRAW in _titles(again)
-    plan = _plan(bot, anna)
+    plan = latest_plan_of(bot, anna)
     assert plan.state == PlanState.SENT, "a first sending again: the manager had not asked for changes"
     await connector.wait_for_async(
         lambda activities: len([a for a in activities if "Utvecklingsplan 2026: Anna Lindberg" in card_text(a)]) == 2,
@@ -319,7 +288,7 @@ async def test_after_withdrawing_the_employee_edits_and_sends_again_and_the_mana
     manager = Chat(bot, connector, karin, seen=len(connector.cards(karin.conversation_id)))
     approved = (await manager.click(new_review, APPROVE))[0]
     assert "Du har godkänt planen." in card_text(approved)
-    assert _plan(bot, anna).state == PlanState.APPROVED
+    assert latest_plan_of(bot, anna).state == PlanState.APPROVED
 
 
 async def test_review_reminders_are_not_sent_for_a_withdrawn_plan(
@@ -333,8 +302,8 @@ async def test_review_reminders_are_not_sent_for_a_withdrawn_plan(
     reminded = remind_waiting_reviews(jobs)
 
     reminders = _messages(bot, "plan-review-reminder:")
-    assert reminded == 1 and [m.campaign.split(":")[1] for m in reminders] == [str(_plan(bot, omar).id)]
-    assert _plan(bot, anna).review_reminders == 0
+    assert reminded == 1 and [m.campaign.split(":")[1] for m in reminders] == [str(latest_plan_of(bot, omar).id)]
+    assert latest_plan_of(bot, anna).review_reminders == 0
 
 
 # ---- the manager hears that the employee confirmed ------------------------------------------------------------
@@ -358,6 +327,6 @@ async def test_the_manager_is_told_once_when_the_employee_confirms_even_after_a_
     await bot.app[OUTBOX].drain()
     assert len(_cards_saying(connector, karin, CONFIRMED_NOTICE)) == 1
     (row,) = _messages(bot, "plan-acknowledged:")
-    assert row.recipient_person_id == _person_id(bot, karin) and aware(row.not_before) == clock.now()
+    assert row.recipient_person_id == person_id_of(bot, karin) and aware(row.not_before) == clock.now()
     opened = (await manager.click(notice, "Visa planen"))[0]
     assert "Klar: godkänd och bekräftad av Anna Lindberg." in card_text(opened)

@@ -10,7 +10,6 @@ from store.assessments import (
     latest_finished_assessment, owned_assessment, save_area_answers, start_assessment, finish_assessment,
 )
 from dialogs.profile import profile_gaps
-from store.db import Database
 from store.models.assessment import Assessment
 from store.models.core import utcnow
 from store.people import record_sender
@@ -21,14 +20,6 @@ from store.targets import (
 )
 
 NOW = utcnow()
-
-
-@pytest.fixture
-def db(database_url):
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

@@ -7,12 +7,9 @@ import argparse
 from datetime import datetime, timezone
 from io import StringIO
 
-import pytest
-
 from bot import directory_cli
 from dialogs.config import DialogConfig
 from store import directory
-from store.db import Database
 from tests.directory_fixtures import import_people
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)
@@ -20,14 +17,6 @@ KARIN = ("karin.ek@stockholm.example", "Karin Ek", "", "SSB", "Chef", "", "")
 ANNA = ("anna.lindberg@stockholm.example", "Anna Lindberg", "", "SSB", "", "karin.ek@stockholm.example", "")
 MARIA = ("maria.holm@stockholm.example", "Maria Holm", "", "KH", "Chef", "", "")
 ADMIN = ("admin@stockholm.example", "Ada Admin", "", "KF", "", "", "")
-
-
-@pytest.fixture
-def db(database_url):
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def cli(db, *argv: str) -> tuple[int, str]:

@@ -8,20 +8,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from store import outbox
-from store.db import Database
 from store.models.core import Person
 from store.models.outbox import OutboxMessage, OutboxStatus
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)
 CARD = {"type": "AdaptiveCard", "version": "1.5", "body": []}
-
-
-@pytest.fixture
-def db(database_url):
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

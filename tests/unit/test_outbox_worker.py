@@ -15,7 +15,6 @@ from cards.elements import card, execute, text
 from dialogs.clock import ManualClock
 from dialogs.config import DialogConfig
 from store import outbox
-from store.db import Database
 from store.models.core import Person
 from store.models.outbox import OutboxStatus
 
@@ -38,14 +37,6 @@ class ScriptedSender:
             raise outcome
         reference = recipient.conversation_reference or {**REFERENCE, "conversation": {"id": "a:created"}}
         return Delivered(f"activity-{len(self.sent)}", reference)
-
-
-@pytest.fixture
-def db(database_url):
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

@@ -18,14 +18,6 @@ from store.privacy import (
 )
 
 
-@pytest.fixture
-def db(database_url):
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    database.dispose()
-
-
 def _seed(session):
     """Anna (employee) and Karin (her manager), each with a plan; Karin commented on Anna's and vice versa."""
     org = Organisation(key="stockholm-kultur", name="Kulturförvaltningen")

@@ -7,21 +7,12 @@ import sys
 import pytest
 from sqlmodel import select
 
-from store.db import Database
 from store.models.assessment import RoleProfile, RoleTarget
 from store.role_profiles_csv import (
     SEED_FILE, RoleProfileCsvError, export_role_profiles, import_role_profiles, parse_role_profiles,
 )
 
 HEADER = "role_key;title_sv;title_en;1.1;2.4;5.4"
-
-
-@pytest.fixture
-def db(database_url):
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 def problems(content: str) -> list[str]:

@@ -17,7 +17,6 @@ from dialogs.clock import SystemClock
 from dialogs.config import DialogConfig
 from scheduler.jobs import JobContext
 from scheduler.service import ScheduledJob, SchedulerService
-from store.db import Database
 from store.models.scheduler import scheduler_jobs
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -29,14 +28,6 @@ def record_run(context: JobContext) -> int:
     RUNS.append(datetime.now(timezone.utc).isoformat())
     RAN.set()
     return 0
-
-
-@pytest.fixture
-def db(database_url):
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    database.dispose()
 
 
 @pytest.fixture

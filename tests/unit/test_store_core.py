@@ -14,14 +14,6 @@ from store.people import find_person, forget_conversation, latest_service_url, r
 REFERENCE = {"serviceUrl": "https://smba.trafficmanager.net/emea/", "conversation": {"id": "a:1chat"}}
 
 
-@pytest.fixture
-def db(database_url):
-    database = Database(database_url)
-    database.migrate()
-    yield database
-    database.dispose()
-
-
 def _record(session, **overrides):
     values = dict(tenant_id="tenant", teams_user_id="29:anna", aad_object_id="aad-anna", name="Anna Lindberg",
                   locale="sv-SE", conversation_reference=REFERENCE)
