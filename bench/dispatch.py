@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.databases import Databases, postgres_server_url
-from bench.load import _action as action_of, iter_actions, iter_inputs
+from bench.load import card_action as action_of, iter_actions, iter_inputs
 from bot.app import dialog_config
 from bot.settings import Settings
 from cards.address import ADDRESSEE_KEY

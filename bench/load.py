@@ -166,7 +166,7 @@ class AreaScenario(Scenario):
     async def prepare(self, client: Client, post) -> None:
         # "skattning" from the menu, as a card action, then the long mode: the first area's card.
         for _ in range(3):
-            if client.state.get("card") is not None and _action(client.state["card"], "assessment.answer"):
+            if client.state.get("card") is not None and card_action(client.state["card"], "assessment.answer"):
                 return
             activity = self.activity(client)
             status, raw = await post(activity)
@@ -180,22 +180,22 @@ class AreaScenario(Scenario):
 
     def activity(self, client: Client) -> dict[str, Any]:
         card = client.state.get("card")
-        answer = _action(card, "assessment.answer") if card else None
+        answer = card_action(card, "assessment.answer") if card else None
         if answer is not None:
             client.state["pending"] = ("answer", answer["data"].get("area"))
             inputs = {element["id"]: self.random.choice(element["choices"])["value"]
                       for element in iter_inputs(card) if element.get("type") == "Input.ChoiceSet"}
             return _execute(client, answer, inputs)
-        mode = _action(card, "assessment.mode", mode="long") if card else None
+        mode = card_action(card, "assessment.mode", mode="long") if card else None
         if mode is not None:
             client.state["pending"] = ("mode", None)
             return _execute(client, mode)
-        resume = _action(card, "assessment.resume") if card else None
+        resume = card_action(card, "assessment.resume") if card else None
         if resume is not None:
             client.state["pending"] = ("resume", None)
             return _execute(client, resume)
         # A profile card (its "new assessment" button), or nothing usable yet: start (or find) an assessment.
-        start = (_action(card, "assessment.start") if card else None) or \
+        start = (card_action(card, "assessment.start") if card else None) or \
             {"verb": "assessment.start", "data": {"verb": "assessment.start", **client.state.get("to", {})}}
         client.state["pending"] = ("start", None)
         return _execute(client, {"verb": start.get("verb") or start["data"]["verb"], "data": start["data"]})
@@ -210,18 +210,18 @@ class AreaScenario(Scenario):
             if isinstance(action.get("data"), dict) and "to" in action["data"]:
                 client.state["to"] = {"to": action["data"]["to"]}
                 break
-        following = _action(card, "assessment.answer")
+        following = card_action(card, "assessment.answer")
         if kind == "answer":
             if following is None:
                 kind = "finish"
-                if _action(card, "assessment.start") is None:
+                if card_action(card, "assessment.start") is None:
                     return kind, f"the last area's answer did not show the profile: {_texts(card)}"
             elif following["data"].get("area") != area + 1:
                 return kind, f"area {area} answered, then area {following['data'].get('area')}: {_texts(card)}"
         elif kind in ("mode", "resume") and following is None:
             return kind, f"{kind} did not show an area card: {_texts(card)}"
-        elif kind == "start" and _action(card, "assessment.mode") is None and \
-                _action(card, "assessment.resume") is None:
+        elif kind == "start" and card_action(card, "assessment.mode") is None and \
+                card_action(card, "assessment.resume") is None:
             return kind, f"start showed neither the mode nor the resume card: {_texts(card)}"
         return kind, None
 
@@ -241,7 +241,7 @@ class AnswersScenario(AreaScenario):
         return kind == "finish"
 
 
-def _action(card: dict[str, Any], verb: str, **data: Any) -> dict[str, Any] | None:
+def card_action(card: dict[str, Any], verb: str, **data: Any) -> dict[str, Any] | None:
     """The card's first action (Execute preferred over a Submit) with this verb and data."""
     found = None
     for action in iter_actions(card):
