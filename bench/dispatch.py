@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.databases import Databases, postgres_server_url
-from bench.load import card_action as action_of, iter_actions, iter_inputs
+from bench.load import card_action, iter_actions, iter_inputs
 from bot.app import dialog_config
 from bot.settings import Settings
 from cards.address import ADDRESSEE_KEY
@@ -54,14 +54,14 @@ class Person:
 def next_turn(person: Person, rng: random.Random) -> tuple[str, Request]:
     """What the person clicks next on the card they have, and the kind of turn that is."""
     card = person.card
-    answer = action_of(card, Verb.ASSESSMENT_ANSWER) if card else None
+    answer = card_action(card, Verb.ASSESSMENT_ANSWER) if card else None
     if answer is not None:
         data = dict(answer["data"])
         for element in iter_inputs(card):
             if element.get("type") == "Input.ChoiceSet":
                 data[element["id"]] = rng.choice(element["choices"])["value"]
         return "answer", person.request(Verb.ASSESSMENT_ANSWER, data)
-    mode = action_of(card, Verb.ASSESSMENT_MODE, mode="long") if card else None
+    mode = card_action(card, Verb.ASSESSMENT_MODE, mode="long") if card else None
     if mode is not None:
         return "mode", person.request(Verb.ASSESSMENT_MODE, dict(mode["data"]))
     data: dict[str, Any] = {"verb": Verb.ASSESSMENT_START}
@@ -84,7 +84,7 @@ def measure(url: str, *, people: int, rounds: int, warmup: int, seed: int = 0) -
                 reply = dispatcher.handle(request)
                 spent = time.thread_time() - started
                 person.card = reply.cards[0]
-                if kind == "answer" and action_of(person.card, Verb.ASSESSMENT_ANSWER) is None:
+                if kind == "answer" and card_action(person.card, Verb.ASSESSMENT_ANSWER) is None:
                     kind = "finish"  # the last area: the profile came back
                 if round_ >= warmup:
                     cpu[kind].append(spent * 1e6)
