@@ -1,4 +1,5 @@
-"""The scheduled jobs, as plain functions of a JobContext: reminders about development plans.
+"""The scheduled jobs, as plain functions of a JobContext: reminders about development plans, and the yearly
+reminder to assess oneself again.
 
 Each job opens its own transaction, takes a PostgreSQL advisory lock so that one instance runs it at a
 time, and is idempotent anyway: a reminder is counted on the plan in the same transaction that enqueues
@@ -21,8 +22,11 @@ from dialogs.plan import notify_reviewers
 from dialogs.rules.plan_rules import (
     AWAITING_REVIEW, DRAFT_REMINDER_AFTER, REVIEW_REMINDER_AFTER, draft_reminder_due, review_reminder_due,
 )
+from dialogs.rules.reassessment import CAMPAIGN_PREFIX, REASSESS_AFTER, reassessment_campaign
 from cards.plan import draft_reminder_card
+from cards.reassessment import reassessment_reminder_card
 from store import directory, plans
+from store.reassessment import due_for_reassessment
 from store.db import Database
 from store.models.core import Person
 from store.models.plan import PlanState
@@ -31,7 +35,10 @@ from store.people import aware
 log = logging.getLogger(__name__)
 
 # pg_try_advisory_xact_lock keys: fixed, distinct per job (and unlikely to clash with anyone else's).
-LOCK_KEYS = {"plan_review_reminders": 0x4B4C_0401, "plan_draft_reminders": 0x4B4C_0402}
+LOCK_KEYS = {"plan_review_reminders": 0x4B4C_0401, "plan_draft_reminders": 0x4B4C_0402,
+             "reassessment_reminders": 0x4B4C_0403}
+# People read and reminded per transaction: each batch commits, so the outbox starts sending while the rest wait.
+REASSESSMENT_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -110,4 +117,39 @@ def remind_unsent_drafts(ctx: JobContext) -> int:
     log.info("plan draft reminders: %s enqueued", enqueued)
     if enqueued and ctx.wake_outbox:
         ctx.wake_outbox()
+    return enqueued
+
+
+def remind_to_reassess(ctx: JobContext, *, batch_size: int = REASSESSMENT_BATCH) -> int:
+    """People whose latest finished self-assessment is a year old: one reminder per such assessment.
+
+    Batches of people by id, each in its own transaction under the job's lock; a batch another instance
+    handled meanwhile finds its people already reminded (the query leaves out anyone with the campaign)."""
+    now = ctx.clock.now()
+    enqueued = 0
+    after_person_id = 0
+    while True:
+        with ctx.db.session() as session:
+            if not holds_job_lock(session, "reassessment_reminders"):
+                log.info("reassessment reminders: another instance is running them")
+                break
+            due = due_for_reassessment(session, finished_before=now - REASSESS_AFTER, now=now,
+                                       campaign_prefix=CAMPAIGN_PREFIX, after_person_id=after_person_id,
+                                       limit=batch_size)
+            batch = 0
+            for item in due:
+                last_assessed = item.finished_at.astimezone(ctx.config.tz).date()
+                if notify(session, recipient=item.person,
+                          campaign=reassessment_campaign(item.person.id, item.assessment_id),
+                          card=lambda lang, day=last_assessed: reassessment_reminder_card(lang, last_assessed=day),
+                          now=now, config=ctx.config):
+                    batch += 1
+            last_person_id = due[-1].person.id if due else after_person_id
+        enqueued += batch
+        if batch and ctx.wake_outbox:
+            ctx.wake_outbox()
+        if len(due) < batch_size:
+            break
+        after_person_id = last_person_id
+    log.info("reassessment reminders: %s enqueued", enqueued)
     return enqueued
