@@ -8,6 +8,8 @@ from datetime import datetime, timezone
 import pytest
 
 from dialogs.clock import ManualClock
+from dialogs.config import DialogConfig
+from scheduler.jobs import JobContext
 from store.db import Database
 from tests.fakes.activities import TeamsUser
 from tests.fakes.connector import FakeTeamsConnector
@@ -76,6 +78,12 @@ WORKDAY_MORNING = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)
 def clock() -> ManualClock:
     """The time the clocked bot lives in; a test module overrides this fixture to start elsewhere."""
     return ManualClock(WORKDAY_MORNING)
+
+
+@pytest.fixture
+def job_context(db, clock) -> JobContext:
+    """What a scheduled job runs with, without the bot: the database, the test's clock, default settings."""
+    return JobContext(db, clock, DialogConfig())
 
 
 @pytest.fixture

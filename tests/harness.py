@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Iterator
 
 import aiohttp
 from aiohttp import web
@@ -17,7 +18,7 @@ from bot.settings import Settings
 from cards.walk import actions as iter_actions
 from dialogs.clock import Clock
 from store import plans
-from store.db import normalise_url
+from store.db import Database, normalise_url
 from store.people import find_person
 from tests.fakes import activities as teams
 from tests.fakes.activities import TeamsUser
@@ -131,6 +132,17 @@ class Chat:
             assert response.status == 200, response
             return ([response.card] if response.card else []) + extra
         return await self.submit(data)
+
+
+@contextmanager
+def another_instance_holding(db: Database, lock_key: int) -> Iterator[None]:
+    """Another bot instance running a job: it holds the job's PostgreSQL advisory lock for the block."""
+    with db.engine.connect() as other_instance:
+        other_instance.execute(text("SELECT pg_advisory_lock(:key)"), {"key": lock_key})
+        try:
+            yield
+        finally:
+            other_instance.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key})
 
 
 def registered_user(connector: FakeTeamsConnector, name: str) -> TeamsUser:
