@@ -17,6 +17,7 @@ from bot.endpoint import process_activity
 from bot.member_lookup import MemberLookup
 from bot.outbox_worker import OutboxWorker
 from bot.proactive import ProactiveSender
+from bot.reply_sender import ReplySendingAdapter, open_session
 from bot.sdk_fixes import ReusingBotFrameworkAuthentication, apply_sdk_fixes
 from bot.settings import Settings
 from bot.teams_bot import KompetenslyftBot
@@ -86,7 +87,9 @@ async def _bot(app: web.Application):
     authentication = ReusingBotFrameworkAuthentication(
         _SdkConfiguration(settings), credentials_factory=app.get(CREDENTIALS_FACTORY)
     )
-    adapter = CloudAdapter(authentication)
+    # Message replies inside a turn go out on this session, on the event loop (bot/reply_sender.py).
+    reply_session = open_session()
+    adapter = ReplySendingAdapter(authentication, session=reply_session)
     adapter.on_turn_error = _on_turn_error
     dispatcher = Dispatcher(app[DATABASE], build_router(), dialog_config(settings), app[CLOCK])
     turn_threads = ThreadPoolExecutor(max_workers=app[DATABASE].useful_concurrency, thread_name_prefix="turn")
@@ -101,6 +104,7 @@ async def _bot(app: web.Application):
     yield
     await asyncio.get_running_loop().run_in_executor(None, turn_threads.shutdown)
     await authentication.close()
+    await reply_session.close()
 
 
 async def _outbox(app: web.Application):

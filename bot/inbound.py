@@ -171,3 +171,11 @@ def _probe(model: type[Model]) -> dict | None:
 
 
 _read_model_activity = _reader_for("Activity")
+
+
+def read_model(type_name: str, body: Any) -> Any:
+    """The `type_name` model (a class of botbuilder.schema) msrest's Deserializer makes of `body`, or its error."""
+    try:
+        return _reader_for(type_name)(body)
+    except (_Unsure, RecursionError):
+        return _msrest(type_name, body)
