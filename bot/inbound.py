@@ -16,6 +16,8 @@ from typing import Any
 from botbuilder.schema import Activity
 from msrest.serialization import Deserializer, Model
 
+from bot.sdk_fixes import JSON_SCALARS
+
 # Every class in botbuilder.schema by name, as Activity.deserialize resolves type names; built once, with one
 # Deserializer around it, because neither changes between activities.
 _MODELS = Activity._infer_class_models()
@@ -56,17 +58,14 @@ def _read_datetime(value: Any) -> Any:
         raise _Unsure from None
 
 
-_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
 def _copy_json(value: Any) -> Any:
     """What msrest's deserialize_object makes of plain JSON: new dicts and lists around the same scalars."""
     kind = type(value)
     if kind is dict:
-        return {key: item if type(item) in _JSON_SCALARS else _copy_json(item) for key, item in value.items()}
+        return {key: item if type(item) in JSON_SCALARS else _copy_json(item) for key, item in value.items()}
     if kind is list:
-        return [item if type(item) in _JSON_SCALARS else _copy_json(item) for item in value]
-    if kind in _JSON_SCALARS:
+        return [item if type(item) in JSON_SCALARS else _copy_json(item) for item in value]
+    if kind in JSON_SCALARS:
         return value
     raise _Unsure  # a str subclass, a tuple, ...: msrest converts or refuses it
 

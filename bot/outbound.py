@@ -20,6 +20,8 @@ from botbuilder.schema import Activity
 from botframework.connector import models as connector_models
 from msrest.serialization import Model, Serializer
 
+from bot.sdk_fixes import JSON_SCALARS, is_plain_json
+
 # What ConnectorClient serializes with: every class of botframework.connector.models by name.
 _MODELS = {name: kind for name, kind in vars(connector_models).items() if isinstance(kind, type)}
 _msrest = Serializer(_MODELS)
@@ -76,22 +78,10 @@ def _write_datetime(value: Any) -> str:
         raise _Unsure from None
 
 
-_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
-def _is_plain_json(value: Any) -> bool:
-    kind = type(value)
-    if kind is dict:
-        return all(type(key) is str and _is_plain_json(item) for key, item in value.items())
-    if kind is list:
-        return all(_is_plain_json(item) for item in value)
-    return kind in _JSON_SCALARS
-
-
 def _write_object(value: Any) -> Any:
     """`object` (channelData, value, an attachment's content): plain JSON as it is, the same object, as
     bot/sdk_fixes has msrest pass it through (msrest as shipped makes an equal copy)."""
-    if type(value) in _JSON_SCALARS or (type(value) in (dict, list) and _is_plain_json(value)):
+    if type(value) in JSON_SCALARS or (type(value) in (dict, list) and is_plain_json(value)):
         return value
     raise _Unsure  # a model, a datetime, a tuple ...: msrest's serialize_object decides
 

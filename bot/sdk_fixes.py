@@ -48,22 +48,23 @@ def apply_sdk_fixes() -> None:
 
 
 # Exact types only: a str or int subclass (an Enum, say) still goes through msrest, which may change it.
-_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
-def _is_plain_json(value: Any) -> bool:
+def is_plain_json(value: Any) -> bool:
+    """Exact dicts (str keys), lists and JSON scalars all the way down: what msrest would rebuild as it is."""
     kind = type(value)
     if kind is dict:
-        return all(type(key) is str and _is_plain_json(item) for key, item in value.items())
+        return all(type(key) is str and is_plain_json(item) for key, item in value.items())
     if kind is list:
-        return all(_is_plain_json(item) for item in value)
-    return kind in _JSON_SCALARS
+        return all(is_plain_json(item) for item in value)
+    return kind in JSON_SCALARS
 
 
 def _serialize_plain_json_as_is(serialize_object):
     def serialize_object_fast(self, attr, **kwargs):
         # msrest would rebuild an equal structure (str() of each str, int() of each int, ...): skip the walk.
-        if type(attr) in (dict, list) and _is_plain_json(attr):
+        if type(attr) in (dict, list) and is_plain_json(attr):
             return attr
         return serialize_object(self, attr, **kwargs)
 
@@ -96,7 +97,7 @@ def _plain_json_copy(value: Any) -> Any:
                 return _NOT_PLAIN
             items.append(item)
         return items
-    return value if kind in _JSON_SCALARS else _NOT_PLAIN
+    return value if kind in JSON_SCALARS else _NOT_PLAIN
 
 
 def _deserialize_plain_json_by_copy(deserialize_object):
