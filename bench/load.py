@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from cards.walk import actions as iter_actions, inputs as iter_inputs
+from cards.walk import actions as iter_actions, inputs as iter_inputs, texts as card_texts
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -255,21 +255,7 @@ def card_action(card: dict[str, Any], verb: str, **data: Any) -> dict[str, Any] 
 
 
 def _texts(card: dict[str, Any] | None) -> str:
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "TextBlock":
-                found.append(str(node.get("text", "")))
-            for key, value in node.items():
-                if key != "fallback":
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return " | ".join(found)[:160]
+    return " | ".join(card_texts(card))[:160]
 
 
 @dataclass(frozen=True)

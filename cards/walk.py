@@ -31,3 +31,24 @@ def actions(node: Any) -> Iterator[dict[str, Any]]:
 
 def inputs(node: Any) -> Iterator[dict[str, Any]]:
     return (element for element in elements(node) if str(element.get("type", "")).startswith("Input."))
+
+
+def texts(node: Any) -> list[str]:
+    """Every text a person reads on the card, in order: text blocks and facts ("title value"), no fallbacks."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "TextBlock":
+                found.append(str(node.get("text", "")))
+            if node.get("type") == "FactSet":
+                found.extend(f"{fact['title']} {fact['value']}" for fact in node.get("facts", []))
+            for key, value in node.items():
+                if key != "fallback":
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(node)
+    return found

@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 
 from bot.app import DATABASE, create_app
 from bot.settings import Settings
-from cards.walk import actions as iter_actions
+from cards.walk import actions as iter_actions, texts
 from dialogs.clock import Clock
 from store import plans
 from store.db import Database, normalise_url
@@ -170,27 +170,9 @@ def find_action(card: dict[str, Any], title: str) -> dict[str, Any]:
     raise AssertionError(f"no button {title!r} on the card; it has {titles}")
 
 
-
-
 def card_texts(card: dict[str, Any]) -> list[str]:
     """Every text a person reads on the card, in order."""
-    found: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "TextBlock":
-                found.append(node["text"])
-            if node.get("type") == "FactSet":
-                found.extend(f"{fact['title']} {fact['value']}" for fact in node["facts"])
-            for key, value in node.items():
-                if key != "fallback":
-                    walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return found
+    return texts(card)
 
 
 def card_text(card: dict[str, Any]) -> str:

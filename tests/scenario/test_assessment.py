@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from bot.app import DATABASE
 from cards.verbs import Verb
+from cards.walk import inputs as iter_inputs
 from dialogs.clock import ManualClock
 from store.models.assessment import Assessment, AssessmentLevel
 from store.people import find_person
@@ -34,20 +35,7 @@ LEVEL_8 = {"f": "2", "i": "2", "a": "2", "h": "2"}
 
 
 def inputs_of(card: dict[str, Any]) -> list[dict[str, Any]]:
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Input."):
-                found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return found
+    return list(iter_inputs(card))
 
 
 def long_answers(card: dict[str, Any], by_group: dict[str, str], overrides: dict[str, dict[str, str]] | None = None
