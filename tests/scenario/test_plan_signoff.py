@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from bot import directory_cli
+from bot.cli import directory as directory_cli
 from bot.app import DATABASE, OUTBOX, dialog_config
 from cards.verbs import Verb
 from store import audit, plans

@@ -7,7 +7,7 @@ import argparse
 from datetime import datetime, timezone
 from io import StringIO
 
-from bot import directory_cli
+from bot.cli import directory as directory_cli
 from dialogs.config import DialogConfig
 from store import directory
 from tests.directory_fixtures import import_people

@@ -10,11 +10,11 @@ from pathlib import Path
 from store.db import Database
 from store.privacy import PersonNotFound, erase_person, export_person, find_person_by_email
 
-COMMAND = "person"
+COMMANDS = ("person",)
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
-    person = commands.add_parser(COMMAND, help="export or erase everything stored about one person")
+    person = commands.add_parser("person", help="export or erase everything stored about one person")
     person.add_argument("action", choices=["export", "erase"])
     person.add_argument("--email", required=True, help="the person's e-mail address (as in the directory)")
     person.add_argument("--by", required=True, help="who asks, for the audit trail (e.g. your e-mail address)")
@@ -43,3 +43,7 @@ def run(args: argparse.Namespace, database: Database) -> int:
     else:
         print(text)
     return 0
+
+
+def run_command(args: argparse.Namespace, context) -> int:
+    return run(args, context.database)

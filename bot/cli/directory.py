@@ -72,6 +72,10 @@ def run(args: argparse.Namespace, db: Database, config: DialogConfig, *, out: Te
     raise ValueError(f"not a directory command: {args.command}")
 
 
+def run_command(args: argparse.Namespace, context) -> int:
+    return run(args, context.database, context.dialog_config)
+
+
 def _organisation(args: argparse.Namespace, db: Database, out: TextIO) -> int:
     with db.session() as session:
         organisation, created = directory.save_organisation(
