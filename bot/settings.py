@@ -45,6 +45,11 @@ class Settings:
     dev_locale: str = ""
     # Whom people who are not in the directory should contact, when their organisation has no coordinator.
     directory_contact: str = ""
+    # Microsoft Graph for the directory sync (bot/graph.py); other values only for sovereign clouds and tests.
+    graph_base_url: str = "https://graph.microsoft.com/v1.0"
+    graph_authority_host: str = "https://login.microsoftonline.com"
+    # The app's id in the tenant's app catalog (Teams admin center), for installing it for people proactively.
+    teams_catalog_app_id: str = ""
     # Only for offline tests: where the SDK fetches the channel's OpenID metadata and which issuer it trusts.
     openid_metadata_url: str = ""
     token_issuer: str = ""
@@ -91,6 +96,9 @@ class Settings:
             run_scheduler=get("RUN_SCHEDULER", "true").lower() not in ("0", "false", "no"),
             dev_locale=get("DEV_LOCALE"),
             directory_contact=get("DIRECTORY_CONTACT"),
+            graph_base_url=get("GRAPH_BASE_URL", "https://graph.microsoft.com/v1.0"),
+            graph_authority_host=get("GRAPH_AUTHORITY_HOST", "https://login.microsoftonline.com"),
+            teams_catalog_app_id=get("TEAMS_CATALOG_APP_ID"),
             openid_metadata_url=get("BOT_OPENID_METADATA_URL"),
             token_issuer=get("BOT_TOKEN_ISSUER"),
         )

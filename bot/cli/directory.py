@@ -4,6 +4,10 @@
     import-directory FILE --org KEY [--units FILE] [--dry-run]
     directory-assign EMAIL --org KEY --as coordinator|admin
     stand-in --org KEY --manager EMAIL --stand-in EMAIL --by ADMIN_EMAIL [--from DATE] [--until DATE]
+    directory setup-graph --org KEY [--company NAME] [--department-prefix TEXT] [--unit DEPT=CODE …]
+              [--role TITLE=ROLE …] [--root-unit CODE] [--nightly] [--install-app]
+    directory sync --org KEY [--dry-run] [--full]
+    directory source --org KEY file|graph
 
 The work is done by store.directory_import and store.directory; this module only parses and prints.
 """
@@ -15,14 +19,18 @@ import sys
 from datetime import date, datetime, time
 from typing import TextIO
 
+from bot.directory_sync import graph_client_for, sync_directory
+from bot.graph import GraphClient, GraphError
+from bot.settings import Settings
 from dialogs.config import DialogConfig
 from dialogs.review import notify_new_managers
-from store import directory
+from store import directory, directory_sync
 from store.db import Database
 from store.directory_import import DirectoryFileError, UnknownOrganisation, import_directory, read_people_and_units
+from store.directory_sync import SourceConflict, check_file_import_allowed
 from store.models.core import utcnow
 
-COMMANDS = ("organisation", "import-directory", "directory-assign", "stand-in")
+COMMANDS = ("organisation", "import-directory", "directory-assign", "stand-in", "directory")
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -53,9 +61,33 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     stand_in.add_argument("--from", dest="starts", type=date.fromisoformat, help="first day (default: today)")
     stand_in.add_argument("--until", dest="ends", type=date.fromisoformat, help="last day (default: until ended)")
 
+    graph = commands.add_parser("directory", help="the directory from Microsoft Graph: set up, sync, choose the source")
+    actions = graph.add_subparsers(dest="action", required=True)
+    setup = actions.add_parser("setup-graph", help="take this organisation's directory from Entra ID through Graph")
+    setup.add_argument("--org", required=True)
+    setup.add_argument("--company", help="only users whose companyName is this")
+    setup.add_argument("--department-prefix", help="only users whose department starts with this")
+    setup.add_argument("--unit", action="append", default=[], metavar="DEPARTMENT=CODE",
+                       help="map a department to a unit code (unmapped departments become units of their own)")
+    setup.add_argument("--role", action="append", default=[], metavar="JOB_TITLE=ROLE",
+                       help="map a job title to a role (unmapped titles are roles as they are)")
+    setup.add_argument("--root-unit", help="the parent unit of units made from departments")
+    setup.add_argument("--nightly", action=argparse.BooleanOptionalAction, default=True,
+                       help="sync every night (default: yes)")
+    setup.add_argument("--install-app", action=argparse.BooleanOptionalAction, default=False,
+                       help="install the app for people in scope who do not have it, before a message to them")
+    sync = actions.add_parser("sync", help="read Entra ID and update the directory (changes only, after the first)")
+    sync.add_argument("--org", required=True)
+    sync.add_argument("--dry-run", action="store_true", help="report what would change, save nothing")
+    sync.add_argument("--full", action="store_true", help="read everyone again instead of the changes")
+    source = actions.add_parser("source", help="where the directory comes from: an HR file or Graph")
+    source.add_argument("--org", required=True)
+    source.add_argument("kind", choices=["file", "graph"])
+
 
 def run(args: argparse.Namespace, db: Database, config: DialogConfig, *, out: TextIO = sys.stdout,
-        err: TextIO = sys.stderr, now: datetime | None = None) -> int:
+        err: TextIO = sys.stderr, now: datetime | None = None, settings: Settings | None = None,
+        graph: GraphClient | None = None) -> int:
     now = now or utcnow()
     try:
         if args.command == "organisation":
@@ -66,14 +98,16 @@ def run(args: argparse.Namespace, db: Database, config: DialogConfig, *, out: Te
             return _assign(args, db, out, now)
         if args.command == "stand-in":
             return _stand_in(args, db, config, out)
-    except (directory.DirectoryError, DirectoryFileError, UnknownOrganisation) as error:
+        if args.command == "directory":
+            return _graph_directory(args, db, config, out, now, settings, graph)
+    except (directory.DirectoryError, DirectoryFileError, UnknownOrganisation, SourceConflict, GraphError) as error:
         print(f"error: {error}", file=err)
         return 1
     raise ValueError(f"not a directory command: {args.command}")
 
 
 def run_command(args: argparse.Namespace, context) -> int:
-    return run(args, context.database, context.dialog_config)
+    return run(args, context.database, context.dialog_config, settings=context.settings)
 
 
 def _organisation(args: argparse.Namespace, db: Database, out: TextIO) -> int:
@@ -89,6 +123,7 @@ def _organisation(args: argparse.Namespace, db: Database, out: TextIO) -> int:
 def _import(args: argparse.Namespace, db: Database, config: DialogConfig, out: TextIO, now: datetime) -> int:
     people, units = read_people_and_units(args.file, args.units)
     with db.session() as session:
+        check_file_import_allowed(session, _organisation_or_fail(session, args.org))
         report = import_directory(session, organisation_key=args.org, people=people, units=units, now=now,
                                   dry_run=args.dry_run)
         notified = notify_new_managers(session, report, now=now, config=config) if report.ok else 0
@@ -118,6 +153,47 @@ def _stand_in(args: argparse.Namespace, db: Database, config: DialogConfig, out:
                                   stand_in_email=args.stand_in, admin_email=args.by, starts_at=starts, ends_at=ends)
     print(f"{args.stand_in} stands in for {args.manager}" + (f" until {args.ends}" if args.ends else ""), file=out)
     return 0
+
+
+def _graph_directory(args: argparse.Namespace, db: Database, config: DialogConfig, out: TextIO, now: datetime,
+                     settings: Settings | None, graph: GraphClient | None) -> int:
+    if args.action == "sync":
+        if graph is None:
+            with db.session() as session:
+                tenant = _organisation_or_fail(session, args.org).tenant_id
+            graph = graph_client_for(settings or Settings.from_env(), tenant)
+        result = sync_directory(db, config, graph, organisation_key=args.org, dry_run=args.dry_run,
+                                full=args.full, now=now)
+        for line in result.lines():
+            print(line, file=out)
+        return 0 if result.ok else 1
+    with db.session() as session:
+        organisation = _organisation_or_fail(session, args.org)
+        if args.action == "source" and args.kind == "file":
+            directory_sync.use_file(session, organisation=organisation)
+            print(f"{organisation.key} now takes its directory from HR files (import-directory)", file=out)
+            return 0
+        previous = directory_sync.SyncRule.from_json(directory_sync.source_of(session, organisation.id).rule)
+        rule = previous if args.action == "source" else directory_sync.SyncRule(
+            company=args.company, department_prefix=args.department_prefix, units=_pairs(args.unit, "--unit"),
+            roles=_pairs(args.role, "--role"), root_unit=args.root_unit)
+        nightly = getattr(args, "nightly", True)
+        install = getattr(args, "install_app", False)
+        directory_sync.use_graph(session, organisation=organisation, rule=rule, nightly=nightly, install_app=install)
+    print(f"{organisation.key} now takes its directory from Microsoft Graph"
+          + (" (synced every night)" if nightly else "") + f"; run `python -m bot directory sync --org {args.org}`",
+          file=out)
+    return 0
+
+
+def _pairs(values: list[str], option: str) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        key, sep, mapped = value.partition("=")
+        if not sep or not key.strip() or not mapped.strip():
+            raise directory.DirectoryError(f"{option} {value!r}: write it as NAME=VALUE")
+        pairs[key.strip()] = mapped.strip()
+    return pairs
 
 
 def _organisation_or_fail(session, key: str):

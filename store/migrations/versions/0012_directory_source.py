@@ -1,0 +1,35 @@
+"""directory source: an organisation's directory from an HR file or from Microsoft Graph, and the sync's state
+
+Revision ID: 0012_directory_source
+Revises: 0003_directory_plan
+Create Date: 2026-12-07
+"""
+from alembic import op
+import sqlalchemy as sa
+import sqlmodel
+
+
+revision = '0012_directory_source'
+down_revision = '0003_directory_plan'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # No row for an organisation means the HR file, as before: existing organisations keep working unchanged.
+    op.create_table('directory_source',
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('rule', sa.JSON(), nullable=False),
+    sa.Column('nightly', sa.Boolean(), nullable=False),
+    sa.Column('install_app', sa.Boolean(), nullable=False),
+    sa.Column('delta_link', sa.Text(), nullable=True),
+    sa.Column('last_synced_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('last_summary', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
+    sa.PrimaryKeyConstraint('organisation_id')
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('directory_source')

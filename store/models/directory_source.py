@@ -1,0 +1,32 @@
+"""Where an organisation's directory comes from (an HR file or Microsoft Graph) and the Graph sync's state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, Text
+from sqlmodel import Field, SQLModel
+
+
+class SourceKind(StrEnum):
+    FILE = "file"  # CSV/XLSX from HR, imported by hand (python -m bot import-directory)
+    GRAPH = "graph"  # Entra ID through Microsoft Graph (python -m bot directory sync)
+
+
+class DirectorySource(SQLModel, table=True):
+    """One per organisation that has chosen; none means the HR file. One source only, so the two never fight."""
+
+    __tablename__ = "directory_source"
+
+    organisation_id: int = Field(foreign_key="organisation.id", primary_key=True)
+    kind: str = Field(default=SourceKind.FILE, max_length=8)
+    # The Graph scope rule and the attribute mapping (store.directory_sync.SyncRule as JSON).
+    rule: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    nightly: bool = False
+    install_app: bool = False
+    # Where the next delta sync starts; None until the first full sync has finished.
+    delta_link: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
+    last_synced_at: Optional[datetime] = None
+    last_summary: Optional[str] = Field(default=None, max_length=500)

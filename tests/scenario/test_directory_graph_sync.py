@@ -1,0 +1,190 @@
+"""The directory from Microsoft Graph, through a fake Graph on loopback (HTTPS, real MSAL token fetch, paging,
+delta links, Retry-After), into the real store on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import argparse
+import io
+from datetime import datetime, timezone
+
+import pytest
+import requests
+from sqlmodel import select
+
+from bot.cli import directory as directory_cli
+from bot.directory_sync import graph_client_for
+from bot.settings import Settings
+from dialogs.config import DialogConfig
+from store import directory
+from store.models.directory import DirectoryEntry, Unit
+from tests.fakes.graph import FakeGraph
+
+TENANT = "6f1c3b8e-2d4a-4c1e-9f0a-1b2c3d4e5f60"
+APP_ID = "0c8f4a5e-9b1d-4e2f-8a3c-5d6e7f809a1b"
+SECRET = "graph-secret"
+NOW = datetime(2026, 3, 10, 2, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def graph():
+    with FakeGraph(tenant_id=TENANT, client_id=APP_ID, client_secret=SECRET) as fake:
+        yield fake
+
+
+@pytest.fixture
+def org(db):
+    with db.session() as session:
+        directory.save_organisation(session, key="stockholm-kultur", name="Kulturförvaltningen", tenant_id=TENANT)
+    return "stockholm-kultur"
+
+
+def _client(graph: FakeGraph, sleeps: list[float] | None = None, secret: str = SECRET):
+    session = requests.Session()
+    session.verify = graph.ca_file  # the fake's own certificate, as a proxy's CA would be trusted
+    session.trust_env = False  # else REQUESTS_CA_BUNDLE from the environment wins over session.verify
+    settings = Settings(app_id=APP_ID, app_password=secret, app_tenant_id=TENANT, graph_base_url=graph.base_url,
+                        graph_authority_host=graph.origin)
+    return graph_client_for(settings, TENANT, session=session, sleep=(sleeps.append if sleeps is not None else
+                                                                       lambda seconds: None))
+
+
+def _cli(db, graph_client, *argv: str) -> tuple[int, str]:
+    parser = argparse.ArgumentParser()
+    directory_cli.add_commands(parser.add_subparsers(dest="command"))
+    out = io.StringIO()
+    code = directory_cli.run(parser.parse_args(list(argv)), db, DialogConfig(), out=out, err=out, now=NOW,
+                             graph=graph_client)
+    return code, out.getvalue()
+
+
+def _setup(db, *extra: str) -> None:
+    code, output = _cli(db, None, "directory", "setup-graph", "--org", "stockholm-kultur", *extra)
+    assert code == 0, output
+
+
+def _entries(db) -> dict[str, DirectoryEntry]:
+    with db.session() as session:
+        return {e.email: e for e in session.exec(select(DirectoryEntry))}
+
+
+def _culture_staff(graph: FakeGraph, n: int):
+    head = graph.add_user("Eva Ström", "eva.strom@stockholm.se", department="Kulturförvaltningen",
+                          job_title="Förvaltningschef", company="Stockholms stad")
+    staff = [graph.add_user(f"Person {i}", f"person{i}@stockholm.se", manager=head, department="Stadsbiblioteket",
+                            job_title="Bibliotekarie", company="Stockholms stad", employee_id=str(1000 + i))
+             for i in range(n)]
+    return head, staff
+
+
+def test_full_sync_reads_every_page_and_builds_the_directory_with_managers_units_and_roles(db, org, graph):
+    head, staff = _culture_staff(graph, 1200)
+    _setup(db, "--company", "Stockholms stad", "--unit", "Stadsbiblioteket=SSB")
+
+    code, output = _cli(db, _client(graph), "directory", "sync", "--org", org)
+
+    assert code == 0, output
+    pages = [path for method, path in graph.requests if method == "GET" and path.startswith("/v1.0/users/delta")]
+    assert len(pages) == 2, "1,201 users come in two pages of at most 999"
+    assert "created: 1201" in output
+    entries = _entries(db)
+    assert entries["person7@stockholm.se"].manager_entry_id == entries["eva.strom@stockholm.se"].id
+    assert entries["person7@stockholm.se"].aad_object_id == staff[7].id
+    with db.session() as session:
+        units = {u.code: u.name for u in session.exec(select(Unit))}
+    assert units["SSB"] == "Stadsbiblioteket" and units["kulturforvaltningen"] == "Kulturförvaltningen"
+
+
+def test_only_users_the_rule_puts_in_scope_are_imported(db, org, graph):
+    graph.add_user("Anna Lindberg", "anna@stockholm.se", department="Kultur/Stadsarkivet", company="Stockholms stad")
+    graph.add_user("Olle Park", "olle@stockholm.se", department="Park och natur", company="Stockholms stad")
+    graph.add_user("Nils Nacka", "nils@nacka.se", department="Kultur och fritid", company="Nacka kommun")
+    graph.add_user("Ida Avstängd", "ida@stockholm.se", department="Kultur/Stadsarkivet", company="Stockholms stad",
+                   enabled=False)
+    _setup(db, "--company", "stockholms stad", "--department-prefix", "Kultur")
+
+    code, output = _cli(db, _client(graph), "directory", "sync", "--org", org)
+
+    assert code == 0, output
+    assert set(_entries(db)) == {"anna@stockholm.se"}
+
+
+def test_a_dry_run_reports_what_would_change_and_saves_nothing(db, org, graph):
+    _culture_staff(graph, 3)
+    _setup(db)
+
+    code, output = _cli(db, _client(graph), "directory", "sync", "--org", org, "--dry-run")
+
+    assert code == 0, output
+    assert "dry run: nothing saved" in output and "created: 4" in output
+    assert _entries(db) == {}
+    code, output = _cli(db, _client(graph), "directory", "sync", "--org", org)
+    assert "Graph full sync" in output, "a dry run keeps no delta link: the next sync still reads everyone"
+
+
+def test_a_delta_sync_applies_only_what_changed_and_deactivates_who_left(db, org, graph):
+    head, staff = _culture_staff(graph, 5)
+    new_boss = graph.add_user("Karin Ek", "karin.ek@stockholm.se", department="Stadsbiblioteket",
+                              company="Stockholms stad")
+    _setup(db)
+    assert _cli(db, _client(graph), "directory", "sync", "--org", org)[0] == 0
+    before = len(graph.requests)
+
+    graph.update_user(staff[0], manager=new_boss)
+    graph.update_user(staff[1], accountEnabled=False)
+    graph.delete_user(staff[2])
+    graph.update_user(staff[3], displayName="Person Tre Omdöpt")
+    graph.add_user("Ny Person", "ny.person@stockholm.se", manager=head, department="Stadsbiblioteket")
+    code, output = _cli(db, _client(graph), "directory", "sync", "--org", org)
+
+    assert code == 0, output
+    assert "Graph delta sync: 5 user records read" in output
+    assert any("deltatoken" in path for _, path in graph.requests[before:])
+    entries = _entries(db)
+    assert entries["person0@stockholm.se"].manager_entry_id == entries["karin.ek@stockholm.se"].id
+    assert "new manager for person0@stockholm.se: eva.strom@stockholm.se -> karin.ek@stockholm.se" in output
+    assert not entries["person1@stockholm.se"].active and not entries["person2@stockholm.se"].active
+    assert entries["person3@stockholm.se"].name == "Person Tre Omdöpt"
+    assert entries["person4@stockholm.se"].active and entries["person4@stockholm.se"].name == "Person 4"
+    assert entries["ny.person@stockholm.se"].manager_entry_id == entries["eva.strom@stockholm.se"].id
+
+
+def test_throttled_and_unavailable_answers_wait_for_retry_after_and_the_sync_completes(db, org, graph):
+    _culture_staff(graph, 2)
+    _setup(db)
+    graph.throttle_next(2, retry_after=7)
+    graph.unavailable_next(1, retry_after=3)
+    sleeps: list[float] = []
+
+    code, output = _cli(db, _client(graph, sleeps), "directory", "sync", "--org", org)
+
+    assert code == 0, output
+    assert sleeps == [7, 7, 3]
+    assert "3 throttled answers waited out" in output
+    assert len(_entries(db)) == 3
+
+
+def test_a_wrong_client_secret_is_reported_plainly_and_changes_nothing(db, org, graph):
+    _culture_staff(graph, 2)
+    _setup(db)
+
+    code, output = _cli(db, _client(graph, secret="wrong"), "directory", "sync", "--org", org)
+
+    assert code == 1
+    assert "no Graph token: invalid_client" in output
+    assert _entries(db) == {}
+
+
+def test_an_organisation_uses_one_source_so_file_import_and_graph_sync_never_fight(db, org, graph, tmp_path):
+    people = tmp_path / "personal.csv"
+    people.write_text("e-post;namn\nanna@stockholm.se;Anna Lindberg\n", encoding="utf-8")
+    code, output = _cli(db, _client(graph), "directory", "sync", "--org", org)
+    assert code == 1 and "takes its directory from an HR file" in output
+
+    _setup(db)
+    code, output = _cli(db, None, "import-directory", str(people), "--org", org)
+    assert code == 1 and "takes its directory from Microsoft Graph" in output
+    assert _entries(db) == {}
+
+    assert _cli(db, None, "directory", "source", "--org", org, "file")[0] == 0
+    code, output = _cli(db, None, "import-directory", str(people), "--org", org)
+    assert code == 0, output
