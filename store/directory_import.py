@@ -17,12 +17,13 @@ import io
 import re
 import unicodedata
 import uuid
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import bindparam, insert
+from sqlalchemy import update as sa_update
 from sqlmodel import Session, select
 
 from store import audit
@@ -454,12 +455,19 @@ def _upsert_roles(session: Session, organisation: Organisation, rows: Sequence[P
 def _upsert_entries(session: Session, organisation: Organisation, rows: Sequence[PersonRow],
                     units: Mapping[str, Unit], roles: Mapping[str, DirectoryRole], report: ImportReport,
                     now: datetime) -> None:
-    existing = {entry.email: entry for entry in
-                session.exec(select(DirectoryEntry).where(DirectoryEntry.organisation_id == organisation.id))}
-    email_of = {entry.id: entry.email for entry in existing.values()}
-    changed: Counter[str] = Counter()
+    """Upserts by e-mail with set-based statements (plain rows, not ORM objects), so that a city's 50,000
+    people import in seconds and in little memory; the report says what changed, row by row."""
+    table = DirectoryEntry.__table__
+    existing = {row.email: row for row in session.execute(
+        select(table.c.id, table.c.email, table.c.name, table.c.upn, table.c.unit_id, table.c.role_id,
+               table.c.aad_object_id, table.c.manager_entry_id, table.c.active)
+        .where(table.c.organisation_id == organisation.id))}
+    email_of = {row.id: email for email, row in existing.items()}
+    changed: set[str] = set()
+    reactivated: set[str] = set()
+    inserts: list[dict] = []
+    updates: list[dict] = []
     for row in rows:
-        entry = existing.get(row.email)
         values = {
             "name": row.name,
             "upn": row.upn,
@@ -468,42 +476,74 @@ def _upsert_entries(session: Session, organisation: Organisation, rows: Sequence
         }
         if row.aad_object_id:  # an empty cell keeps the id learnt from Teams
             values["aad_object_id"] = row.aad_object_id
-        if entry is None:
-            entry = DirectoryEntry(organisation_id=organisation.id, email=row.email, created_at=now, updated_at=now,
-                                   **values)
-            session.add(entry)
-            existing[row.email] = entry
+        stored = existing.get(row.email)
+        if stored is None:
+            inserts.append({"organisation_id": organisation.id, "email": row.email, "aad_object_id": None,
+                            "active": True, "created_at": now, "updated_at": now, **values})
             report.created.append(row.email)
             continue
-        if not entry.active:
-            entry.active, entry.left_at = True, None
+        update = {key: value for key, value in values.items() if getattr(stored, key) != value}
+        if not stored.active:
+            update.update(active=True, left_at=None)
             report.reactivated.append(row.email)
-            changed[row.email] += 1
-        for key, value in values.items():
-            if getattr(entry, key) != value:
-                setattr(entry, key, value)
-                changed[row.email] += 1
-    session.flush()
+            reactivated.add(row.email)
+        if update:
+            changed.add(row.email)
+            updates.append({"id": stored.id, **update})
+    new_ids = _insert_entries(session, inserts)
+    _update_entries(session, updates)
 
+    id_of = {email: row.id for email, row in existing.items()} | new_ids
+    manager_updates = []
     for row in rows:
-        entry = existing[row.email]
-        manager_id = existing[row.manager].id if row.manager else None
-        if entry.manager_entry_id != manager_id:
-            if row.email not in report.created:
-                old = email_of.get(entry.manager_entry_id) if entry.manager_entry_id else None
-                report.manager_changes.append((row.email, old, row.manager))
-                changed[row.email] += 1
-            entry.manager_entry_id = manager_id
-        if changed[row.email]:
-            entry.updated_at = now
-            if row.email not in report.reactivated:
+        manager_id = id_of[row.manager] if row.manager else None
+        stored = existing.get(row.email)
+        if stored is None:
+            if manager_id is not None:
+                manager_updates.append({"id": id_of[row.email], "manager_entry_id": manager_id})
+            continue
+        if stored.manager_entry_id != manager_id:
+            old = email_of.get(stored.manager_entry_id) if stored.manager_entry_id else None
+            report.manager_changes.append((row.email, old, row.manager))
+            changed.add(row.email)
+            manager_updates.append({"id": stored.id, "manager_entry_id": manager_id})
+        if row.email in changed:
+            if row.email not in reactivated:
                 report.updated.append(row.email)
-        elif row.email not in report.created:
+        else:
             report.unchanged += 1
+    _update_entries(session, manager_updates)
+    _update_entries(session, [{"id": existing[email].id, "updated_at": now} for email in sorted(changed)])
 
     listed = {row.email for row in rows}
-    for email, entry in sorted(existing.items()):
-        if email not in listed and entry.active:
-            entry.active, entry.left_at, entry.updated_at = False, now, now
-            report.deactivated.append(email)
+    leavers = sorted(email for email, row in existing.items() if email not in listed and row.active)
+    _update_entries(session, [{"id": existing[email].id, "active": False, "left_at": now, "updated_at": now}
+                              for email in leavers])
+    report.deactivated.extend(leavers)
     session.flush()
+
+
+_BATCH = 1000
+
+
+def _insert_entries(session: Session, inserts: list[dict]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    table = DirectoryEntry.__table__
+    for start in range(0, len(inserts), _BATCH):
+        batch = inserts[start:start + _BATCH]
+        ids.update(session.execute(insert(table).returning(table.c.email, table.c.id), batch).tuples().all())
+    return ids
+
+
+def _update_entries(session: Session, updates: list[dict]) -> None:
+    """Updates by id; rows that set the same columns go in one executemany."""
+    table = DirectoryEntry.__table__
+    by_columns: dict[tuple[str, ...], list[dict]] = {}
+    for update in updates:
+        by_columns.setdefault(tuple(sorted(k for k in update if k != "id")), []).append(
+            {"entry_id": update["id"], **{k: v for k, v in update.items() if k != "id"}})
+    for columns, batch in by_columns.items():
+        statement = sa_update(table).where(table.c.id == bindparam("entry_id")).values(
+            {column: bindparam(column) for column in columns})
+        for start in range(0, len(batch), _BATCH):
+            session.execute(statement, batch[start:start + _BATCH])

@@ -66,7 +66,7 @@ class SyncRule:
         return self.roles.get(job_title, job_title)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Member:
     """One person as the directory will hold them, in our terms (unit code, role name, manager's object id)."""
 
