@@ -19,8 +19,8 @@ from dialogs.config import DialogConfig
 from dialogs.review import notify_new_managers
 from store.db import Database
 from store.directory_sync import (
-    SourceConflict, SyncResult, SyncRule, current_members, finish_sync, import_members, merge_page,
-    organisation_or_fail, source_of,
+    Member, SourceConflict, SyncResult, SyncRule, current_members, emails_of, finish_sync, import_members,
+    merge_page, organisation_or_fail, source_of,
 )
 from store.models.core import utcnow
 from store.models.directory_source import SourceKind
@@ -50,17 +50,37 @@ def sync_directory(db: Database, config: DialogConfig, graph: GraphClient, *, or
                                  f"`python -m bot directory setup-graph --org {organisation.key} …`")
         rule = SyncRule.from_json(source.rule)
         delta_link = None if full else source.delta_link
-        members = current_members(session, organisation.id) if delta_link else {}
     result = SyncResult(mode="delta" if delta_link else "full")
-    for page in graph.users_delta(delta_link):
-        merge_page(members, page.users, rule, result)
-        result.delta_link = page.delta_link or result.delta_link
+    if delta_link:
+        members, leavers, manager_emails = _read_changes(db, graph, organisation.id, delta_link, rule, result)
+    else:
+        members, leavers, manager_emails = {}, None, None
+        for page in graph.users_delta():
+            merge_page(members, page.users, rule, result)
+            result.delta_link = page.delta_link or result.delta_link
     result.throttled = graph.throttled
     with db.session() as session:
         organisation = organisation_or_fail(session, organisation_key)
         report = import_members(session, organisation=organisation, members=members, rule=rule, result=result,
-                                now=now, dry_run=dry_run)
+                                now=now, dry_run=dry_run, leavers=leavers, manager_emails=manager_emails)
         if report.ok and not dry_run:
             notify_new_managers(session, report, now=now, config=config)
             finish_sync(session, organisation=organisation, result=result, now=now)
     return result
+
+
+def _read_changes(db: Database, graph: GraphClient, organisation_id: int, delta_link: str, rule: SyncRule,
+                  result: SyncResult) -> tuple[dict[str, Member], list[str], dict[str, str]]:
+    """What changed since the last sync: the changed members (merged onto what the directory holds), the
+    e-mails of those who left, and the e-mails of managers the changes name."""
+    records = []
+    for page in graph.users_delta(delta_link):
+        records += page.users
+        result.delta_link = page.delta_link or result.delta_link
+    with db.session() as session:
+        members = current_members(session, organisation_id, (str(r.get("id", "")) for r in records))
+        before = {aad: member.email for aad, member in members.items()}
+        left = merge_page(members, records, rule, result)
+        managers = {m.manager_aad for m in members.values() if m.manager_aad} - set(members)
+        manager_emails = emails_of(session, organisation_id, managers)
+    return members, sorted(before[aad] for aad in left if aad in before), manager_emails

@@ -260,16 +260,21 @@ def validate_units(table: Table) -> tuple[list[UnitRow], list[RowError]]:
     return units, sorted(errors, key=lambda e: (e.row, e.column))
 
 
-def validate_people(table: Table, *, unit_codes: Iterable[str]) -> tuple[list[PersonRow], list[RowError]]:
-    """Every problem of every row (row number, column, reason), and the rows if there are none."""
+def validate_people(table: Table, *, unit_codes: Iterable[str], other_managers: Iterable[str] = (),
+                    changes_only: bool = False) -> tuple[list[PersonRow], list[RowError]]:
+    """Every problem of every row (row number, column, reason), and the rows if there are none.
+
+    `changes_only` (a delta from Graph): the rows are only the people who changed, so an empty table is fine
+    and a manager may be anyone in `other_managers` (active in the directory already)."""
     errors = [RowError(table.sheet, 1, name, "missing column") for name in REQUIRED_PEOPLE
               if name not in table.columns]
     if errors:
         return [], errors
-    if not table.rows:
+    if not table.rows and not changes_only:
         return [], [RowError(table.sheet, 2, "email", "the file has no people; an empty import would deactivate "
                                                       "everyone")]
     known_units = set(unit_codes)
+    known_managers = set(other_managers)
     people: list[PersonRow] = []
     first_email: dict[str, int] = {}
     first_upn: dict[str, int] = {}
@@ -319,7 +324,7 @@ def validate_people(table: Table, *, unit_codes: Iterable[str]) -> tuple[list[Pe
         people.append(PersonRow(row, email, name, upn, unit, values.get("role") or None, manager, aad))
 
     for person in people:
-        if person.manager and person.manager not in first_email:
+        if person.manager and person.manager not in first_email and person.manager not in known_managers:
             errors.append(RowError(table.sheet, person.row, "manager",
                                    f"unknown manager {person.manager}: not in the file"))
     chain = {p.email: p.manager for p in people
@@ -372,11 +377,13 @@ class UnknownOrganisation(LookupError):
 
 
 def import_directory(session: Session, *, organisation_key: str, people: Table, units: Table | None,
-                     now: datetime | None = None, dry_run: bool = False, actor_person_id: int | None = None
-                     ) -> ImportReport:
+                     now: datetime | None = None, dry_run: bool = False, actor_person_id: int | None = None,
+                     leavers: Sequence[str] | None = None) -> ImportReport:
     """Validates everything, then upserts in the caller's transaction; on any error writes nothing.
 
     With `dry_run` the changes are made and rolled back, so the report is exactly what an import would do.
+    With `leavers` (a delta sync) the table holds only the people who changed: nobody else is touched, and
+    exactly the leavers (e-mails) are deactivated.
     """
     now = now or utcnow()
     organisation = session.exec(select(Organisation).where(Organisation.key == organisation_key)).first()
@@ -393,7 +400,10 @@ def import_directory(session: Session, *, organisation_key: str, people: Table, 
     else:
         unit_codes = set(session.exec(select(Unit.code).where(Unit.organisation_id == organisation.id,
                                                               Unit.active)))
-    person_rows, people_errors = validate_people(people, unit_codes=unit_codes)
+    other_managers = _active_emails(session, organisation, {
+        values.get("manager", "").lower() for _, values in people.rows}) if leavers is not None else ()
+    person_rows, people_errors = validate_people(people, unit_codes=unit_codes, other_managers=other_managers,
+                                                 changes_only=leavers is not None)
     report.errors += people_errors
     if report.errors:
         return report
@@ -401,7 +411,7 @@ def import_directory(session: Session, *, organisation_key: str, people: Table, 
     units_by_code = _upsert_units(session, organisation, unit_rows, report) if units is not None else {
         unit.code: unit for unit in session.exec(select(Unit).where(Unit.organisation_id == organisation.id))}
     roles = _upsert_roles(session, organisation, person_rows, report)
-    _upsert_entries(session, organisation, person_rows, units_by_code, roles, report, now)
+    _upsert_entries(session, organisation, person_rows, units_by_code, roles, report, now, leavers)
     audit.record(session, actor_person_id=actor_person_id, action="directory.imported",
                  subject_type="organisation", subject_id=organisation.id,
                  details={"created": len(report.created), "updated": len(report.updated),
@@ -411,6 +421,14 @@ def import_directory(session: Session, *, organisation_key: str, people: Table, 
     if dry_run:
         session.rollback()
     return report
+
+
+def _active_emails(session: Session, organisation: Organisation, emails: set[str]) -> set[str]:
+    emails.discard("")
+    table = DirectoryEntry.__table__
+    return set(session.execute(select(table.c.email).where(
+        table.c.organisation_id == organisation.id, table.c.active, table.c.email.in_(sorted(emails))
+    )).scalars()) if emails else set()
 
 
 def _upsert_units(session: Session, organisation: Organisation, rows: Sequence[UnitRow],
@@ -454,15 +472,22 @@ def _upsert_roles(session: Session, organisation: Organisation, rows: Sequence[P
 
 def _upsert_entries(session: Session, organisation: Organisation, rows: Sequence[PersonRow],
                     units: Mapping[str, Unit], roles: Mapping[str, DirectoryRole], report: ImportReport,
-                    now: datetime) -> None:
+                    now: datetime, leavers: Sequence[str] | None = None) -> None:
     """Upserts by e-mail with set-based statements (plain rows, not ORM objects), so that a city's 50,000
     people import in seconds and in little memory; the report says what changed, row by row."""
     table = DirectoryEntry.__table__
-    existing = {row.email: row for row in session.execute(
-        select(table.c.id, table.c.email, table.c.name, table.c.upn, table.c.unit_id, table.c.role_id,
-               table.c.aad_object_id, table.c.manager_entry_id, table.c.active)
-        .where(table.c.organisation_id == organisation.id))}
+    query = select(table.c.id, table.c.email, table.c.name, table.c.upn, table.c.unit_id, table.c.role_id,
+                   table.c.aad_object_id, table.c.manager_entry_id, table.c.active
+                   ).where(table.c.organisation_id == organisation.id)
+    if leavers is not None:  # a delta: only the people it names, their managers and the leavers
+        named = {row.email for row in rows} | {row.manager for row in rows if row.manager} | set(leavers)
+        query = query.where(table.c.email.in_(sorted(named)))
+    existing = {row.email: row for row in session.execute(query)}
     email_of = {row.id: email for email, row in existing.items()}
+    unknown_managers = {row.manager_entry_id for row in existing.values()} - set(email_of) - {None}
+    if unknown_managers:  # a delta's old managers, for the report
+        email_of.update(session.execute(select(table.c.id, table.c.email).where(
+            table.c.id.in_(sorted(unknown_managers)))).tuples().all())
     changed: set[str] = set()
     reactivated: set[str] = set()
     inserts: list[dict] = []
@@ -516,7 +541,8 @@ def _upsert_entries(session: Session, organisation: Organisation, rows: Sequence
     _update_entries(session, [{"id": existing[email].id, "updated_at": now} for email in sorted(changed)])
 
     listed = {row.email for row in rows}
-    leavers = sorted(email for email, row in existing.items() if email not in listed and row.active)
+    leaving = set(leavers) - listed if leavers is not None else set(existing) - listed
+    leavers = sorted(email for email in leaving if email in existing and existing[email].active)
     _update_entries(session, [{"id": existing[email].id, "active": False, "left_at": now, "updated_at": now}
                               for email in leavers])
     report.deactivated.extend(leavers)

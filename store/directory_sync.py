@@ -175,24 +175,41 @@ def leaves(user: Mapping[str, Any], rule: SyncRule) -> bool:
     return bool(scoped) and not rule.in_scope(scoped)
 
 
-def current_members(session: Session, organisation_id: int) -> dict[str, Member]:
-    """The active directory of an organisation as members, by object id: where a delta sync starts."""
+def current_members(session: Session, organisation_id: int, aad_ids: Iterable[str]) -> dict[str, Member]:
+    """The active directory entries with these object ids, as members: where a delta starts from."""
     manager = aliased(DirectoryEntry)
-    rows = session.exec(
-        select(DirectoryEntry.aad_object_id, DirectoryEntry.email, DirectoryEntry.name, DirectoryEntry.upn,
-               Unit.code, DirectoryRole.name, manager.aad_object_id)
-        .outerjoin(Unit, Unit.id == DirectoryEntry.unit_id)
-        .outerjoin(DirectoryRole, DirectoryRole.id == DirectoryEntry.role_id)
-        .outerjoin(manager, manager.id == DirectoryEntry.manager_entry_id)
-        .where(DirectoryEntry.organisation_id == organisation_id, DirectoryEntry.active,
-               DirectoryEntry.aad_object_id.is_not(None)))
-    return {aad.lower(): Member(aad.lower(), email, name, upn, unit, role, (boss or "").lower() or None)
-            for aad, email, name, upn, unit, role, boss in rows}
+    wanted = sorted({aad.lower() for aad in aad_ids})
+    members: dict[str, Member] = {}
+    for start in range(0, len(wanted), 1000):
+        rows = session.exec(
+            select(DirectoryEntry.aad_object_id, DirectoryEntry.email, DirectoryEntry.name, DirectoryEntry.upn,
+                   Unit.code, DirectoryRole.name, manager.aad_object_id)
+            .outerjoin(Unit, Unit.id == DirectoryEntry.unit_id)
+            .outerjoin(DirectoryRole, DirectoryRole.id == DirectoryEntry.role_id)
+            .outerjoin(manager, manager.id == DirectoryEntry.manager_entry_id)
+            .where(DirectoryEntry.organisation_id == organisation_id, DirectoryEntry.active,
+                   DirectoryEntry.aad_object_id.in_(wanted[start:start + 1000])))
+        members.update({aad.lower(): Member(aad.lower(), email, name, upn, unit, role, (boss or "").lower() or None)
+                        for aad, email, name, upn, unit, role, boss in rows})
+    return members
+
+
+def emails_of(session: Session, organisation_id: int, aad_ids: Iterable[str]) -> dict[str, str]:
+    """Object id -> e-mail of active entries: the managers a delta names without changing them."""
+    wanted = sorted(set(aad_ids))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), 1000):
+        found.update((aad.lower(), email) for aad, email in session.exec(
+            select(DirectoryEntry.aad_object_id, DirectoryEntry.email).where(
+                DirectoryEntry.organisation_id == organisation_id, DirectoryEntry.active,
+                DirectoryEntry.aad_object_id.in_(wanted[start:start + 1000]))))
+    return found
 
 
 def merge_page(members: dict[str, Member], users: Iterable[Mapping[str, Any]], rule: SyncRule,
-               result: SyncResult) -> None:
-    """Applies one page of (full or delta) user records to `members`, in place."""
+               result: SyncResult) -> set[str]:
+    """Applies one page of user records to `members` in place; returns the object ids that left."""
+    left = set()
     for user in users:
         result.users_read += 1
         aad = str(user.get("id", "")).lower()
@@ -200,6 +217,7 @@ def merge_page(members: dict[str, Member], users: Iterable[Mapping[str, Any]], r
             continue
         if leaves(user, rule) or (result.mode == "full" and not rule.in_scope(user)):
             members.pop(aad, None)
+            left.add(aad)
             continue
         member = member_from_graph(user, rule, members.get(aad))
         if member is None:
@@ -207,20 +225,28 @@ def merge_page(members: dict[str, Member], users: Iterable[Mapping[str, Any]], r
             members.pop(aad, None)
             continue
         members[aad] = member
+    return left
 
 
 # ---- members into the directory -----------------------------------------------------------------------------
 
-def import_members(session: Session, *, organisation: Organisation, members: Mapping[str, Member], rule: SyncRule,
-                   result: SyncResult, now: datetime, dry_run: bool) -> ImportReport:
-    """Imports the members as the CSV import would: all checks first, then all or nothing, with its report."""
+def import_members(session: Session, *, organisation: Organisation, members: dict[str, Member], rule: SyncRule,
+                   result: SyncResult, now: datetime, dry_run: bool, leavers: list[str] | None = None,
+                   manager_emails: Mapping[str, str] | None = None) -> ImportReport:
+    """Imports the members as the CSV import would: all checks first, then all or nothing, with its report.
+
+    Consumes `members` (emptied once rows are built, to keep a city-wide sync small). With `leavers` (a delta)
+    the members are only those who changed, their managers may be in `manager_emails`, and the leavers' e-mails
+    are deactivated; nobody else is touched.
+    """
     by_email: dict[str, Member] = {}
     for member in sorted(members.values(), key=lambda m: m.aad):
         if member.email in by_email:
             result.skipped.append(f"{member.aad}: e-mail {member.email} already used by {by_email[member.email].aad}")
             continue
         by_email[member.email] = member
-    email_of = {m.aad: m.email for m in by_email.values()}
+    members.clear()
+    email_of = dict(manager_emails or {}) | {m.aad: m.email for m in by_email.values()}
     rows = []
     for number, member in enumerate(by_email.values(), start=2):
         manager = email_of.get(member.manager_aad) if member.manager_aad else None
@@ -230,10 +256,11 @@ def import_members(session: Session, *, organisation: Organisation, members: Map
         rows.append((number, {"email": member.email, "name": member.name, "upn": member.upn or "",
                               "unit": member.unit or "", "role": member.role or "", "manager": manager or "",
                               "aad_object_id": member.aad}))
-    people = Table("Microsoft Graph", _PEOPLE_COLUMNS, tuple(rows))
-    report = import_directory(session, organisation_key=organisation.key, people=people,
-                              units=_units_table(session, organisation, by_email.values(), rule), now=now,
-                              dry_run=dry_run)
+    units = _units_table(session, organisation, by_email.values(), rule)
+    del by_email, email_of
+    report = import_directory(session, organisation_key=organisation.key,
+                              people=Table("Microsoft Graph", _PEOPLE_COLUMNS, tuple(rows)), units=units, now=now,
+                              dry_run=dry_run, leavers=leavers)
     result.import_report = report
     return report
 
