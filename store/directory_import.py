@@ -16,6 +16,7 @@ import csv
 import io
 import re
 import unicodedata
+from itertools import islice
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -78,7 +79,7 @@ class Table:
     unknown_columns: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonRow:
     row: int
     email: str
@@ -490,9 +491,10 @@ def _upsert_entries(session: Session, organisation: Organisation, rows: Sequence
             table.c.id.in_(sorted(unknown_managers)))).tuples().all())
     changed: set[str] = set()
     reactivated: set[str] = set()
-    inserts: list[dict] = []
+    new_rows: list[PersonRow] = []
     updates: list[dict] = []
-    for row in rows:
+
+    def values_of(row: PersonRow) -> dict:
         values = {
             "name": row.name,
             "upn": row.upn,
@@ -501,12 +503,15 @@ def _upsert_entries(session: Session, organisation: Organisation, rows: Sequence
         }
         if row.aad_object_id:  # an empty cell keeps the id learnt from Teams
             values["aad_object_id"] = row.aad_object_id
+        return values
+
+    for row in rows:
         stored = existing.get(row.email)
         if stored is None:
-            inserts.append({"organisation_id": organisation.id, "email": row.email, "aad_object_id": None,
-                            "active": True, "created_at": now, "updated_at": now, **values})
+            new_rows.append(row)
             report.created.append(row.email)
             continue
+        values = values_of(row)
         update = {key: value for key, value in values.items() if getattr(stored, key) != value}
         if not stored.active:
             update.update(active=True, left_at=None)
@@ -515,7 +520,10 @@ def _upsert_entries(session: Session, organisation: Organisation, rows: Sequence
         if update:
             changed.add(row.email)
             updates.append({"id": stored.id, **update})
-    new_ids = _insert_entries(session, inserts)
+    # Built a batch at a time: 50,000 dicts at once would double the import's memory.
+    new_ids = _insert_entries(session, ({"organisation_id": organisation.id, "email": row.email,
+                                         "aad_object_id": None, "active": True, "created_at": now,
+                                         "updated_at": now, **values_of(row)} for row in new_rows))
     _update_entries(session, updates)
 
     id_of = {email: row.id for email, row in existing.items()} | new_ids
@@ -552,11 +560,11 @@ def _upsert_entries(session: Session, organisation: Organisation, rows: Sequence
 _BATCH = 1000
 
 
-def _insert_entries(session: Session, inserts: list[dict]) -> dict[str, int]:
+def _insert_entries(session: Session, inserts: Iterable[dict]) -> dict[str, int]:
     ids: dict[str, int] = {}
     table = DirectoryEntry.__table__
-    for start in range(0, len(inserts), _BATCH):
-        batch = inserts[start:start + _BATCH]
+    batches = iter(inserts)
+    while batch := list(islice(batches, _BATCH)):
         ids.update(session.execute(insert(table).returning(table.c.email, table.c.id), batch).tuples().all())
     return ids
 

@@ -10,6 +10,7 @@ are the CSV import's. Graph's own calls are in bot/graph.py; this module sees on
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -154,9 +155,10 @@ def member_from_graph(user: Mapping[str, Any], rule: SyncRule, previous: Member 
     email = email or upn or ""
     if not email:
         return None
-    department = value("department", previous.department if previous else None)
-    unit = rule.unit_for(department) if "department" in user else (previous.unit if previous else None)
-    role = rule.role_for(user.get("jobTitle")) if "jobTitle" in user else (previous.role if previous else None)
+    department = _shared(value("department", previous.department if previous else None))
+    unit = _shared(rule.unit_for(department)) if "department" in user else (previous.unit if previous else None)
+    role = _shared(rule.role_for(user.get("jobTitle"))) if "jobTitle" in user else (previous.role if previous
+                                                                                    else None)
     if "manager@delta" in user:
         managers = [m for m in user["manager@delta"] or [] if "@removed" not in m]
         manager = managers[0]["id"].lower() if managers else None
@@ -165,6 +167,12 @@ def member_from_graph(user: Mapping[str, Any], rule: SyncRule, previous: Member 
     name = value("displayName", previous.name if previous else None) or email
     return Member(aad=str(user["id"]).lower(), email=email, name=name.strip(), upn=upn, unit=unit, role=role,
                   manager_aad=manager, department=department)
+
+
+def _shared(text: str | None) -> str | None:
+    # Thousands share a department or job title: one string each instead of one per person (a city-wide
+    # full sync holds every member at once).
+    return sys.intern(text) if text else text
 
 
 def leaves(user: Mapping[str, Any], rule: SyncRule) -> bool:
