@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     import requests
 
     from bench.databases import Databases, postgres_server_url
-    from bot.directory_sync import graph_client_for, sync_directory
+    from bot.graph import graph_client_for
+    from dialogs.directory_sync import sync_directory
     from bot.settings import Settings
     from dialogs.config import DialogConfig
     from store import directory, directory_sync

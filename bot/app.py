@@ -14,6 +14,7 @@ from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from bot import pages
 from bot.endpoint import process_activity
+from bot.graph import graph_client_for
 from bot.member_lookup import MemberLookup
 from bot.outbox_worker import OutboxWorker
 from bot.proactive import ProactiveSender
@@ -123,8 +124,10 @@ async def _scheduler(app: web.Application):
         yield
         return
     loop, worker = asyncio.get_running_loop(), app[OUTBOX]
-    context = JobContext(app[DATABASE], app[CLOCK], dialog_config(app[SETTINGS]),
-                         wake_outbox=lambda: loop.call_soon_threadsafe(worker.wake))
+    settings = app[SETTINGS]
+    context = JobContext(app[DATABASE], app[CLOCK], dialog_config(settings),
+                         wake_outbox=lambda: loop.call_soon_threadsafe(worker.wake),
+                         graph_for=(lambda tenant: graph_client_for(settings, tenant)) if settings.app_id else None)
     service = SchedulerService(context)
     service.start()
     app[SCHEDULER] = service

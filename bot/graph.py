@@ -16,11 +16,17 @@ from typing import Any
 
 import requests
 
+from bot.settings import Settings
+
 log = logging.getLogger(__name__)
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 USER_SELECT = "id,displayName,mail,userPrincipalName,department,jobTitle,employeeId,accountEnabled,companyName"
 RETRY_STATUSES = frozenset({429, 503, 504})
+
+
+class GraphSetupError(ValueError):
+    """The registration is not set up for Graph; the message names what is missing."""
 
 
 class GraphError(RuntimeError):
@@ -113,3 +119,16 @@ def _error_code(response: requests.Response) -> str:
         return str(response.json().get("error", {}).get("code", ""))
     except ValueError:
         return ""
+
+
+def graph_client_for(settings: Settings, tenant_id: str | None, *, session: requests.Session | None = None,
+                     sleep: Callable[[float], None] = time.sleep) -> GraphClient:
+    """A Graph client with the bot's own registration, for the organisation's tenant."""
+    tenant = tenant_id or settings.app_tenant_id
+    if not (settings.app_id and settings.app_password and tenant):
+        raise GraphSetupError("the Graph sync needs MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and the organisation's "
+                             "tenant (python -m bot organisation KEY --tenant ID, or MICROSOFT_APP_TENANT_ID)")
+    http = session or requests.Session()
+    tokens = MsalTokens(client_id=settings.app_id, client_secret=settings.app_password,
+                        authority=f"{settings.graph_authority_host.rstrip('/')}/{tenant}", http_client=http)
+    return GraphClient(base_url=settings.graph_base_url, token=tokens, session=http, sleep=sleep)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 
 # pg_try_advisory_xact_lock keys: fixed, distinct per job (and unlikely to clash with anyone else's).
 LOCK_KEYS = {"plan_review_reminders": 0x4B4C_0401, "plan_draft_reminders": 0x4B4C_0402,
-             "reassessment_reminders": 0x4B4C_0403}
+             "reassessment_reminders": 0x4B4C_0403, "directory_sync": 0x4B4C_0404}
 # People read and reminded per transaction: each batch commits, so the outbox starts sending while the rest wait.
 REASSESSMENT_BATCH = 500
 
@@ -48,6 +49,8 @@ class JobContext:
     config: DialogConfig
     # Thread-safe: jobs run in the scheduler's worker threads.
     wake_outbox: Callable[[], None] | None = None
+    # A Microsoft Graph client for a tenant (bot.graph.graph_client_for with the app's settings), if set up.
+    graph_for: Callable[[str | None], Any] | None = None
 
 
 def holds_job_lock(session: Session, job: str) -> bool:
@@ -153,3 +156,33 @@ def remind_to_reassess(ctx: JobContext, *, batch_size: int = REASSESSMENT_BATCH)
         after_person_id = last_person_id
     log.info("reassessment reminders: %s enqueued", enqueued)
     return enqueued
+
+
+def sync_directories(ctx: JobContext) -> int:
+    """Nightly: every organisation set up for Graph with --nightly gets a (delta) sync; returns how many synced.
+
+    One organisation's failure is logged and the others still sync; the lock keeps a second instance out for
+    as long as the syncs run (each sync commits on its own, so the lock is held on a connection of its own)."""
+    from dialogs.directory_sync import sync_directory
+    from store.directory_sync import graph_organisations
+
+    if ctx.graph_for is None:
+        return 0
+    with ctx.db.session() as lock_session:
+        if not holds_job_lock(lock_session, "directory_sync"):
+            return 0
+        with ctx.db.session() as session:
+            organisations = [(o.key, o.tenant_id) for o in graph_organisations(session, nightly_only=True)]
+        synced = 0
+        for key, tenant in organisations:
+            try:
+                result = sync_directory(ctx.db, ctx.config, ctx.graph_for(tenant), organisation_key=key,
+                                        now=ctx.clock.now())
+            except Exception:
+                log.exception("nightly directory sync of %s failed; the next night reads the same changes", key)
+                continue
+            log.info("nightly directory sync of %s: %s", key, "; ".join(result.lines()[:2]))
+            synced += result.ok
+        if synced and ctx.wake_outbox:
+            ctx.wake_outbox()
+        return synced

@@ -19,10 +19,10 @@ import sys
 from datetime import date, datetime, time
 from typing import TextIO
 
-from bot.directory_sync import graph_client_for, sync_directory
-from bot.graph import GraphClient, GraphError
+from bot.graph import GraphClient, GraphError, GraphSetupError, graph_client_for
 from bot.settings import Settings
 from dialogs.config import DialogConfig
+from dialogs.directory_sync import sync_directory
 from dialogs.review import notify_new_managers
 from store import directory, directory_sync
 from store.db import Database
@@ -100,7 +100,7 @@ def run(args: argparse.Namespace, db: Database, config: DialogConfig, *, out: Te
             return _stand_in(args, db, config, out)
         if args.command == "directory":
             return _graph_directory(args, db, config, out, now, settings, graph)
-    except (directory.DirectoryError, DirectoryFileError, UnknownOrganisation, SourceConflict, GraphError) as error:
+    except (directory.DirectoryError, DirectoryFileError, UnknownOrganisation, SourceConflict, GraphError, GraphSetupError) as error:
         print(f"error: {error}", file=err)
         return 1
     raise ValueError(f"not a directory command: {args.command}")

@@ -12,11 +12,11 @@ import requests
 from sqlmodel import select
 
 from bot.cli import directory as directory_cli
-from bot.directory_sync import graph_client_for
+from bot.graph import graph_client_for
 from bot.settings import Settings
 from dialogs.config import DialogConfig
 from store import directory
-from store.models.directory import DirectoryEntry, Unit
+from store.models.directory import DirectoryEntry, Organisation, Unit
 from tests.fakes.graph import FakeGraph
 
 TENANT = "6f1c3b8e-2d4a-4c1e-9f0a-1b2c3d4e5f60"
@@ -188,3 +188,26 @@ def test_an_organisation_uses_one_source_so_file_import_and_graph_sync_never_fig
     assert _cli(db, None, "directory", "source", "--org", org, "file")[0] == 0
     code, output = _cli(db, None, "import-directory", str(people), "--org", org)
     assert code == 0, output
+
+
+def test_the_nightly_job_syncs_each_organisation_set_up_for_it_and_skips_the_others(db, org, graph, clock):
+    from scheduler.jobs import JobContext, sync_directories
+
+    with db.session() as session:
+        directory.save_organisation(session, key="nacka-kof", name="Nacka kultur och fritid", tenant_id=TENANT)
+    _culture_staff(graph, 3)
+    _setup(db, "--company", "Stockholms stad")
+    assert _cli(db, None, "directory", "setup-graph", "--org", "nacka-kof", "--no-nightly")[0] == 0
+    tenants: list[str | None] = []
+
+    def graph_for(tenant):
+        tenants.append(tenant)
+        return _client(graph)
+
+    synced = sync_directories(JobContext(db, clock, DialogConfig(), graph_for=graph_for))
+
+    assert synced == 1 and tenants == [TENANT]
+    with db.session() as session:
+        organisations = {o.id: o.key for o in session.exec(select(Organisation))}
+        by_org = {organisations[e.organisation_id] for e in session.exec(select(DirectoryEntry))}
+    assert by_org == {"stockholm-kultur"}, "only the organisation set up for nightly syncs was read"

@@ -51,8 +51,10 @@ async def test_the_job_table_comes_from_the_migration_and_the_default_jobs_run_o
     finally:
         service.shutdown()
 
-    assert set(jobs) == {"plan_review_reminders", "plan_draft_reminders", "reassessment_reminders"} == set(
-        _next_runs(db))
+    assert set(jobs) == {"plan_review_reminders", "plan_draft_reminders", "reassessment_reminders",
+                         "directory_sync"} == set(_next_runs(db))
+    nightly = jobs["directory_sync"].next_run_time.astimezone(STOCKHOLM)
+    assert (nightly.hour, nightly.minute) == (2, 15), "the directory is synced at night, before the reminders"
     review = jobs["plan_review_reminders"].next_run_time.astimezone(STOCKHOLM)
     assert review.weekday() < 5 and (review.hour, review.minute) == (8, 30)
     assert jobs["plan_review_reminders"].coalesce and jobs["plan_review_reminders"].misfire_grace_time == 6 * 3600

@@ -1,5 +1,7 @@
 """Runs a directory sync from Microsoft Graph for one organisation: read (outside any transaction), then import.
 
+The Graph client (bot/graph.py) is handed in, so this flow runs the same from the CLI and the nightly job.
+
 Graph is read page by page into compact members (store.directory_sync), then imported in one transaction with
 the CSV import's checks and report; the delta link is kept only after an import that went through, so a refused
 or failed run is read again next time. New managers hear of plans waiting for them, as after a CSV import.
@@ -7,14 +9,9 @@ or failed run is read again next time. New managers hear of plans waiting for th
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import datetime
+from typing import Iterator, Protocol
 
-import requests
-
-from bot.graph import GraphClient, MsalTokens
-from bot.settings import Settings
 from dialogs.config import DialogConfig
 from dialogs.review import notify_new_managers
 from store.db import Database
@@ -26,20 +23,20 @@ from store.models.core import utcnow
 from store.models.directory_source import SourceKind
 
 
-def graph_client_for(settings: Settings, tenant_id: str | None, *, session: requests.Session | None = None,
-                     sleep: Callable[[float], None] = time.sleep) -> GraphClient:
-    """A Graph client with the bot's own registration, for the organisation's tenant."""
-    tenant = tenant_id or settings.app_tenant_id
-    if not (settings.app_id and settings.app_password and tenant):
-        raise SourceConflict("the Graph sync needs MICROSOFT_APP_ID, MICROSOFT_APP_PASSWORD and the organisation's "
-                             "tenant (python -m bot organisation KEY --tenant ID, or MICROSOFT_APP_TENANT_ID)")
-    http = session or requests.Session()
-    tokens = MsalTokens(client_id=settings.app_id, client_secret=settings.app_password,
-                        authority=f"{settings.graph_authority_host.rstrip('/')}/{tenant}", http_client=http)
-    return GraphClient(base_url=settings.graph_base_url, token=tokens, session=http, sleep=sleep)
+class DeltaPageLike(Protocol):
+    users: list
+    delta_link: str | None
 
 
-def sync_directory(db: Database, config: DialogConfig, graph: GraphClient, *, organisation_key: str,
+class UsersDelta(Protocol):
+    """What the sync needs of bot.graph.GraphClient."""
+
+    throttled: int
+
+    def users_delta(self, delta_link: str | None = None) -> Iterator[DeltaPageLike]: ...
+
+
+def sync_directory(db: Database, config: DialogConfig, graph: UsersDelta, *, organisation_key: str,
                    dry_run: bool = False, full: bool = False, now: datetime | None = None) -> SyncResult:
     now = now or utcnow()
     with db.session() as session:
@@ -69,7 +66,7 @@ def sync_directory(db: Database, config: DialogConfig, graph: GraphClient, *, or
     return result
 
 
-def _read_changes(db: Database, graph: GraphClient, organisation_id: int, delta_link: str, rule: SyncRule,
+def _read_changes(db: Database, graph: UsersDelta, organisation_id: int, delta_link: str, rule: SyncRule,
                   result: SyncResult) -> tuple[dict[str, Member], list[str], dict[str, str]]:
     """What changed since the last sync: the changed members (merged onto what the directory holds), the
     e-mails of those who left, and the e-mails of managers the changes name."""
