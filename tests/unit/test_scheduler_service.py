@@ -16,7 +16,7 @@ from sqlalchemy import inspect, select
 from dialogs.clock import SystemClock
 from dialogs.config import DialogConfig
 from scheduler.jobs import JobContext
-from scheduler.service import ScheduledJob, SchedulerService
+from scheduler.service import ScheduledJob, SchedulerService, default_jobs
 from store.models.scheduler import scheduler_jobs
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -70,7 +70,7 @@ async def test_a_restart_keeps_each_jobs_next_run_instead_of_registering_it_agai
     second.start()
     second.shutdown()
 
-    assert _next_runs(db) == stored and len(stored) == 3
+    assert _next_runs(db) == stored and len(stored) == len(default_jobs())
 
 
 async def test_runs_missed_while_the_app_was_down_happen_once_at_start_up(db, context):
