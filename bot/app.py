@@ -127,7 +127,8 @@ async def _scheduler(app: web.Application):
     settings = app[SETTINGS]
     context = JobContext(app[DATABASE], app[CLOCK], dialog_config(settings),
                          wake_outbox=lambda: loop.call_soon_threadsafe(worker.wake),
-                         graph_for=(lambda tenant: graph_client_for(settings, tenant)) if settings.app_id else None)
+                         graph_for=(lambda tenant: graph_client_for(settings, tenant)) if settings.app_id else None,
+                         teams_app_id=settings.teams_catalog_app_id)
     service = SchedulerService(context)
     service.start()
     app[SCHEDULER] = service

@@ -9,6 +9,9 @@ or failed run is read again next time. New managers hear of plans waiting for th
 
 from __future__ import annotations
 
+import time
+from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from typing import Iterator, Protocol
 
@@ -17,10 +20,10 @@ from dialogs.review import notify_new_managers
 from store.db import Database
 from store.directory_sync import (
     Member, SourceConflict, SyncResult, SyncRule, current_members, emails_of, finish_sync, import_members,
-    merge_page, organisation_or_fail, source_of,
+    merge_page, organisation_or_fail, people_without_the_app, record_installation, source_of,
 )
 from store.models.core import utcnow
-from store.models.directory_source import SourceKind
+from store.models.directory_source import InstallOutcome, SourceKind
 
 
 class DeltaPageLike(Protocol):
@@ -81,3 +84,47 @@ def _read_changes(db: Database, graph: UsersDelta, organisation_id: int, delta_l
         managers = {m.manager_aad for m in members.values() if m.manager_aad} - set(members)
         manager_emails = emails_of(session, organisation_id, managers)
     return members, sorted(before[aad] for aad in left if aad in before), manager_emails
+
+
+class AppInstaller(Protocol):
+    def install_app(self, user_id: str, teams_app_id: str) -> str: ...
+
+
+def install_app_where_missing(db: Database, graph: AppInstaller, *, organisation_key: str, teams_app_id: str,
+                              now: datetime | None = None, per_second: float = 10.0,
+                              sleep: Callable[[float], None] = time.sleep, batch: int = 200) -> dict[str, int]:
+    """Installs the Teams app for everyone in the organisation whom the bot cannot reach yet, so that survey
+    invitations and broadcasts reach people who never opened it; records each outcome; returns the counts.
+
+    Paced at `per_second` (well inside Graph's limits; 429s wait for Retry-After in the client), each batch
+    committed on its own, so a stopped run keeps what it did and the next run goes on from there."""
+    now = now or utcnow()
+    if not teams_app_id:
+        raise SourceConflict("set TEAMS_CATALOG_APP_ID to the app's id in the tenant's app catalog (Teams admin "
+                             "center, the app's page) before installing it for people")
+    with db.session() as session:
+        organisation_id = organisation_or_fail(session, organisation_key).id
+    counts: Counter[str] = Counter()
+    after = 0
+    while True:
+        with db.session() as session:
+            todo = people_without_the_app(session, organisation_id, limit=batch, after_entry_id=after)
+        if not todo:
+            return dict(counts)
+        outcomes = []
+        for entry_id, aad in todo:
+            try:
+                answer = graph.install_app(aad, teams_app_id)
+            except Exception as error:  # one person's failure is recorded; the others go on
+                answer, detail = "failed", str(error)[:200]
+            else:
+                detail = "the user is not in Entra ID" if answer == "not_found" else None
+            outcome = answer if answer in (InstallOutcome.INSTALLED, InstallOutcome.ALREADY,
+                                           InstallOutcome.BLOCKED) else InstallOutcome.FAILED
+            outcomes.append((entry_id, outcome, detail))
+            counts[outcome] += 1
+            sleep(1 / per_second)
+        with db.session() as session:
+            for entry_id, outcome, detail in outcomes:
+                record_installation(session, entry_id=entry_id, outcome=outcome, now=now, detail=detail)
+        after = todo[-1][0]

@@ -51,6 +51,7 @@ class JobContext:
     wake_outbox: Callable[[], None] | None = None
     # A Microsoft Graph client for a tenant (bot.graph.graph_client_for with the app's settings), if set up.
     graph_for: Callable[[str | None], Any] | None = None
+    teams_app_id: str = ""  # the app's id in the tenant's catalog, for installing it for people
 
 
 def holds_job_lock(session: Session, job: str) -> bool:
@@ -163,8 +164,8 @@ def sync_directories(ctx: JobContext) -> int:
 
     One organisation's failure is logged and the others still sync; the lock keeps a second instance out for
     as long as the syncs run (each sync commits on its own, so the lock is held on a connection of its own)."""
-    from dialogs.directory_sync import sync_directory
-    from store.directory_sync import graph_organisations
+    from dialogs.directory_sync import install_app_where_missing, sync_directory
+    from store.directory_sync import graph_organisations, source_of
 
     if ctx.graph_for is None:
         return 0
@@ -172,12 +173,18 @@ def sync_directories(ctx: JobContext) -> int:
         if not holds_job_lock(lock_session, "directory_sync"):
             return 0
         with ctx.db.session() as session:
-            organisations = [(o.key, o.tenant_id) for o in graph_organisations(session, nightly_only=True)]
+            organisations = [(o.key, o.tenant_id, source_of(session, o.id).install_app)
+                             for o in graph_organisations(session, nightly_only=True)]
         synced = 0
-        for key, tenant in organisations:
+        for key, tenant, install in organisations:
             try:
-                result = sync_directory(ctx.db, ctx.config, ctx.graph_for(tenant), organisation_key=key,
-                                        now=ctx.clock.now())
+                graph = ctx.graph_for(tenant)
+                result = sync_directory(ctx.db, ctx.config, graph, organisation_key=key, now=ctx.clock.now())
+                if install and ctx.teams_app_id:
+                    # Before the morning's invitations and broadcasts, so they reach people new to the app.
+                    installed = install_app_where_missing(ctx.db, graph, organisation_key=key,
+                                                          teams_app_id=ctx.teams_app_id, now=ctx.clock.now())
+                    log.info("app installation for %s: %s", key, installed)
             except Exception:
                 log.exception("nightly directory sync of %s failed; the next night reads the same changes", key)
                 continue

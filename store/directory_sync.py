@@ -16,12 +16,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from store.directory_import import ImportReport, Table, UnknownOrganisation, import_directory, role_key
 from store.models.directory import DirectoryEntry, DirectoryRole, Organisation, Unit
-from store.models.directory_source import DirectorySource, SourceKind
+from store.models.core import Person
+from store.models.directory_source import AppInstallation, DirectorySource, InstallOutcome, SourceKind
 
 _PEOPLE_COLUMNS = ("email", "name", "upn", "unit", "role", "manager", "aad_object_id")
 
@@ -310,3 +312,37 @@ def organisation_or_fail(session: Session, key: str) -> Organisation:
         raise UnknownOrganisation(f"no organisation with key {key!r}; create it with "
                                   f"`python -m bot organisation {key} NAME`")
     return organisation
+
+
+# ---- installing the app for people who do not have it ---------------------------------------------------------
+
+def people_without_the_app(session: Session, organisation_id: int, *, limit: int, after_entry_id: int = 0
+                           ) -> list[tuple[int, str]]:
+    """(entry id, object id) of active people with an object id whom the bot cannot reach yet: no chat with
+    the bot, and no installation done, already there, or blocked by policy (a failed one is tried again)."""
+    done = select(AppInstallation.entry_id).where(AppInstallation.outcome.in_(
+        [InstallOutcome.INSTALLED, InstallOutcome.ALREADY, InstallOutcome.BLOCKED]))
+    reachable = select(Person.id).where(Person.conversation_reference.is_not(None))
+    query = (select(DirectoryEntry.id, DirectoryEntry.aad_object_id)
+             .where(DirectoryEntry.organisation_id == organisation_id, DirectoryEntry.active,
+                    DirectoryEntry.aad_object_id.is_not(None), DirectoryEntry.id.not_in(done),
+                    DirectoryEntry.id > after_entry_id,
+                    or_(DirectoryEntry.person_id.is_(None), DirectoryEntry.person_id.not_in(reachable)))
+             .order_by(DirectoryEntry.id).limit(limit))
+    return [(entry_id, aad) for entry_id, aad in session.exec(query)]
+
+
+def record_installation(session: Session, *, entry_id: int, outcome: str, now: datetime, detail: str | None = None
+                        ) -> None:
+    row = session.get(AppInstallation, entry_id) or AppInstallation(entry_id=entry_id, outcome=outcome,
+                                                                     attempted_at=now)
+    row.outcome, row.attempted_at, row.detail = outcome, now, (detail or None) and detail[:200]
+    session.add(row)
+
+
+def installation_summary(session: Session, organisation_id: int) -> dict[str, int]:
+    """How many people of the organisation have each outcome, for the admins' summary."""
+    rows = session.exec(select(AppInstallation.outcome, func.count()).join(
+        DirectoryEntry, DirectoryEntry.id == AppInstallation.entry_id).where(
+        DirectoryEntry.organisation_id == organisation_id).group_by(AppInstallation.outcome))
+    return {outcome: count for outcome, count in rows}

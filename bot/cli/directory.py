@@ -7,6 +7,8 @@
     directory setup-graph --org KEY [--company NAME] [--department-prefix TEXT] [--unit DEPT=CODE …]
               [--role TITLE=ROLE …] [--root-unit CODE] [--nightly] [--install-app]
     directory sync --org KEY [--dry-run] [--full]
+    directory install-app --org KEY
+    directory status --org KEY
     directory source --org KEY file|graph
 
 The work is done by store.directory_import and store.directory; this module only parses and prints.
@@ -22,7 +24,7 @@ from typing import TextIO
 from bot.graph import GraphClient, GraphError, GraphSetupError, graph_client_for
 from bot.settings import Settings
 from dialogs.config import DialogConfig
-from dialogs.directory_sync import sync_directory
+from dialogs.directory_sync import install_app_where_missing, sync_directory
 from dialogs.review import notify_new_managers
 from store import directory, directory_sync
 from store.db import Database
@@ -80,6 +82,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     sync.add_argument("--org", required=True)
     sync.add_argument("--dry-run", action="store_true", help="report what would change, save nothing")
     sync.add_argument("--full", action="store_true", help="read everyone again instead of the changes")
+    install = actions.add_parser("install-app", help="install the Teams app for people who cannot be reached yet")
+    install.add_argument("--org", required=True)
+    status = actions.add_parser("status", help="the directory's source, last sync and app installations")
+    status.add_argument("--org", required=True)
     source = actions.add_parser("source", help="where the directory comes from: an HR file or Graph")
     source.add_argument("--org", required=True)
     source.add_argument("kind", choices=["file", "graph"])
@@ -157,11 +163,30 @@ def _stand_in(args: argparse.Namespace, db: Database, config: DialogConfig, out:
 
 def _graph_directory(args: argparse.Namespace, db: Database, config: DialogConfig, out: TextIO, now: datetime,
                      settings: Settings | None, graph: GraphClient | None) -> int:
+    if args.action in ("sync", "install-app") and graph is None:
+        with db.session() as session:
+            tenant = _organisation_or_fail(session, args.org).tenant_id
+        graph = graph_client_for(settings or Settings.from_env(), tenant)
+    if args.action == "install-app":
+        app_id = (settings or Settings.from_env()).teams_catalog_app_id
+        counts = install_app_where_missing(db, graph, organisation_key=args.org, teams_app_id=app_id, now=now)
+        print(f"app installation for {args.org}: " + (", ".join(f"{n} {outcome}" for outcome, n in sorted(
+            counts.items())) or "everyone in the directory can be reached already"), file=out)
+        return 0
+    if args.action == "status":
+        with db.session() as session:
+            organisation = _organisation_or_fail(session, args.org)
+            source = directory_sync.source_of(session, organisation.id)
+            installs = directory_sync.installation_summary(session, organisation.id)
+        print(f"{organisation.key}: directory from {'Microsoft Graph' if source.kind == 'graph' else 'HR files'}"
+              + (", synced every night" if source.nightly else "")
+              + (", installs the app for people who lack it" if source.install_app else ""), file=out)
+        print(f"  last sync: {source.last_synced_at or 'never'}" + (f" ({source.last_summary})"
+              if source.last_summary else ""), file=out)
+        print("  app installations: " + (", ".join(f"{n} {o}" for o, n in sorted(installs.items())) or "none"),
+              file=out)
+        return 0
     if args.action == "sync":
-        if graph is None:
-            with db.session() as session:
-                tenant = _organisation_or_fail(session, args.org).tenant_id
-            graph = graph_client_for(settings or Settings.from_env(), tenant)
         result = sync_directory(db, config, graph, organisation_key=args.org, dry_run=args.dry_run,
                                 full=args.full, now=now)
         for line in result.lines():

@@ -7,7 +7,7 @@ from store.models.core import AuditEvent, FlowState, Person
 from store.models.directory import (
     DirectoryEntry, DirectoryRole, Organisation, OrganisationAssignment, StandIn, Unit,
 )
-from store.models.directory_source import DirectorySource
+from store.models.directory_source import AppInstallation, DirectorySource
 from store.models.outbox import OutboxMessage
 from store.models.plan import Plan, PlanComment, PlanVersion
 from store.models.scheduler import scheduler_jobs
@@ -16,6 +16,6 @@ __all__ = [
     "AuditEvent", "FlowState", "Person",
     "Assessment", "AssessmentLevel", "PersonalTarget", "PersonRole", "RoleProfile", "RoleTarget",
     "DirectoryEntry", "DirectoryRole", "Organisation", "OrganisationAssignment", "StandIn", "Unit",
-    "DirectorySource",
+    "AppInstallation", "DirectorySource",
     "OutboxMessage", "Plan", "PlanComment", "PlanVersion", "scheduler_jobs",
 ]

@@ -30,3 +30,21 @@ class DirectorySource(SQLModel, table=True):
     delta_link: Optional[str] = Field(default=None, sa_column=Column(Text, nullable=True))
     last_synced_at: Optional[datetime] = None
     last_summary: Optional[str] = Field(default=None, max_length=500)
+
+
+class InstallOutcome(StrEnum):
+    INSTALLED = "installed"  # the bot installed the app for the person through Graph
+    ALREADY = "already"  # the app was there already (Graph answered 409)
+    BLOCKED = "blocked"  # the tenant's policy forbids it (403): an admin must allow the app
+    FAILED = "failed"  # anything else (the person is gone, Graph kept failing); tried again next time
+
+
+class AppInstallation(SQLModel, table=True):
+    """The outcome of installing the Teams app for one person in the directory, so invitations reach them."""
+
+    __tablename__ = "app_installation"
+
+    entry_id: int = Field(foreign_key="directory_entry.id", primary_key=True)
+    outcome: str = Field(max_length=12)
+    attempted_at: datetime
+    detail: Optional[str] = Field(default=None, max_length=200)

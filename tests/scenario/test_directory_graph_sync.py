@@ -211,3 +211,43 @@ def test_the_nightly_job_syncs_each_organisation_set_up_for_it_and_skips_the_oth
         organisations = {o.id: o.key for o in session.exec(select(Organisation))}
         by_org = {organisations[e.organisation_id] for e in session.exec(select(DirectoryEntry))}
     assert by_org == {"stockholm-kultur"}, "only the organisation set up for nightly syncs was read"
+
+
+def test_install_app_reaches_everyone_who_cannot_be_reached_and_records_each_outcome(db, org, graph):
+    from store.models.core import Person
+
+    head, staff = _culture_staff(graph, 4)
+    graph.user(staff[0].id).install_policy = "blocked"
+    graph.user(staff[1].id).installed_apps.add("catalog-app")
+    _setup(db, "--install-app")
+    assert _cli(db, _client(graph), "directory", "sync", "--org", org)[0] == 0
+    with db.session() as session:  # staff 2 has written to the bot already: nothing to install
+        person = Person(tenant_id=TENANT, aad_object_id=staff[2].id, conversation_reference={"conversation": {}})
+        session.add(person)
+        session.flush()
+        entry = session.exec(select(DirectoryEntry).where(DirectoryEntry.aad_object_id == staff[2].id)).one()
+        entry.person_id = person.id
+    graph.delete_user(staff[3])  # gone from Entra ID since the sync: Graph answers 404
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TEAMS_CATALOG_APP_ID", "catalog-app")
+        code, output = _cli(db, _client(graph), "directory", "install-app", "--org", org)
+        assert code == 0, output
+        assert output.strip() == "app installation for stockholm-kultur: 1 already, 1 blocked, 1 failed, 1 installed"
+        assert "catalog-app" in graph.user(head.id).installed_apps
+        assert "catalog-app" not in graph.user(staff[2].id).installed_apps
+
+        code, output = _cli(db, _client(graph), "directory", "install-app", "--org", org)
+        assert output.strip() == "app installation for stockholm-kultur: 1 failed", \
+            "only the failed one is tried again"
+
+    code, output = _cli(db, None, "directory", "status", "--org", org)
+    assert "app installations: 1 already, 1 blocked, 1 failed, 1 installed" in output
+    assert "directory from Microsoft Graph, synced every night, installs the app" in output
+
+
+def test_install_app_needs_the_catalog_id_and_says_where_to_find_it(db, org, graph, monkeypatch):
+    monkeypatch.delenv("TEAMS_CATALOG_APP_ID", raising=False)
+    _setup(db, "--install-app")
+    code, output = _cli(db, _client(graph), "directory", "install-app", "--org", org)
+    assert code == 1 and "TEAMS_CATALOG_APP_ID" in output

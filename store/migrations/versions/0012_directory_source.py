@@ -1,4 +1,5 @@
-"""directory source: an organisation's directory from an HR file or from Microsoft Graph, and the sync's state
+"""directory source: an organisation's directory from an HR file or from Microsoft Graph, the sync's state, and
+the outcome of installing the Teams app for each person
 
 Revision ID: 0012_directory_source
 Revises: 0003_directory_plan
@@ -29,7 +30,16 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], ),
     sa.PrimaryKeyConstraint('organisation_id')
     )
+    op.create_table('app_installation',
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('attempted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('detail', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.ForeignKeyConstraint(['entry_id'], ['directory_entry.id'], ),
+    sa.PrimaryKeyConstraint('entry_id')
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('app_installation')
     op.drop_table('directory_source')
