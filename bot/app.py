@@ -74,7 +74,8 @@ def dialog_config(settings: Settings) -> DialogConfig:
 
 async def _database(app: web.Application):
     db = Database(app[SETTINGS].database_url)
-    await asyncio.to_thread(db.migrate)
+    if app[SETTINGS].migrate_on_start:
+        await asyncio.to_thread(db.migrate)
     app[DATABASE] = db
     log.info("database ready: %s", db.status())
     yield

@@ -41,6 +41,8 @@ class Settings:
     working_days: frozenset[int] = frozenset({1, 2, 3, 4, 5})
     closed_dates: frozenset[date] = frozenset()
     run_scheduler: bool = True
+    # Production runs migrations once, as a job (python -m bot migrate), so that replicas never race.
+    migrate_on_start: bool = True
     # Local dev mode only: answer in this locale whatever the client says (the Agents Playground says en-US).
     dev_locale: str = ""
     # Whom people who are not in the directory should contact, when their organisation has no coordinator.
@@ -94,6 +96,7 @@ class Settings:
             working_days=_parse_working_days(get("WORKING_DAYS", "1-5")),
             closed_dates=_parse_dates(get("CLOSED_DATES")),
             run_scheduler=get("RUN_SCHEDULER", "true").lower() not in ("0", "false", "no"),
+            migrate_on_start=get("MIGRATE_ON_START", "true").lower() not in ("0", "false", "no"),
             dev_locale=get("DEV_LOCALE"),
             directory_contact=get("DIRECTORY_CONTACT"),
             graph_base_url=get("GRAPH_BASE_URL", "https://graph.microsoft.com/v1.0"),
