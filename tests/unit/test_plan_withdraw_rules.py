@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from dialogs.rules.plan_rules import (
-    AWAITING_REVIEW, EMPLOYEE_EDITS, WITHDRAWABLE, TransitionRefused, review_reminder_due, state_after_sending,
+    EMPLOYEE_EDITS, WITHDRAWABLE, TransitionRefused, review_reminder_due, state_after_sending,
     state_after_withdrawing,
 )
 from store.models.plan import PlanState
@@ -29,10 +29,6 @@ def test_a_sending_again_withdrawn_goes_back_to_changes_requested_where_the_mana
 def test_only_a_plan_waiting_for_the_manager_can_be_withdrawn(state):
     with pytest.raises(TransitionRefused, match="cannot be withdrawn"):
         state_after_withdrawing(state)
-
-
-def test_withdrawable_is_exactly_awaiting_review():
-    assert WITHDRAWABLE == AWAITING_REVIEW
 
 
 @pytest.mark.parametrize("state", sorted(WITHDRAWABLE))

@@ -72,6 +72,3 @@ def test_the_teams_command_menu_titles_in_the_manifest_are_all_understood():
 def test_normalise_command_folds_whitespace_and_case():
     assert normalise_command("  Mina\tMedarbetare?! ") == "mina medarbetare"
 
-
-def test_routes_and_commands_tables_are_consistent():
-    assert set(COMMANDS.values()) <= set(ROUTES)
