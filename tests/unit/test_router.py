@@ -4,7 +4,7 @@ import pytest
 
 from cards.verbs import Verb
 from dialogs.router import Route, Router, normalise_command
-from dialogs.routes import COMMANDS, ROUTES, build_router
+from dialogs.routes import build_router
 from dialogs.turn import Kind, Request, Sender
 
 SENDER = Sender(tenant_id="t", teams_user_id="29:x")
