@@ -10,10 +10,12 @@ from store.models.directory import (
 from store.models.outbox import OutboxMessage
 from store.models.plan import Plan, PlanComment, PlanVersion
 from store.models.scheduler import scheduler_jobs
+from store.models.survey import SurveyDraft, SurveyInvitation, SurveyPending, SurveyResponse, SurveyRound
 
 __all__ = [
     "AuditEvent", "FlowState", "Person",
     "Assessment", "AssessmentLevel", "PersonalTarget", "PersonRole", "RoleProfile", "RoleTarget",
     "DirectoryEntry", "DirectoryRole", "Organisation", "OrganisationAssignment", "StandIn", "Unit",
     "OutboxMessage", "Plan", "PlanComment", "PlanVersion", "scheduler_jobs",
+    "SurveyDraft", "SurveyInvitation", "SurveyPending", "SurveyResponse", "SurveyRound",
 ]
