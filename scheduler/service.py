@@ -22,7 +22,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from scheduler.jobs import JobContext, remind_to_reassess, remind_unsent_drafts, remind_waiting_reviews
+from scheduler.jobs import (
+    JobContext, remind_to_reassess, remind_unsent_drafts, remind_waiting_reviews, run_survey_rounds,
+)
 from store.models.scheduler import SCHEDULER_JOBS_TABLE
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,10 @@ def default_jobs() -> list[ScheduledJob]:
                      lambda tz: CronTrigger(day_of_week="mon-fri", hour=9, minute=0, timezone=tz)),
         ScheduledJob("reassessment_reminders", remind_to_reassess,
                      lambda tz: CronTrigger(day_of_week="mon-fri", hour=9, minute=30, timezone=tz)),
+        # Opens, reminds and closes survey rounds; on working mornings, so reminders go out at once and stop
+        # for whoever answered the day before.
+        ScheduledJob("survey_rounds", run_survey_rounds,
+                     lambda tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=15, timezone=tz)),
     ]
 
 
