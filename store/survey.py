@@ -286,6 +286,15 @@ def save_draft(session: Session, draft: SurveyDraft, *, answers: Mapping[str, An
     session.refresh(draft)
 
 
+def delete_unfinished_survey_answers(session: Session, *, person_id: int) -> int:
+    """Erasure: the person's drafts in rounds still taking answers (found by their keyed hash)."""
+    deleted = 0
+    for survey_round in session.exec(select(SurveyRound).where(SurveyRound.draft_secret.is_not(None))):
+        deleted += session.execute(delete(SurveyDraft).where(
+            SurveyDraft.token == draft_token(survey_round, person_id))).rowcount or 0
+    return deleted
+
+
 # ---- finished answers ----------------------------------------------------------------------------------
 
 class AlreadyAnswered(SurveyError):
