@@ -308,9 +308,11 @@ def invite_batch(session: Session, survey_round: SurveyRound, *, now: datetime, 
     entries = survey.people_in_scope(session, organisation_id=survey_round.organisation_id,
                                      after_entry_id=after_entry_id, limit=limit)
     count = len(load_survey_instrument(survey_round.instrument_version).dimensions)
+    tenant = survey.organisation_tenant(session, organisation)
     enqueued = 0
     for entry in entries:
-        person = directory.person_for_entry(session, entry, tenant_id=organisation.tenant_id or "")
+        person = directory.person_for_entry(session, entry, tenant_id=tenant or "") if tenant or entry.person_id \
+            else None
         if person is None:
             continue  # never wrote and has no AAD object id: invited when they first ask for the survey
         invitation, _ = survey.ensure_invitation(session, round_id=survey_round.id, person_id=person.id,

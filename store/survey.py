@@ -209,6 +209,17 @@ def people_in_scope(session: Session, *, organisation_id: int, after_entry_id: i
         DirectoryEntry.id > after_entry_id).order_by(DirectoryEntry.id).limit(limit)))
 
 
+def organisation_tenant(session: Session, organisation: Organisation) -> str | None:
+    """The Teams tenant the organisation's people sign in with: as configured, else that of someone of the
+    organisation who has written to the bot (needed to reach people who never did)."""
+    if organisation.tenant_id:
+        return organisation.tenant_id
+    return session.exec(select(Person.tenant_id).join(DirectoryEntry, DirectoryEntry.person_id == Person.id)
+                        .where(DirectoryEntry.organisation_id == organisation.id,
+                               ~Person.tenant_id.startswith("erased"))
+                        .order_by(Person.last_seen_at.desc()).limit(1)).first()
+
+
 def invitation_for(session: Session, *, round_id: int, person_id: int) -> SurveyInvitation | None:
     return session.exec(select(SurveyInvitation).where(SurveyInvitation.round_id == round_id,
                                                        SurveyInvitation.person_id == person_id)).first()
