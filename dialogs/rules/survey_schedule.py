@@ -12,9 +12,12 @@ OCTOBER = 10
 
 
 def default_period(today: date) -> tuple[date, date]:
-    """The yearly round runs through October: this year's, or next year's once October has begun."""
-    year = today.year if today < date(today.year, OCTOBER, 1) else today.year + 1
-    return date(year, OCTOBER, 1), date(year, OCTOBER, 31)
+    """The yearly round runs through October: this year's (from today, when October has begun), or next
+    year's once this October is over."""
+    closes = date(today.year, OCTOBER, 31)
+    if today > closes:
+        return date(today.year + 1, OCTOBER, 1), date(today.year + 1, OCTOBER, 31)
+    return max(date(today.year, OCTOBER, 1), today), closes
 
 
 def reminder_dates(opens_on: date, closes_on: date) -> list[tuple[str, date]]:
