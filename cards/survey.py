@@ -155,7 +155,7 @@ def _chart(lang: Lang, view: ResultsView) -> Element:
     reference = [row.reference for row in view.dimensions]
     png = radar_png(current, previous if any(v is not None for v in previous) else None,
                     reference if any(v is not None for v in reference) else None)
-    return image(chart_data_uri(png), alt=t(lang, "survey.results.chart_alt"), size="Large")
+    return image(chart_data_uri(png), alt=t(lang, "survey.results.chart_alt"))
 
 
 def _dimension_table(lang: Lang, view: ResultsView, *, with_comparisons: bool) -> list[Element]:
