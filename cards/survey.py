@@ -32,21 +32,22 @@ def _percent(lang: Lang, share: float | None) -> str:
     return t(lang, "survey.dash") if share is None else t(lang, "survey.percent", value=round(share * 100))
 
 
-def invitation_card(lang: Lang, *, round_id: int, organisation: str, closes_on: date, dimension_count: int) -> dict:
+def invitation_card(lang: Lang, *, round_id: int, organisation: str, closes_on: date, dimension_count: int,
+                    min_group: int) -> dict:
     return card(
         [heading(t(lang, "survey.invite.title")),
          text(t(lang, "survey.invite.body", organisation=organisation, count=dimension_count,
                 closes=closes_on.isoformat())),
-         text(t(lang, "survey.anonymous"), subtle=True)],
+         text(t(lang, "survey.anonymous", k=min_group), subtle=True)],
         [execute(t(lang, "survey.invite.start"), Verb.SURVEY_START, {"round": round_id}, style="positive")],
         lang=lang)
 
 
-def reminder_card(lang: Lang, *, round_id: int, closes_on: date, last_days: bool) -> dict:
+def reminder_card(lang: Lang, *, round_id: int, closes_on: date, last_days: bool, min_group: int) -> dict:
     body = "survey.reminder.closing" if last_days else "survey.reminder.body"
     return card(
         [heading(t(lang, "survey.reminder.title")), text(t(lang, body, closes=closes_on.isoformat())),
-         text(t(lang, "survey.anonymous"), subtle=True)],
+         text(t(lang, "survey.anonymous", k=min_group), subtle=True)],
         [execute(t(lang, "survey.invite.start"), Verb.SURVEY_START, {"round": round_id}, style="positive")],
         lang=lang)
 
@@ -84,22 +85,22 @@ def dimension_card(lang: Lang, *, round_id: int, revision: int, index: int, coun
 
 
 def free_text_card(lang: Lang, *, round_id: int, revision: int, count: int, question: str, max_length: int,
-                   value: str | None = None) -> dict:
+                   min_group: int, value: str | None = None) -> dict:
     data = {"round": round_id, "dim": count, "rev": revision}
     return card(
         [text(t(lang, "survey.progress", number=count + 1, total=count + 1), subtle=True, spacing="None"),
          heading(t(lang, "survey.free.title")),
          text_input(FREE_TEXT_INPUT, label=question, multiline=True, max_length=max_length, value=value),
-         text(t(lang, "survey.free.note"), subtle=True)],
+         text(t(lang, "survey.free.note", k=min_group), subtle=True)],
         [execute(t(lang, "survey.finish"), Verb.SURVEY_FINISH, data, style="positive"),
          execute(t(lang, "survey.back"), Verb.SURVEY_BACK, data)],
         lang=lang)
 
 
-def thanks_card(lang: Lang, *, closes_on: date) -> dict:
+def thanks_card(lang: Lang, *, closes_on: date, min_group: int) -> dict:
     return card([heading(t(lang, "survey.thanks.title")),
                  text(t(lang, "survey.thanks.body", closes=closes_on.isoformat())),
-                 text(t(lang, "survey.anonymous"), subtle=True)],
+                 text(t(lang, "survey.anonymous", k=min_group), subtle=True)],
                 [submit(t(lang, "menu.help"), Verb.HELP)], lang=lang)
 
 
@@ -282,20 +283,22 @@ def _sample_free_text(lang: Lang) -> dict:
 
     instrument = load_survey_instrument()
     return free_text_card(lang, round_id=17, revision=8, count=len(instrument.dimensions),
-                          question=instrument.free_text_question[lang], max_length=instrument.free_text_max)
+                          question=instrument.free_text_question[lang], max_length=instrument.free_text_max,
+                          min_group=5)
 
 
 SAMPLES = {
     "survey-invitation": lambda lang: invitation_card(lang, round_id=17, organisation="Stockholms stad, "
                                                       "kulturförvaltningen", closes_on=date(2026, 10, 31),
-                                                      dimension_count=8),
-    "survey-reminder": lambda lang: reminder_card(lang, round_id=17, closes_on=date(2026, 10, 31), last_days=False),
+                                                      dimension_count=8, min_group=5),
+    "survey-reminder": lambda lang: reminder_card(lang, round_id=17, closes_on=date(2026, 10, 31), last_days=False,
+                                                  min_group=5),
     "survey-reminder-closing": lambda lang: reminder_card(lang, round_id=17, closes_on=date(2026, 10, 31),
-                                                          last_days=True),
+                                                          last_days=True, min_group=5),
     "survey-dimension-first": lambda lang: _sample_dimension(lang, 0),
     "survey-dimension-missing": lambda lang: _sample_dimension(lang, 4, missing=True),
     "survey-free-text": _sample_free_text,
-    "survey-thanks": lambda lang: thanks_card(lang, closes_on=date(2026, 10, 31)),
+    "survey-thanks": lambda lang: thanks_card(lang, closes_on=date(2026, 10, 31), min_group=5),
     "survey-results-ready": lambda lang: results_ready_card(lang, round_id=17, organisation="Stockholms stad, "
                                                             "kulturförvaltningen", answered=812, invited=1104),
     "survey-results-coordinator": lambda lang: coordinator_results_card(lang, _sample_view(lang, coordinator=True)),

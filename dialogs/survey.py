@@ -104,7 +104,7 @@ def _card(turn: Turn, state: _Answering, *, missing: bool = False, answers: dict
     if index == count:
         return free_text_card(turn.lang, round_id=state.round.id, revision=draft.revision, count=count,
                               question=instrument.free_text_question[turn.lang],
-                              max_length=instrument.free_text_max)
+                              max_length=instrument.free_text_max, min_group=state.round.min_group)
     dimension = instrument.dimensions[index]
     page = DimensionPage(dimension.title[turn.lang], dimension.intro[turn.lang],
                          [(s.id, s.text[turn.lang]) for s in dimension.statements])
@@ -185,7 +185,7 @@ def finish(turn: Turn) -> Reply:
             answers[statement.id] = _scale_value(value, state.instrument, statement.id)
     survey.record_finished(turn.session, state.round, person_id=turn.person.id, unit_id=state.entry.unit_id,
                            answers=answers, free_text=comment or None, today=local_today(turn.now, turn.config))
-    return Reply.of(thanks_card(turn.lang, closes_on=state.round.closes_on))
+    return Reply.of(thanks_card(turn.lang, closes_on=state.round.closes_on, min_group=state.round.min_group))
 
 
 # ---- results -------------------------------------------------------------------------------------------
@@ -321,7 +321,8 @@ def invite_batch(session: Session, survey_round: SurveyRound, *, now: datetime, 
             continue
         if notify(session, recipient=person, campaign=invitation_campaign(survey_round.id),
                   card=lambda lang: invitation_card(lang, round_id=survey_round.id, organisation=organisation.name,
-                                                    closes_on=survey_round.closes_on, dimension_count=count),
+                                                    closes_on=survey_round.closes_on, dimension_count=count,
+                                                    min_group=survey_round.min_group),
                   now=now, config=config):
             enqueued += 1
     return enqueued, (entries[-1].id if len(entries) == limit else None)
@@ -342,7 +343,7 @@ def remind_batch(session: Session, survey_round: SurveyRound, *, now: datetime, 
             continue  # joined on or after the reminder's day: invited recently enough
         if notify(session, recipient=person, campaign=reminder_campaign(survey_round.id, kind),
                   card=lambda lang: reminder_card(lang, round_id=survey_round.id, closes_on=survey_round.closes_on,
-                                                  last_days=kind == "closing"),
+                                                  last_days=kind == "closing", min_group=survey_round.min_group),
                   now=now, config=config):
             enqueued += 1
     return enqueued, (rows[-1][0].id if len(rows) == limit else None)
