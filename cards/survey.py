@@ -261,7 +261,8 @@ def _sample_view(lang: Lang, *, coordinator: bool) -> ResultsView:
         overall_change=0.16 if coordinator else None,
         reference_name="Nacka kultur och fritid" if coordinator else None,
         reference_overall=3.29 if coordinator else None,
-        free_texts=[("Stadsbiblioteket", comments[0]), ("Kulturhuset Stadsteatern", comments[1])] if coordinator else (),
+        free_texts=([("Stadsbiblioteket", comments[0]), ("Kulturhuset Stadsteatern", comments[1])]
+                    if coordinator else ()),
         merged_note=coordinator)
 
 

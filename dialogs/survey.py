@@ -22,12 +22,11 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from cards.i18n import Lang
+from cards.i18n import Lang, t
 from cards.survey import (
     FREE_TEXT_INPUT, DimensionPage, DimensionRow, GroupRow, ResultsView, coordinator_results_card, dimension_card,
     employee_results_card, free_text_card, invitation_card, reminder_card, results_ready_card, thanks_card,
 )
-from cards.i18n import t
 from dialogs.config import DialogConfig
 from dialogs.errors import MalformedAction, UserFacingError
 from dialogs.notify import notify
@@ -193,7 +192,8 @@ def finish(turn: Turn) -> Reply:
 def round_result(session: Session, survey_round: SurveyRound) -> RoundResult:
     instrument = load_survey_instrument(survey_round.instrument_version)
     units = survey.unit_tree(session, organisation_id=survey_round.organisation_id)
-    answers = [Answer(r.unit_id, r.answers, r.free_text) for r in survey.responses_of(session, round_id=survey_round.id)]
+    answers = [Answer(r.unit_id, r.answers, r.free_text)
+               for r in survey.responses_of(session, round_id=survey_round.id)]
     return compute_results(
         dimensions=[(d.key, [s.id for s in d.statements]) for d in instrument.dimensions], answers=answers,
         parents={unit_id: unit.parent_id for unit_id, unit in units.items()},

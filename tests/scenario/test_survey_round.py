@@ -15,12 +15,12 @@ from sqlalchemy import Date, DateTime, inspect, select, text
 
 from bot.app import DATABASE, dialog_config
 from bot.cli import survey as survey_cli
+from dialogs.clock import ManualClock
 from store.models.survey import SurveyInvitation, SurveyResponse, SurveyRound
 from tests.harness import Chat, card_text, person_id_of
 from tests.survey_fixtures import (
-    CLOSES, INVITATION_TITLE, READY_TITLE, REMINDER_TITLE, answer_survey, make_staff, run_job, schedule, titled,
+    INVITATION_TITLE, READY_TITLE, REMINDER_TITLE, answer_survey, make_staff, run_job, schedule, titled,
 )
-from dialogs.clock import ManualClock
 
 # Thursday 1 October 2026, 10:00 in Stockholm: the round's first day, a working morning.
 OPENING = datetime(2026, 10, 1, 8, 0, tzinfo=timezone.utc)
