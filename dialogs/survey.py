@@ -201,7 +201,7 @@ def round_result(session: Session, survey_round: SurveyRound) -> RoundResult:
         scale_max=instrument.scale_max)
 
 
-def _reference_round(session: Session, survey_round: SurveyRound) -> tuple[Organisation, SurveyRound] | None:
+def reference_round(session: Session, survey_round: SurveyRound) -> tuple[Organisation, SurveyRound] | None:
     for organisation in survey.reference_organisations(session):
         if organisation.id == survey_round.organisation_id:
             continue
@@ -209,6 +209,12 @@ def _reference_round(session: Session, survey_round: SurveyRound) -> tuple[Organ
             if abs((candidate.closes_on - survey_round.closes_on).days) <= 183:
                 return organisation, candidate
     return None
+
+
+def previous_round(session: Session, survey_round: SurveyRound) -> SurveyRound | None:
+    earlier = [r for r in survey.closed_rounds(session, organisation_id=survey_round.organisation_id)
+               if r.closes_on < survey_round.closes_on]
+    return earlier[0] if earlier else None
 
 
 def results_view(session: Session, survey_round: SurveyRound, lang: Lang, *, coordinator: bool
@@ -219,11 +225,10 @@ def results_view(session: Session, survey_round: SurveyRound, lang: Lang, *, coo
         return None
     organisation = session.get(Organisation, survey_round.organisation_id)
     instrument = load_survey_instrument(survey_round.instrument_version)
-    earlier = [r for r in survey.closed_rounds(session, organisation_id=survey_round.organisation_id)
-               if r.closes_on < survey_round.closes_on]
-    previous = round_result(session, earlier[0]) if earlier and coordinator else None
+    earlier = previous_round(session, survey_round)
+    previous = round_result(session, earlier) if earlier and coordinator else None
     change = differences(result.organisation, previous.organisation if previous else None)
-    reference = _reference_round(session, survey_round) if coordinator else None
+    reference = reference_round(session, survey_round) if coordinator else None
     reference_result = round_result(session, reference[1]) if reference else None
     reference_org = reference_result.organisation if reference_result and reference_result.shown else None
     rows = [DimensionRow(i + 1, d.title[lang], result.organisation.dimensions[d.key].mean, change.get(d.key),
@@ -248,7 +253,7 @@ def results_view(session: Session, survey_round: SurveyRound, lang: Lang, *, coo
         round_id=survey_round.id, organisation=organisation.name, opens_on=survey_round.opens_on,
         closes_on=survey_round.closes_on, answered=result.answered, invited=result.invited,
         overall=result.organisation.overall, dimensions=rows, k=survey_round.min_group, groups=groups,
-        previous_closes_on=earlier[0].closes_on if previous else None,
+        previous_closes_on=earlier.closes_on if previous else None,
         overall_change=(result.organisation.overall - previous_overall
                         if previous_overall is not None and result.organisation.overall is not None else None),
         reference_name=reference[0].name if reference_org else None,
@@ -292,7 +297,9 @@ def open_due_rounds(session: Session, *, now: datetime, config: DialogConfig) ->
     today = local_today(now, config)
     opened = []
     for survey_round in survey.rounds_in_status(session, RoundStatus.SCHEDULED):
-        if should_open(survey_round.opens_on, survey_round.closes_on, today):
+        # A round whose whole period passed while no instance ran opens too, and closes in the same run.
+        if should_open(survey_round.opens_on, survey_round.closes_on, today) or \
+                should_close(survey_round.closes_on, today):
             survey.mark_open(session, survey_round, now=now)
             opened.append(survey_round.id)
             log.info("survey round %s opened", survey_round.id)

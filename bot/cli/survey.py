@@ -22,7 +22,8 @@ from typing import TextIO
 from dialogs.config import DialogConfig
 from dialogs.rules.anonymity import DEFAULT_K, ROOT, check_k
 from dialogs.rules.survey_schedule import default_period
-from dialogs.survey import local_today, round_result
+from dialogs.rules.survey_results import differences
+from dialogs.survey import local_today, previous_round, reference_round, round_result
 from store import directory, survey
 from store.db import Database
 from store.models.core import utcnow
@@ -32,7 +33,7 @@ from store.survey import SurveyError, load_survey_instrument
 COMMANDS = ("survey",)
 EXPORT_COLUMNS = ("round", "organisation", "opens", "closes", "group", "answered", "invited", "response_rate",
                   "dimension", "source", "n", "mean", "answers_1", "answers_2", "answers_3", "answers_4", "answers_5",
-                  "dont_know")
+                  "dont_know", "change_since_previous", "reference_mean")
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -126,12 +127,20 @@ def export_rows(session, survey_round) -> list[dict]:
             "closes": survey_round.closes_on.isoformat()}
     if not result.shown or result.organisation is None:
         return []
+    earlier = previous_round(session, survey_round)
+    before = round_result(session, earlier) if earlier else None
+    reference = reference_round(session, survey_round)
+    theirs = round_result(session, reference[1]) if reference else None
+
     groups = [(f"{organisation.name} (total)", result.organisation)]
     if len(result.groups) > 1:
         groups += [(f"{organisation.name} (others)" if g.anchor is ROOT else units[g.anchor].name, g)
                    for g in result.groups]
     rows = []
-    for name, group in groups:
+    for index, (name, group) in enumerate(groups):
+        changes = differences(group, before.organisation if index == 0 else before.group(group.anchor)) \
+            if before is not None and before.shown else {}
+        reference_means = theirs.organisation.dimensions if index == 0 and theirs and theirs.shown else {}
         for dimension in instrument.dimensions:
             figure = group.dimensions[dimension.key]
             shown = figure.mean is not None
@@ -141,7 +150,12 @@ def export_rows(session, survey_round) -> list[dict]:
                          "dimension": dimension.key, "source": dimension.source,
                          "n": figure.n if shown else "", "mean": round(figure.mean, 2) if shown else "",
                          **{f"answers_{i + 1}": distribution[i] for i in range(instrument.scale_max)},
-                         "dont_know": figure.dont_know if shown else ""})
+                         "dont_know": figure.dont_know if shown else "",
+                         "change_since_previous": round(changes[dimension.key], 2) if dimension.key in changes
+                         else "",
+                         "reference_mean": round(reference_means[dimension.key].mean, 2)
+                         if dimension.key in reference_means and reference_means[dimension.key].mean is not None
+                         else ""})
     return rows
 
 

@@ -18,6 +18,7 @@ from store.models.survey import RoundStatus, SurveyDraft, SurveyPending, SurveyR
 
 NOW = datetime(2026, 10, 1, 8, 0, tzinfo=timezone.utc)
 TODAY = date(2026, 10, 1)
+OPENS, CLOSES = date(2026, 10, 1), date(2026, 10, 31)
 
 
 def _answers(value: int) -> dict[str, int]:
@@ -137,3 +138,50 @@ def test_results_compare_with_last_year_and_the_reference_organisation(db):
         assert view.free_texts == [], "another organisation's free text never shows"
         employee = results_view(session, this_year, "sv", coordinator=False)
         assert employee.reference_name is None and employee.groups == [] and employee.free_texts == []
+
+
+def test_the_export_has_the_change_and_the_reference_and_writes_xlsx(db, tmp_path):
+    import argparse
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.cli import survey as survey_cli
+    from dialogs.config import DialogConfig
+
+    with db.session() as session:
+        organisation, units = _organisation(session, "stockholm")
+        reference, reference_units = _organisation(session, "nacka", reference=True)
+        for opens, closes, value in ((date(2025, 10, 1), date(2025, 10, 31), 2), (OPENS, CLOSES, 4)):
+            survey_round = _round(session, organisation, opens=opens, closes=closes)
+            for _ in range(5):
+                _finish(session, survey_round, units["SSB"].id, value)
+            survey.close_round(session, survey_round, now=NOW, coarsen=coarsen)
+        theirs = _round(session, reference)
+        for _ in range(5):
+            _finish(session, theirs, reference_units["KH"].id, 3)
+        survey.close_round(session, theirs, now=NOW, coarsen=coarsen)
+        this_year = survey_round.id
+    out = tmp_path / "resultat.xlsx"
+    assert survey_cli.run(argparse.Namespace(survey_command="export", round=this_year, out=str(out)), db,
+                          DialogConfig(), out=io.StringIO()) == 0
+    sheet = load_workbook(out)["Resultat"]
+    header, *rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    first = dict(zip(header, rows[0]))
+    assert (first["group"], first["dimension"], first["mean"], first["change_since_previous"],
+            first["reference_mean"]) == ("Stockholm (total)", "capability", 4, 2, 3)
+    assert len(rows) == 8, "one group only: the organisation"
+
+
+def test_a_round_whose_whole_period_passed_while_nothing_ran_is_closed_not_left_waiting(db, job_context):
+    from scheduler.jobs import run_survey_rounds
+
+    with db.session() as session:
+        organisation, _ = _organisation(session, "org")
+        round_id = survey.schedule_round(session, organisation=organisation, opens_on=OPENS, closes_on=CLOSES,
+                                         min_group=5, now=NOW).id
+    job_context.clock.set(datetime(2026, 11, 3, 8, 0, tzinfo=timezone.utc))
+    run_survey_rounds(job_context)
+    with db.session() as session:
+        closed = survey.get_round(session, round_id)
+        assert (closed.status, closed.answer_count, closed.draft_secret) == (RoundStatus.CLOSED, 0, None)
