@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import delete, func, insert, or_, update
 from sqlmodel import Session, select
 
 from store.models.core import Person
@@ -355,10 +355,13 @@ def _add_pending(session: Session, survey_round: SurveyRound, answer: dict[str, 
 def _insert_shuffled(session: Session, round_id: int, batch: list[dict[str, Any]]) -> None:
     batch = list(batch)
     _RANDOM.shuffle(batch)
-    for answer in batch:
-        session.add(SurveyResponse(id=secrets.token_hex(16), round_id=round_id, unit_id=answer["unit"],
-                                   answers=answer["answers"], free_text=answer["text"]))
-        session.flush()  # one INSERT each, in the shuffled order
+    if not batch:
+        return
+    # One multi-row INSERT in the shuffled order (the rows are written in list order).
+    session.flush()
+    session.execute(insert(SurveyResponse), [
+        {"id": secrets.token_hex(16), "round_id": round_id, "unit_id": answer["unit"], "answers": answer["answers"],
+         "free_text": answer["text"]} for answer in batch])
 
 
 def flush_pending(session: Session, survey_round: SurveyRound) -> int:
