@@ -30,3 +30,8 @@ class Verb(StrEnum):
     ACTIVITY_NEW = "activity.new"
     BROADCAST_NEW = "broadcast.new"
     REPORT_SHOW = "report.show"
+    SURVEY_START = "survey.start"
+    SURVEY_ANSWER = "survey.answer"
+    SURVEY_BACK = "survey.back"
+    SURVEY_FINISH = "survey.finish"
+    SURVEY_RESULTS = "survey.results"

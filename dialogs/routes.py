@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cards.verbs import Verb
-from dialogs import assessment, plan, profile, review, welcome
+from dialogs import assessment, plan, profile, review, survey, welcome
 from dialogs.router import Route, Router
 
 ROUTES: dict[str, Route] = {
@@ -33,6 +33,11 @@ ROUTES: dict[str, Route] = {
     Verb.ACTIVITY_NEW: Route(welcome.coming_soon("activity_new"), entry=True),
     Verb.BROADCAST_NEW: Route(welcome.coming_soon("broadcast"), entry=True),
     Verb.REPORT_SHOW: Route(welcome.coming_soon("report"), entry=True),
+    Verb.SURVEY_START: Route(survey.start, entry=True),
+    Verb.SURVEY_ANSWER: Route(survey.answer),
+    Verb.SURVEY_BACK: Route(survey.back),
+    Verb.SURVEY_FINISH: Route(survey.finish),
+    Verb.SURVEY_RESULTS: Route(survey.show_results, entry=True),
 }
 
 # Typed commands, Swedish first; the Teams command menu sends the same words.
@@ -54,6 +59,10 @@ COMMANDS: dict[str, str] = {
     "ny aktivitet": Verb.ACTIVITY_NEW, "new activity": Verb.ACTIVITY_NEW,
     "utskick": Verb.BROADCAST_NEW, "broadcast": Verb.BROADCAST_NEW,
     "rapport": Verb.REPORT_SHOW, "report": Verb.REPORT_SHOW,
+    "enkät": Verb.SURVEY_START, "enkäten": Verb.SURVEY_START, "mognadsmätning": Verb.SURVEY_START,
+    "digital mognad": Verb.SURVEY_START, "survey": Verb.SURVEY_START, "maturity survey": Verb.SURVEY_START,
+    "resultat": Verb.SURVEY_RESULTS, "enkätresultat": Verb.SURVEY_RESULTS, "results": Verb.SURVEY_RESULTS,
+    "survey results": Verb.SURVEY_RESULTS,
 }
 
 

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 
 # pg_try_advisory_xact_lock keys: fixed, distinct per job (and unlikely to clash with anyone else's).
 LOCK_KEYS = {"plan_review_reminders": 0x4B4C_0401, "plan_draft_reminders": 0x4B4C_0402,
-             "reassessment_reminders": 0x4B4C_0403, "directory_sync": 0x4B4C_0404}
+             "reassessment_reminders": 0x4B4C_0403, "directory_sync": 0x4B4C_0404, "survey_rounds": 0x4B4C_0406}
 # People read and reminded per transaction: each batch commits, so the outbox starts sending while the rest wait.
 REASSESSMENT_BATCH = 500
 
@@ -193,3 +193,54 @@ def sync_directories(ctx: JobContext) -> int:
         if synced and ctx.wake_outbox:
             ctx.wake_outbox()
         return synced
+
+
+def run_survey_rounds(ctx: JobContext) -> int:
+    """The digital maturity survey's day: open rounds whose first day has come, invite everyone in scope not
+    yet invited (people who joined since, too), remind those who have not answered when a reminder is due,
+    close rounds whose last day has passed and tell the coordinators. Batches of people, each in its own
+    transaction under the job's lock; outbox campaign keys make every message go out once per person."""
+    from dialogs import survey as survey_dialog
+    from store import survey as survey_store
+    from store.models.survey import RoundStatus
+
+    now = ctx.clock.now()
+    enqueued = 0
+    with ctx.db.session() as session:
+        if not holds_job_lock(session, "survey_rounds"):
+            log.info("survey rounds: another instance is running them")
+            return 0
+        survey_dialog.open_due_rounds(session, now=now, config=ctx.config)
+        round_ids = [r.id for r in survey_store.rounds_in_status(session, RoundStatus.OPEN)]
+
+    def batches(round_id: int, step, cursor_name: str) -> int:
+        total, cursor = 0, 0
+        while cursor is not None:
+            with ctx.db.session() as session:
+                if not holds_job_lock(session, "survey_rounds"):
+                    return total
+                survey_round = survey_store.get_round(session, round_id)
+                if survey_round is None or survey_round.status != RoundStatus.OPEN:
+                    return total
+                sent, cursor = step(session, survey_round, now=now, config=ctx.config, **{cursor_name: cursor})
+            total += sent
+            if sent and ctx.wake_outbox:
+                ctx.wake_outbox()
+        return total
+
+    for round_id in round_ids:
+        with ctx.db.session() as session:
+            survey_round = survey_store.get_round(session, round_id, for_update=True)
+            if survey_round is None or survey_round.status != RoundStatus.OPEN:
+                continue
+            closed = survey_dialog.close_if_due(session, survey_round, now=now, config=ctx.config)
+            is_closed = survey_round.status == RoundStatus.CLOSED
+        if is_closed:
+            enqueued += closed
+            continue
+        enqueued += batches(round_id, survey_dialog.invite_batch, "after_entry_id")
+        enqueued += batches(round_id, survey_dialog.remind_batch, "after_invitation_id")
+    if enqueued and ctx.wake_outbox:
+        ctx.wake_outbox()
+    log.info("survey rounds: %s messages enqueued", enqueued)
+    return enqueued

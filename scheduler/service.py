@@ -23,7 +23,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from scheduler.jobs import (
-    JobContext, remind_to_reassess, remind_unsent_drafts, remind_waiting_reviews, sync_directories,
+    JobContext, remind_to_reassess, remind_unsent_drafts, remind_waiting_reviews, run_survey_rounds,
+    sync_directories,
 )
 from store.models.scheduler import SCHEDULER_JOBS_TABLE
 
@@ -50,6 +51,10 @@ def default_jobs() -> list[ScheduledJob]:
                      lambda tz: CronTrigger(day_of_week="mon-fri", hour=9, minute=30, timezone=tz)),
         # Every night, before anyone is at work: managers and units are right by the morning's reminders.
         ScheduledJob("directory_sync", sync_directories, lambda tz: CronTrigger(hour=2, minute=15, timezone=tz)),
+        # Opens, reminds and closes survey rounds; on working mornings, so reminders go out at once and stop
+        # for whoever answered the day before.
+        ScheduledJob("survey_rounds", run_survey_rounds,
+                     lambda tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=15, timezone=tz)),
     ]
 
 

@@ -18,6 +18,8 @@ from store.models.core import AuditEvent, FlowState, Person, utcnow
 from store.models.directory import DirectoryEntry
 from store.models.outbox import OutboxMessage
 from store.models.plan import Plan, PlanComment, PlanVersion
+from store.models.survey import SurveyInvitation
+from store.survey import delete_unfinished_survey_answers
 
 ERASED_NAME = "(raderad)"
 
@@ -34,6 +36,9 @@ PERSON_REFERENCES: dict[tuple[str, str], str] = {
     ("plan_comment", "author_person_id"): "kept on others' plans, pointing at the tombstone",
     ("directory_entry", "person_id"): "unlinked, deactivated, name and addresses scrubbed",
     ("outbox_message", "recipient_person_id"): "deleted",
+    # The survey register: who was invited and the day they answered. Kept for response rates, pointing at
+    # the nameless tombstone; finished answers hold no identity and cannot be found, unfinished ones are deleted.
+    ("survey_invitation", "person_id"): "kept, pointing at the tombstone; unfinished survey answers deleted",
 }
 
 
@@ -84,6 +89,8 @@ def export_person(session: Session, *, person_id: int, actor: str) -> dict[str, 
         ),
         "conversation_state": _dumps(session, select(FlowState).where(FlowState.person_id == person_id)),
         "messages_queued": _dumps(session, select(OutboxMessage).where(OutboxMessage.recipient_person_id == person_id)),
+        # Survey answers themselves are anonymous: nothing ties them to the person, so they cannot be exported.
+        "survey_invitations": _dumps(session, select(SurveyInvitation).where(SurveyInvitation.person_id == person_id)),
         "audit_trail": _dumps(session, _audit_about(person_id)),
     }
     audit.record(session, actor_person_id=None, action="person.exported", subject_type="person",
@@ -110,6 +117,7 @@ def erase_person(session: Session, *, person_id: int, actor: str) -> dict[str, i
     ]
     for name, statement in steps:
         counts[name] = session.execute(statement).rowcount or 0
+    counts["unfinished_survey_answers"] = delete_unfinished_survey_answers(session, person_id=person_id)
     for entry in session.exec(select(DirectoryEntry).where(DirectoryEntry.person_id == person_id)):
         entry.person_id = None
         entry.active = False

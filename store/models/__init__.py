@@ -11,6 +11,7 @@ from store.models.directory_source import AppInstallation, DirectorySource
 from store.models.outbox import OutboxMessage
 from store.models.plan import Plan, PlanComment, PlanVersion
 from store.models.scheduler import scheduler_jobs
+from store.models.survey import SurveyDraft, SurveyInvitation, SurveyPending, SurveyResponse, SurveyRound
 
 __all__ = [
     "AuditEvent", "FlowState", "Person",
@@ -18,4 +19,5 @@ __all__ = [
     "DirectoryEntry", "DirectoryRole", "Organisation", "OrganisationAssignment", "StandIn", "Unit",
     "AppInstallation", "DirectorySource",
     "OutboxMessage", "Plan", "PlanComment", "PlanVersion", "scheduler_jobs",
+    "SurveyDraft", "SurveyInvitation", "SurveyPending", "SurveyResponse", "SurveyRound",
 ]

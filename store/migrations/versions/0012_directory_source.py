@@ -2,7 +2,7 @@
 the outcome of installing the Teams app for each person
 
 Revision ID: 0012_directory_source
-Revises: 0003_directory_plan
+Revises: 0006_survey
 Create Date: 2026-12-07
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlmodel
 
 
 revision = '0012_directory_source'
-down_revision = '0003_directory_plan'
+down_revision = '0006_survey'
 branch_labels = None
 depends_on = None
 
