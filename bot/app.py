@@ -20,6 +20,7 @@ from bot.proactive import ProactiveSender
 from bot.reply_sender import ReplySendingAdapter, open_session
 from bot.sdk_fixes import ReusingBotFrameworkAuthentication, apply_sdk_fixes
 from bot.settings import Settings
+from bot.tab import add_tab_routes
 from bot.teams_bot import KompetenslyftBot
 from dialogs.clock import Clock, SystemClock
 from dialogs.config import DialogConfig
@@ -179,4 +180,6 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/privacy", pages.privacy)
     app.router.add_get("/terms", pages.terms)
+    # ---- the Teams tab (issue 17, bot/tab): its pages, downloads and static files ----
+    add_tab_routes(app, settings_key=SETTINGS, database_key=DATABASE, clock_key=CLOCK)
     return app
