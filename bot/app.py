@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote
 
 from aiohttp import web
 from botbuilder.core import TurnContext
@@ -69,7 +70,17 @@ def dialog_config(settings: Settings) -> DialogConfig:
         working_days=settings.working_days,
         closed_dates=settings.closed_dates,
         directory_contact=settings.directory_contact or None,
+        my_data_url=my_data_url(settings),
+        retention_years=settings.retention_years,
     )
+
+
+def my_data_url(settings: Settings) -> str:
+    """Where the "mina uppgifter" card points: the personal tab's My data view, by a Teams deep link."""
+    if settings.dev_mode:
+        return f"http://{settings.host}:{settings.port}/tab?view=mydata"
+    context = quote('{"subEntityId":"mydata"}')
+    return f"https://teams.microsoft.com/l/entity/{settings.app_id}/overview?context={context}"
 
 
 async def _database(app: web.Application):

@@ -30,3 +30,4 @@ class Verb(StrEnum):
     ACTIVITY_NEW = "activity.new"
     BROADCAST_NEW = "broadcast.new"
     REPORT_SHOW = "report.show"
+    MY_DATA_SHOW = "mydata.show"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cards.verbs import Verb
-from dialogs import assessment, plan, profile, review, welcome
+from dialogs import assessment, mydata, plan, profile, review, welcome
 from dialogs.router import Route, Router
 
 ROUTES: dict[str, Route] = {
@@ -33,6 +33,7 @@ ROUTES: dict[str, Route] = {
     Verb.ACTIVITY_NEW: Route(welcome.coming_soon("activity_new"), entry=True),
     Verb.BROADCAST_NEW: Route(welcome.coming_soon("broadcast"), entry=True),
     Verb.REPORT_SHOW: Route(welcome.coming_soon("report"), entry=True),
+    Verb.MY_DATA_SHOW: Route(mydata.show_my_data, entry=True),
 }
 
 # Typed commands, Swedish first; the Teams command menu sends the same words.
@@ -54,6 +55,7 @@ COMMANDS: dict[str, str] = {
     "ny aktivitet": Verb.ACTIVITY_NEW, "new activity": Verb.ACTIVITY_NEW,
     "utskick": Verb.BROADCAST_NEW, "broadcast": Verb.BROADCAST_NEW,
     "rapport": Verb.REPORT_SHOW, "report": Verb.REPORT_SHOW,
+    "mina uppgifter": Verb.MY_DATA_SHOW, "my data": Verb.MY_DATA_SHOW,
 }
 
 

@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 # pg_try_advisory_xact_lock keys: fixed, distinct per job (and unlikely to clash with anyone else's).
 LOCK_KEYS = {"plan_review_reminders": 0x4B4C_0401, "plan_draft_reminders": 0x4B4C_0402,
-             "reassessment_reminders": 0x4B4C_0403}
+             "reassessment_reminders": 0x4B4C_0403, "retention": 0x4B4C_0404}
 # People read and reminded per transaction: each batch commits, so the outbox starts sending while the rest wait.
 REASSESSMENT_BATCH = 500
 
@@ -153,3 +153,20 @@ def remind_to_reassess(ctx: JobContext, *, batch_size: int = REASSESSMENT_BATCH)
         after_person_id = last_person_id
     log.info("reassessment reminders: %s enqueued", enqueued)
     return enqueued
+
+
+def delete_expired_records(ctx: JobContext) -> int:
+    """Deletes finished assessments and plans older than the configured years (RETENTION_YEARS, default 5);
+    one audit event per run says how many (store.reports.delete_old_records)."""
+    from store.reports import delete_old_records, years_before
+
+    now = ctx.clock.now()
+    with ctx.db.session() as session:
+        if not holds_job_lock(session, "retention"):
+            log.info("retention: another instance is running it")
+            return 0
+        result = delete_old_records(session, cutoff=years_before(now, ctx.config.retention_years), now=now,
+                                    actor="scheduler:retention")
+    log.info("retention: deleted %s assessments and %s plans of %s people", result.assessments, result.plans,
+             result.people)
+    return result.assessments + result.plans

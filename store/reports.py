@@ -371,3 +371,11 @@ def local_identities(session: Session, *, limit: int = 50) -> list[tuple[int, st
         select(DirectoryEntry.id, DirectoryEntry.name, Organisation.key)
         .join(Organisation, Organisation.id == DirectoryEntry.organisation_id)
         .where(DirectoryEntry.active).order_by(Organisation.key, DirectoryEntry.name).limit(limit)).all())
+
+
+def stored_counts(session: Session, *, person_id: int) -> tuple[int, int]:
+    """(finished assessments, plans) stored about the person: what the "mina uppgifter" card names."""
+    assessments = session.exec(select(func.count()).select_from(Assessment).where(
+        Assessment.person_id == person_id, Assessment.status == AssessmentStatus.FINISHED)).one()
+    plan_count = session.exec(select(func.count()).select_from(Plan).where(Plan.person_id == person_id)).one()
+    return assessments, plan_count

@@ -51,7 +51,8 @@ async def test_the_job_table_comes_from_the_migration_and_the_default_jobs_run_o
     finally:
         service.shutdown()
 
-    assert set(jobs) == {"plan_review_reminders", "plan_draft_reminders", "reassessment_reminders"} == set(
+    assert set(jobs) == {"plan_review_reminders", "plan_draft_reminders", "reassessment_reminders",
+                         "retention"} == set(
         _next_runs(db))
     review = jobs["plan_review_reminders"].next_run_time.astimezone(STOCKHOLM)
     assert review.weekday() < 5 and (review.hour, review.minute) == (8, 30)
