@@ -69,7 +69,7 @@ async def test_a_restart_keeps_each_jobs_next_run_instead_of_registering_it_agai
     second.start()
     second.shutdown()
 
-    assert _next_runs(db) == stored and len(stored) == 3
+    assert _next_runs(db) == stored and len(stored) == 4
 
 
 async def test_runs_missed_while_the_app_was_down_happen_once_at_start_up(db, context):
