@@ -181,19 +181,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--postgres-url")
+    parser.add_argument("--keep", action="store_true", help="keep the filled database and print its URL")
+    parser.add_argument("--database-url", help="measure an already filled database (one --keep left)")
     args = parser.parse_args(argv)
     from store.db import Database
 
     databases = Databases(Path(tempfile.mkdtemp()), postgres_server_url(args.postgres_url))
-    url = databases.create("postgres")
+    url = args.database_url or databases.create("postgres")
     db = Database(url)
     try:
         db.migrate()
-        filled = fill(db, people=args.people, units=args.units, years=args.years)
+        filled = 0.0 if args.database_url else fill(db, people=args.people, units=args.units, years=args.years)
         results = measure(db, repeat=args.repeat)
     finally:
         db.dispose()
-        databases.drop(url)
+        if args.keep or args.database_url:
+            print(f"database kept: {url}")
+        else:
+            databases.drop(url)
         databases.close()
     ratios = {"heatmap_area": results["heatmap_area"]["median_s"] / results["plain_heatmap_sql"]["median_s"],
               "heatmap_competence": results["heatmap_competence"]["median_s"] / results["plain_heatmap_sql"]["median_s"],

@@ -162,3 +162,11 @@ async def test_the_employee_sees_their_own_page_in_each_theme_and_their_stored_d
     async with page.expect_download() as download_info:
         await page.get_by_role("link", name="Download json").click()
     assert (await download_info.value).suggested_filename == "mina-uppgifter.json"
+
+
+@pytest.mark.parametrize("name", TAB_SHOTS)
+def test_each_tab_screenshot_is_committed_small_and_shown_in_docs(name):
+    path = REPO / "docs" / "screenshots" / name
+    assert path.is_file(), f"{path} is missing: run KL_TAB_SCREENSHOTS=1 pytest tests/e2e/test_tab_browser.py"
+    assert path.read_bytes().startswith(b"\x89PNG") and path.stat().st_size < 150_000
+    assert f"screenshots/{name}" in (REPO / "docs" / "tab.md").read_text(encoding="utf-8")
