@@ -54,6 +54,11 @@ def test_the_heatmap_shows_medians_and_shares_below_target_and_merges_the_small_
     by_area = heatmap(histogram, sizes, parents, columns=["1"], column_of={"1.1": "1", "1.2": "1", "1.3": "1"}, k=5)
     area = {row.group: row for row in by_area.rows}[ids["Stadsbiblioteket"]].cells["1"]
     assert (area.median, area.share_below, area.levels) == (3, pytest.approx(0.2), 15)
+    # Grouped by area in SQL: the same figures.
+    with db.session() as session:
+        grouped = reports.level_histogram(session, flt, column_of={"1.1": "1", "1.2": "1", "1.3": "1"})
+    in_sql = heatmap(grouped, sizes, parents, columns=["1"], column_of={"1": "1"}, k=5)
+    assert {row.group: row.cells for row in in_sql.rows} == {row.group: row.cells for row in by_area.rows}
 
 
 def test_filters_by_unit_role_and_period_narrow_the_people_counted(db, people):
