@@ -166,3 +166,18 @@ def test_retention_deletes_old_assessments_and_plans_and_says_so_in_the_audit_tr
         assert len(kept) == 1 and kept[0].finished_at is not None
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "retention.deleted")).one()
         assert event.details["assessments"] == 1 and event.details["plans"] == 1 and event.details["by"] == "test"
+
+
+@pytest.mark.parametrize("years, left", [(5, 2), (3, 1)])
+def test_the_nightly_job_keeps_what_is_younger_than_the_configured_years(db, people, years, left):
+    from dialogs.clock import ManualClock
+    from dialogs.config import DialogConfig
+    from scheduler.jobs import JobContext, delete_expired_records
+
+    anna = people["s1"]
+    finish(db, anna.person_id, at=AT - timedelta(days=6 * 365), levels={"1.1": 1})
+    finish(db, anna.person_id, at=AT - timedelta(days=4 * 365), levels={"1.1": 2})
+    delete_expired_records(JobContext(db, ManualClock(AT), DialogConfig(retention_years=years)))
+    with db.session() as session:
+        kept = session.exec(select(Assessment).where(Assessment.person_id == anna.person_id)).all()
+    assert len(kept) == left  # this year's assessment always stays
