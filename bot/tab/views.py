@@ -154,8 +154,7 @@ def _date(value: str | None, default: date) -> date:
 
 def read_filters(ctx: Context, units: Mapping[int, reports.UnitInfo], roles: list[tuple[str, str]]) -> Filters:
     today = ctx.now.astimezone(ctx.tz).date()
-    start = _date(ctx.query.get("from"), today.replace(year=today.year - 1) + timedelta(days=1)
-                  if not (today.month == 2 and today.day == 29) else today - timedelta(days=365))
+    start = _date(ctx.query.get("from"), today - timedelta(days=364))  # the last 365 days by default
     end = _date(ctx.query.get("to"), today)
     if end < start:
         start, end = end, start
