@@ -186,3 +186,12 @@ async def test_mina_uppgifter_in_the_chat_points_to_the_tab(chat):
     [card] = await chat.say("mina uppgifter")
     assert "Mina uppgifter" in card_text(card)
     assert card["actions"][0]["type"] == "Action.OpenUrl" and card["actions"][0]["url"].endswith("/tab?view=mydata")
+
+
+async def test_the_team_tab_settings_page_uses_teams_js_and_explains_the_tab(tab):
+    status, body, _ = await fetch(tab, "/tab/config?lang=en")
+    page = body.decode()
+    assert status == 200 and "Kompetenslyft in the channel" in page and 'data-mode="config"' in page
+    assert '<script src="/tab/static/vendor/MicrosoftTeams.min.js"' in page
+    status, script, _ = await fetch(tab, "/tab/static/tab.js")
+    assert status == 200 and b"registerOnSaveHandler" in script
