@@ -6,6 +6,7 @@ import asyncio
 import gc
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote
 
 from aiohttp import web
 from botbuilder.core import TurnContext
@@ -21,6 +22,7 @@ from bot.proactive import ProactiveSender
 from bot.reply_sender import ReplySendingAdapter, open_session
 from bot.sdk_fixes import ReusingBotFrameworkAuthentication, apply_sdk_fixes
 from bot.settings import Settings
+from bot.tab import add_tab_routes
 from bot.teams_bot import KompetenslyftBot
 from dialogs.clock import Clock, SystemClock
 from dialogs.config import DialogConfig
@@ -69,7 +71,17 @@ def dialog_config(settings: Settings) -> DialogConfig:
         working_days=settings.working_days,
         closed_dates=settings.closed_dates,
         directory_contact=settings.directory_contact or None,
+        my_data_url=my_data_url(settings),
+        retention_years=settings.retention_years,
     )
+
+
+def my_data_url(settings: Settings) -> str:
+    """Where the "mina uppgifter" card points: the personal tab's My data view, by a Teams deep link."""
+    if settings.dev_mode:
+        return f"http://{settings.host}:{settings.port}/tab?view=mydata"
+    context = quote('{"subEntityId":"mydata"}')
+    return f"https://teams.microsoft.com/l/entity/{settings.app_id}/overview?context={context}"
 
 
 async def _database(app: web.Application):
@@ -184,4 +196,6 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/privacy", pages.privacy)
     app.router.add_get("/terms", pages.terms)
+    # ---- the Teams tab (issue 17, bot/tab): its pages, downloads and static files ----
+    add_tab_routes(app, settings_key=SETTINGS, database_key=DATABASE, clock_key=CLOCK)
     return app

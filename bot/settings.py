@@ -55,6 +55,11 @@ class Settings:
     # Only for offline tests: where the SDK fetches the channel's OpenID metadata and which issuer it trusts.
     openid_metadata_url: str = ""
     token_issuer: str = ""
+    # The tab (bot/tab): where the signing keys of Teams SSO tokens are published (tests point it at a fake),
+    # the anonymity threshold of every aggregate, and how many years finished assessments and plans are kept.
+    tab_openid_metadata_url: str = "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
+    report_min_group_size: int = 5
+    retention_years: int = 5
 
     @property
     def dev_mode(self) -> bool:
@@ -104,6 +109,9 @@ class Settings:
             teams_catalog_app_id=get("TEAMS_CATALOG_APP_ID"),
             openid_metadata_url=get("BOT_OPENID_METADATA_URL"),
             token_issuer=get("BOT_TOKEN_ISSUER"),
+            tab_openid_metadata_url=get("TAB_OPENID_METADATA_URL", cls.tab_openid_metadata_url),
+            report_min_group_size=_parse_positive("REPORT_MIN_GROUP_SIZE", get("REPORT_MIN_GROUP_SIZE", "5")),
+            retention_years=_parse_positive("RETENTION_YEARS", get("RETENTION_YEARS", "5")),
         )
         settings.validate()
         return settings
@@ -130,6 +138,12 @@ class Settings:
 def _parse_port(value: str) -> int:
     if not value.isdigit() or not 0 < int(value) < 65536:
         raise SettingsError(f"PORT must be a number from 1 to 65535, not {value!r}")
+    return int(value)
+
+
+def _parse_positive(name: str, value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise SettingsError(f"{name} must be a whole number of at least 1, not {value!r}")
     return int(value)
 
 

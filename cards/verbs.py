@@ -35,3 +35,4 @@ class Verb(StrEnum):
     SURVEY_BACK = "survey.back"
     SURVEY_FINISH = "survey.finish"
     SURVEY_RESULTS = "survey.results"
+    MY_DATA_SHOW = "mydata.show"

@@ -19,6 +19,10 @@ class DialogConfig:
     closed_dates: frozenset[date] = frozenset()
     # Whom people outside the directory should contact when their organisation has no coordinator.
     directory_contact: str | None = None
+    # The tab's "Mina uppgifter" view (a Teams deep link; the local page in dev mode), for the "mina uppgifter" card.
+    my_data_url: str | None = None
+    # Finished assessments and plans older than this many years are deleted by a scheduled job (audited).
+    retention_years: int = 5
 
     @property
     def tz(self) -> ZoneInfo:

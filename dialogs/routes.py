@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cards.verbs import Verb
-from dialogs import assessment, plan, profile, review, survey, welcome
+from dialogs import assessment, mydata, plan, profile, review, survey, welcome
 from dialogs.router import Route, Router
 
 ROUTES: dict[str, Route] = {
@@ -38,6 +38,7 @@ ROUTES: dict[str, Route] = {
     Verb.SURVEY_BACK: Route(survey.back),
     Verb.SURVEY_FINISH: Route(survey.finish),
     Verb.SURVEY_RESULTS: Route(survey.show_results, entry=True),
+    Verb.MY_DATA_SHOW: Route(mydata.show_my_data, entry=True),
 }
 
 # Typed commands, Swedish first; the Teams command menu sends the same words.
@@ -63,6 +64,7 @@ COMMANDS: dict[str, str] = {
     "digital mognad": Verb.SURVEY_START, "survey": Verb.SURVEY_START, "maturity survey": Verb.SURVEY_START,
     "resultat": Verb.SURVEY_RESULTS, "enkätresultat": Verb.SURVEY_RESULTS, "results": Verb.SURVEY_RESULTS,
     "survey results": Verb.SURVEY_RESULTS,
+    "mina uppgifter": Verb.MY_DATA_SHOW, "my data": Verb.MY_DATA_SHOW,
 }
 
 

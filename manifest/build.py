@@ -96,6 +96,8 @@ def default_language_strings(manifest: dict[str, Any]) -> dict[str, str]:
         group, field = key.split(".")
         if field in manifest[group]:
             strings[key] = manifest[group][field]
+    for i, tab in enumerate(manifest.get("staticTabs", [])):
+        strings[f"staticTabs[{i}].name"] = tab["name"]
     for c, command_list in enumerate(manifest["bots"][0].get("commandLists", [])):
         for i, command in enumerate(command_list["commands"]):
             for field in ("title", "description"):

@@ -26,6 +26,9 @@ MAX_COMMAND_DESCRIPTION = 128
 LOCALIZED_TEXT_LIMITS = {"name.short": 30, "name.full": 100, "description.short": 80, "description.full": 4000}
 REQUIRED_LOCALIZED_KEYS = ("name.short", "description.short", "description.full")
 _COMMAND_KEY = re.compile(r"^bots\[0\]\.commandLists\[([0-2])\]\.commands\[([0-9])\]\.(title|description)$")
+# A static tab's name (the localisation schema allows staticTabs[0..15].name, at most 128 characters).
+_STATIC_TAB_KEY = re.compile(r"^staticTabs\[([0-9]|1[0-5])\]\.name$")
+MAX_TAB_NAME = 128
 _HOST = re.compile(r"^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$")
 
 
@@ -173,9 +176,14 @@ def localization_file_problems(name: str, strings: Any, manifest: Mapping[str, A
             problems += _too_long(name, key, value, LOCALIZED_TEXT_LIMITS[key])
         elif match := _COMMAND_KEY.match(key):
             problems += _localized_command_problems(name, key, value, match, manifest)
+        elif match := _STATIC_TAB_KEY.match(key):
+            if int(match[1]) >= len(_list(manifest.get("staticTabs"))):
+                problems.append(Problem(name, key, "translates a static tab the manifest does not have"))
+            problems += _too_long(name, key, value, MAX_TAB_NAME)
         else:
             problems.append(Problem(name, key, "is not a localisation key this app can use (name.*, description.*, "
-                                               "bots[0].commandLists[i].commands[j].title/description)"))
+                                               "bots[0].commandLists[i].commands[j].title/description, "
+                                               "staticTabs[i].name)"))
     return problems
 
 

@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 
 # pg_try_advisory_xact_lock keys: fixed, distinct per job (and unlikely to clash with anyone else's).
 LOCK_KEYS = {"plan_review_reminders": 0x4B4C_0401, "plan_draft_reminders": 0x4B4C_0402,
-             "reassessment_reminders": 0x4B4C_0403, "directory_sync": 0x4B4C_0404, "survey_rounds": 0x4B4C_0406}
+             "reassessment_reminders": 0x4B4C_0403, "directory_sync": 0x4B4C_0404, "survey_rounds": 0x4B4C_0406,
+             "retention": 0x4B4C_0407}
 # People read and reminded per transaction: each batch commits, so the outbox starts sending while the rest wait.
 REASSESSMENT_BATCH = 500
 
@@ -244,3 +245,20 @@ def run_survey_rounds(ctx: JobContext) -> int:
         ctx.wake_outbox()
     log.info("survey rounds: %s messages enqueued", enqueued)
     return enqueued
+
+
+def delete_expired_records(ctx: JobContext) -> int:
+    """Deletes finished assessments and plans older than the configured years (RETENTION_YEARS, default 5);
+    one audit event per run says how many (store.reports.delete_old_records)."""
+    from store.reports import delete_old_records, years_before
+
+    now = ctx.clock.now()
+    with ctx.db.session() as session:
+        if not holds_job_lock(session, "retention"):
+            log.info("retention: another instance is running it")
+            return 0
+        result = delete_old_records(session, cutoff=years_before(now, ctx.config.retention_years), now=now,
+                                    actor="scheduler:retention")
+    log.info("retention: deleted %s assessments and %s plans of %s people", result.assessments, result.plans,
+             result.people)
+    return result.assessments + result.plans

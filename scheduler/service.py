@@ -23,8 +23,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from scheduler.jobs import (
-    JobContext, remind_to_reassess, remind_unsent_drafts, remind_waiting_reviews, run_survey_rounds,
-    sync_directories,
+    JobContext, delete_expired_records, remind_to_reassess, remind_unsent_drafts, remind_waiting_reviews,
+    run_survey_rounds, sync_directories,
 )
 from store.models.scheduler import SCHEDULER_JOBS_TABLE
 
@@ -55,6 +55,9 @@ def default_jobs() -> list[ScheduledJob]:
         # for whoever answered the day before.
         ScheduledJob("survey_rounds", run_survey_rounds,
                      lambda tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=15, timezone=tz)),
+        # Retention: nightly, outside working hours (RETENTION_YEARS, default 5).
+        ScheduledJob("retention", delete_expired_records,
+                     lambda tz: CronTrigger(hour=3, minute=30, timezone=tz)),
     ]
 
 

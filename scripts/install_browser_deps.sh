@@ -15,3 +15,6 @@ if ! cmp -s package-lock.json node_modules/.kompetenslyft-lock 2>/dev/null; then
     npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null
     cp package-lock.json node_modules/.kompetenslyft-lock
 fi
+
+# The tab's Teams JavaScript library, served by the app itself (no CDN).
+scripts/vendor_tab_assets.sh

@@ -55,7 +55,11 @@ class AssessmentLevel(SQLModel, table=True):
     """The level 0-8 (None: not relevant) per competence of a finished assessment, one row each for reports."""
 
     __tablename__ = "assessment_level"
-    __table_args__ = (UniqueConstraint("assessment_id", "competence", name="uq_assessment_level_competence"),)
+    __table_args__ = (
+        UniqueConstraint("assessment_id", "competence", name="uq_assessment_level_competence"),
+        # The organisation views read levels by an index-only scan of this (bench/reports.py, migration 0011).
+        Index("ix_assessment_level_report", "assessment_id", "competence", "level"),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     assessment_id: int = Field(foreign_key="assessment.id", index=True)

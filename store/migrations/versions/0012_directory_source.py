@@ -2,7 +2,7 @@
 the outcome of installing the Teams app for each person
 
 Revision ID: 0012_directory_source
-Revises: 0006_survey
+Revises: 0011_report_indexes
 Create Date: 2026-12-07
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlmodel
 
 
 revision = '0012_directory_source'
-down_revision = '0006_survey'
+down_revision = '0011_report_indexes'
 branch_labels = None
 depends_on = None
 

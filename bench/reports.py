@@ -1,0 +1,221 @@
+"""The tab's organisation views at city scale on PostgreSQL, beside a plain SQL aggregate of the same numbers.
+
+    python -m bench.reports [--people 50000] [--units 400] [--years 3] [--repeat 5] [--postgres-url URL]
+
+DESIGN.md §5: "Organisation views over 50,000 people × 21 competences × 3 years on PostgreSQL: each under 2 s
+and within 1.5× a plain SQL aggregate of the same numbers." Fills a fresh database (migrated, so with exactly
+the indexes the migrations create) by INSERT … SELECT generate_series: one organisation, `--units` units in
+a tree (a root, departments, sections), 10 roles with a target per competence, `--people` people each with a
+finished self-assessment per year (21 levels each) and a plan per year, sent and mostly approved. Then times,
+in the same run and alternating, the median of `--repeat` runs of:
+
+  heatmap (area)         bot/tab/views.heatmap_table: the store's histogram + the figures + the table
+  heatmap (competence)   the same by competence
+  participation          bot/tab/views.participation_table
+  plain heatmap SQL      percentile_cont + avg + count per unit and competence over each person's latest
+                         assessment of the year (DISTINCT ON), no merging
+  plain participation    three GROUP BY unit, month counts in one UNION ALL
+
+Writes bench/results/reports-<timestamp>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+
+from bench.databases import Databases, postgres_server_url
+
+RESULTS = Path(__file__).parent / "results"
+COMPETENCES = ("1.1 1.2 1.3 2.1 2.2 2.3 2.4 2.5 2.6 3.1 3.2 3.3 3.4 4.1 4.2 4.3 4.4 5.1 5.2 5.3 5.4").split()
+LAST_YEAR = 2026
+
+FILL = """
+INSERT INTO organisation (id, key, name, reference_group, created_at) VALUES (1, 'bench', 'Bench stad', false, now());
+INSERT INTO directory_unit (id, organisation_id, code, name, parent_id, active)
+  SELECT u, 1, 'U' || u, 'Enhet ' || u,
+         CASE WHEN u = 1 THEN NULL WHEN u <= :departments + 1 THEN 1 ELSE 2 + (u % :departments) END, true
+  FROM generate_series(1, :units) u;
+INSERT INTO directory_role (id, organisation_id, key, name) SELECT r, 1, 'roll-' || r, 'Roll ' || r
+  FROM generate_series(1, 10) r;
+INSERT INTO role_profile (id, key, title_sv, title_en, framework_version, updated_at)
+  SELECT r, 'roll-' || r, 'Roll ' || r, 'Role ' || r, '2.2', now() FROM generate_series(1, 10) r;
+INSERT INTO role_target (role_profile_id, competence, target)
+  SELECT r, c, 3 + (r + length(c) * 7 + ascii(substr(c, 3, 1))) % 4
+  FROM generate_series(1, 10) r, unnest(CAST(:competences AS text[])) c;
+INSERT INTO person (id, tenant_id, aad_object_id, name, email, created_at)
+  SELECT p, 'bench-tenant', md5('p' || p), 'Person ' || p, 'p' || p || '@bench.se', now()
+  FROM generate_series(1, :people) p;
+INSERT INTO directory_entry (organisation_id, email, name, unit_id, role_id, person_id, active, created_at, updated_at)
+  SELECT 1, 'p' || p || '@bench.se', 'Person ' || p, 1 + :departments + 1 + p % (:units - :departments - 1),
+         1 + p % 10, p, true, now(), now()
+  FROM generate_series(1, :people) p;
+INSERT INTO person_role (person_id, role_profile_id, source, updated_at)
+  SELECT p, 1 + p % 10, 'directory', now() FROM generate_series(1, :people) p;
+INSERT INTO assessment (person_id, framework_version, instrument_version, mode, status, area_index, revision,
+                        answers, started_at, updated_at, finished_at)
+  SELECT p, '2.2', '2026.1', 'short', 'finished', 5, 1, '{}',
+         make_timestamptz(y, 1 + p % 12, 1 + p % 27, 10, 0, 0, 'UTC'),
+         make_timestamptz(y, 1 + p % 12, 1 + p % 27, 10, 0, 0, 'UTC'),
+         make_timestamptz(y, 1 + p % 12, 1 + p % 27, 10, 0, 0, 'UTC')
+  FROM generate_series(1, :people) p, generate_series(:first_year, :last_year) y;
+INSERT INTO assessment_level (assessment_id, competence, level)
+  SELECT a.id, c, 1 + (a.id * 7 + ascii(substr(c, 1, 1)) * 3 + ascii(substr(c, 3, 1))) % 8
+  FROM assessment a, unnest(CAST(:competences AS text[])) c;
+INSERT INTO plan (person_id, period, state, version, priorities, goals, activities, created_at, updated_at,
+                  state_changed_at, sent_at, approved_at, review_reminders, draft_reminders)
+  SELECT p, y, CASE WHEN p % 4 = 0 THEN 'sent' ELSE 'approved' END, 3, '[]', '', '',
+         make_timestamptz(y, 1 + p % 12, 1 + p % 27, 11, 0, 0, 'UTC'), now(), now(),
+         make_timestamptz(y, 1 + p % 12, 1 + p % 27, 12, 0, 0, 'UTC'),
+         CASE WHEN p % 4 = 0 THEN NULL ELSE make_timestamptz(y, 1 + (p + 1) % 12, 1 + p % 27, 12, 0, 0, 'UTC') END,
+         0, 0
+  FROM generate_series(1, :people) p, generate_series(:first_year, :last_year) y;
+SELECT setval(pg_get_serial_sequence('person', 'id'), :people);
+"""
+
+PLAIN_HEATMAP = """
+WITH latest AS (
+  SELECT DISTINCT ON (a.person_id) a.id, a.person_id, e.unit_id
+  FROM assessment a JOIN directory_entry e ON e.person_id = a.person_id AND e.organisation_id = 1 AND e.active
+  WHERE a.status = 'finished' AND a.finished_at >= :start AND a.finished_at < :end
+  ORDER BY a.person_id, a.finished_at DESC, a.id DESC)
+SELECT latest.unit_id, l.competence, percentile_cont(0.5) WITHIN GROUP (ORDER BY l.level),
+       avg(CASE WHEN rt.target IS NULL THEN NULL WHEN l.level < rt.target THEN 1.0 ELSE 0.0 END), count(*)
+FROM latest JOIN assessment_level l ON l.assessment_id = latest.id
+LEFT JOIN person_role pr ON pr.person_id = latest.person_id
+LEFT JOIN role_target rt ON rt.role_profile_id = pr.role_profile_id AND rt.competence = l.competence
+WHERE l.level IS NOT NULL
+GROUP BY latest.unit_id, l.competence
+"""
+
+PLAIN_PARTICIPATION = """
+SELECT e.unit_id, to_char(timezone('UTC', a.finished_at), 'YYYY-MM'), 'assessments', count(*)
+  FROM assessment a JOIN directory_entry e ON e.person_id = a.person_id AND e.organisation_id = 1 AND e.active
+  WHERE a.status = 'finished' AND a.finished_at >= :start AND a.finished_at < :end GROUP BY 1, 2
+UNION ALL
+SELECT e.unit_id, to_char(timezone('UTC', p.sent_at), 'YYYY-MM'), 'sent', count(*)
+  FROM plan p JOIN directory_entry e ON e.person_id = p.person_id AND e.organisation_id = 1 AND e.active
+  WHERE p.sent_at >= :start AND p.sent_at < :end GROUP BY 1, 2
+UNION ALL
+SELECT e.unit_id, to_char(timezone('UTC', p.approved_at), 'YYYY-MM'), 'approved', count(*)
+  FROM plan p JOIN directory_entry e ON e.person_id = p.person_id AND e.organisation_id = 1 AND e.active
+  WHERE p.approved_at >= :start AND p.approved_at < :end GROUP BY 1, 2
+"""
+
+
+def fill(db, *, people: int, units: int, years: int) -> float:
+    began = time.perf_counter()
+    params = {"people": people, "units": units, "departments": max(1, units // 20), "competences": COMPETENCES,
+              "first_year": LAST_YEAR - years + 1, "last_year": LAST_YEAR}
+    sql = FILL.replace("CAST(:competences AS text[])", "ARRAY[" + ",".join(f"'{c}'" for c in COMPETENCES) + "]")
+    for key, value in params.items():
+        if key != "competences":
+            sql = sql.replace(f":{key}", str(int(value)))  # whole numbers only: safe to write into the SQL
+    with db.engine.begin() as connection:
+        for statement in (s.strip() for s in sql.split(";\n") if s.strip()):
+            connection.execute(text(statement))
+    import psycopg  # VACUUM needs autocommit, outside the engine's transactions
+
+    with psycopg.connect(db.url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as connection:
+        connection.execute("VACUUM ANALYZE")
+    return time.perf_counter() - began
+
+
+def _timed(function) -> float:
+    began = time.perf_counter()
+    function()
+    return time.perf_counter() - began
+
+
+def measure(db, *, repeat: int) -> dict[str, dict[str, float]]:
+    from bot.tab.views import Context, Viewer, heatmap_table, participation_table
+    from store.models.directory import DirectoryEntry, Organisation
+
+    tz = ZoneInfo("Europe/Stockholm")
+    now = datetime(LAST_YEAR, 12, 31, 12, 0, tzinfo=timezone.utc)
+    query = {"from": f"{LAST_YEAR}-01-01", "to": f"{LAST_YEAR}-12-31"}
+    bounds = {"start": datetime(LAST_YEAR, 1, 1, tzinfo=tz), "end": datetime(LAST_YEAR + 1, 1, 1, tzinfo=tz)}
+
+    def view(build, by="area"):
+        def run():
+            with db.session() as session:
+                viewer = Viewer(session.get(DirectoryEntry, 1), session.get(Organisation, 1), True, False)
+                build(session, viewer, Context("sv", {**query, "by": by}, now, tz, 5))
+        return run
+
+    def plain(sql):
+        def run():
+            with db.session() as session:
+                session.execute(text(sql), bounds).all()
+        return run
+
+    subjects = {
+        "heatmap_area": view(heatmap_table, "area"),
+        "heatmap_competence": view(heatmap_table, "competence"),
+        "participation": view(participation_table),
+        "plain_heatmap_sql": plain(PLAIN_HEATMAP),
+        "plain_participation_sql": plain(PLAIN_PARTICIPATION),
+    }
+    for run in subjects.values():
+        run()  # warm the caches once, each
+    times: dict[str, list[float]] = {name: [] for name in subjects}
+    for _ in range(repeat):
+        for name, run in subjects.items():
+            times[name].append(_timed(run))
+    return {name: {"median_s": statistics.median(values), "min_s": min(values), "max_s": max(values)}
+            for name, values in times.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, default=50_000)
+    parser.add_argument("--units", type=int, default=400)
+    parser.add_argument("--years", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--postgres-url")
+    parser.add_argument("--keep", action="store_true", help="keep the filled database and print its URL")
+    parser.add_argument("--database-url", help="measure an already filled database (one --keep left)")
+    args = parser.parse_args(argv)
+    from store.db import Database
+
+    databases = Databases(Path(tempfile.mkdtemp()), postgres_server_url(args.postgres_url))
+    url = args.database_url or databases.create("postgres")
+    db = Database(url)
+    try:
+        db.migrate()
+        filled = 0.0 if args.database_url else fill(db, people=args.people, units=args.units, years=args.years)
+        results = measure(db, repeat=args.repeat)
+    finally:
+        db.dispose()
+        if args.keep or args.database_url:
+            print(f"database kept: {url}")
+        else:
+            databases.drop(url)
+        databases.close()
+    ratios = {"heatmap_area": results["heatmap_area"]["median_s"] / results["plain_heatmap_sql"]["median_s"],
+              "heatmap_competence": results["heatmap_competence"]["median_s"] / results["plain_heatmap_sql"]["median_s"],
+              "participation": results["participation"]["median_s"] / results["plain_participation_sql"]["median_s"]}
+    print(f"filled {args.people} people, {args.units} units, {args.years} years in {filled:.1f} s")
+    for name, figures in results.items():
+        print(f"{name:26s} median {figures['median_s'] * 1000:8.1f} ms  (min {figures['min_s'] * 1000:.1f}, "
+              f"max {figures['max_s'] * 1000:.1f})")
+    for name, ratio in ratios.items():
+        print(f"{name:26s} {ratio:.2f}x the plain aggregate")
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    (RESULTS / f"reports-{stamp}.json").write_text(json.dumps(
+        {"people": args.people, "units": args.units, "years": args.years, "repeat": args.repeat,
+         "fill_s": filled, "results": results, "ratios": ratios}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

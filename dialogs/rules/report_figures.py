@@ -1,0 +1,119 @@
+"""Pure rules that turn the store's counts into the figures the tab shows: medians from level histograms,
+shares below the role target, groups merged under the anonymity threshold (dialogs/rules/report_groups.py)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from dialogs.rules.report_groups import visible_groups
+
+
+@dataclass(frozen=True)
+class Cell:
+    median: float | None
+    share_below: float | None  # of the levels with a role target; None when no one had a target
+    levels: int  # assessed levels behind the cell (people × competences in an area cell)
+
+
+@dataclass
+class GroupRow:
+    group: int | None  # the unit id the row is reported under (None: no unit in the directory)
+    members: list[int | None] = field(default_factory=list)  # units merged into it (itself included)
+    people: int = 0
+    cells: dict[str, Cell] = field(default_factory=dict)
+
+
+@dataclass
+class Heatmap:
+    columns: list[str]
+    rows: list[GroupRow]
+    hidden_people: int  # people in groups too small to show, even merged
+
+
+def median_of(histogram: Mapping[int, int]) -> float | None:
+    """The median of integer levels given as level -> count (the mean of the two middle ones when even)."""
+    total = sum(histogram.values())
+    if total == 0:
+        return None
+    middle = ((total - 1) // 2, total // 2)
+    values, seen = [], 0
+    for level in sorted(histogram):
+        count = histogram[level]
+        for position in middle:
+            if seen <= position < seen + count:
+                values.append(level)
+        seen += count
+    return sum(values) / 2
+
+
+def heatmap(histogram: Iterable, sizes: Mapping[int | None, int], parents: Mapping[int | None, int | None], *,
+            columns: Sequence[str], column_of: Mapping[str, str], k: int) -> Heatmap:
+    """Rows per shown group, cells per column. `histogram`: LevelCount-like rows (unit_id, competence, level,
+    below_target, people); `column_of` maps a competence to its column (itself, or its area)."""
+    placement = visible_groups(sizes, parents, k=k)
+    levels: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    below: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for row in histogram:
+        group = placement.get(row.unit_id)
+        column = column_of.get(row.competence)
+        if group is None or column is None:
+            continue  # a group too small to show even merged, or a competence outside the framework
+        levels[(group, column)][row.level] += row.people
+        if row.below_target is not None:
+            below[(group, column)][0] += row.people if row.below_target else 0
+            below[(group, column)][1] += row.people
+    rows: dict[int | None, GroupRow] = {}
+    hidden = 0
+    for unit_id, size in sizes.items():
+        group = placement.get(unit_id)
+        if group is None:
+            hidden += size
+            continue
+        row = rows.setdefault(group, GroupRow(group))
+        row.members.append(unit_id)
+        row.people += size
+    for row in rows.values():
+        for column in columns:
+            histogram_of = levels.get((row.group, column), {})
+            under, with_target = below.get((row.group, column), (0, 0))
+            row.cells[column] = Cell(median_of(histogram_of), under / with_target if with_target else None,
+                                     sum(histogram_of.values()))
+    return Heatmap(list(columns), list(rows.values()), hidden)
+
+
+@dataclass
+class ParticipationRow:
+    group: int | None
+    members: list[int | None]
+    people: int
+    month: str
+    counts: dict[str, int]
+
+
+def participation(counts: Iterable, headcount: Mapping[int | None, int], parents: Mapping[int | None, int | None], *,
+                  kinds: Sequence[str], k: int) -> tuple[list[ParticipationRow], int]:
+    """Rows per shown group and month, with a count per kind; groups are judged on their headcount.
+    Returns the rows and how many people are in groups too small to show."""
+    placement = visible_groups(headcount, parents, k=k)
+    members: dict[int | None, list[int | None]] = defaultdict(list)
+    people: dict[int | None, int] = defaultdict(int)
+    hidden = 0
+    for unit_id, size in headcount.items():
+        group = placement.get(unit_id)
+        if group is None:
+            hidden += size
+        else:
+            members[group].append(unit_id)
+            people[group] += size
+    table: dict[tuple, dict[str, int]] = {}
+    for row in counts:
+        group = placement.get(row.unit_id)
+        if group is None:
+            continue  # a hidden group, or people no longer counted in the headcount
+        cell = table.setdefault((group, row.month), {kind: 0 for kind in kinds})
+        cell[row.kind] = cell.get(row.kind, 0) + row.count
+    rows = [ParticipationRow(group, members[group], people[group], month, cell)
+            for (group, month), cell in table.items()]
+    return rows, hidden

@@ -1,0 +1,398 @@
+"""Read models for the organisation views of the tab and the exports: counts straight from SQL, small enough
+to carry to Python (at most units × competences × levels rows), and the retention of old records.
+
+The heatmap reads a histogram (unit, competence, level, below the role target?) -> people, so that medians
+and shares can be computed after groups below the anonymity threshold are merged (histograms add up,
+medians do not). Months are calendar months in UTC on both backends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, case, delete, func, literal, or_, union_all, update
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from store import audit
+from store.models.assessment import Assessment, AssessmentLevel, AssessmentStatus, PersonRole, RoleTarget
+from store.models.core import Person
+from store.models.directory import DirectoryEntry, DirectoryRole, Organisation, Unit
+from store.models.plan import Plan, PlanComment, PlanVersion
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    id: int
+    code: str
+    name: str
+    parent_id: int | None
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """Which people and which period a view covers; `unit_ids` None = the whole organisation."""
+
+    organisation_id: int
+    start: datetime
+    end: datetime  # exclusive
+    unit_ids: frozenset[int] | None = None
+    role_key: str | None = None
+
+
+@dataclass(frozen=True)
+class LevelCount:
+    unit_id: int | None
+    competence: str  # or the column it was grouped under (level_histogram column_of), e.g. the area
+    level: int
+    below_target: bool | None  # None: the person's role has no target for this competence
+    people: int
+
+
+@dataclass(frozen=True)
+class MonthCount:
+    unit_id: int | None
+    month: str  # "2026-03"
+    kind: str  # one of PARTICIPATION_KINDS
+    count: int
+
+
+# ---- the directory side -------------------------------------------------------------------------------------
+
+def organisation_units(session: Session, *, organisation_id: int) -> dict[int, UnitInfo]:
+    rows = session.exec(select(Unit.id, Unit.code, Unit.name, Unit.parent_id)
+                        .where(Unit.organisation_id == organisation_id))
+    return {row[0]: UnitInfo(*row) for row in rows}
+
+
+def subtree(units: dict[int, UnitInfo], root_id: int) -> frozenset[int]:
+    """The unit and every unit below it."""
+    children: dict[int | None, list[int]] = {}
+    for unit in units.values():
+        children.setdefault(unit.parent_id, []).append(unit.id)
+    found, todo = set(), [root_id]
+    while todo:
+        unit_id = todo.pop()
+        if unit_id in found:
+            continue
+        found.add(unit_id)
+        todo += children.get(unit_id, [])
+    return frozenset(found)
+
+
+def organisation_roles(session: Session, *, organisation_id: int) -> list[tuple[str, str]]:
+    """(key, name) of the organisation's directory roles, by name."""
+    return list(session.exec(select(DirectoryRole.key, DirectoryRole.name)
+                             .where(DirectoryRole.organisation_id == organisation_id)
+                             .order_by(DirectoryRole.name)).all())
+
+
+def _people(flt: ReportFilter, person_column) -> list:
+    """Conditions that keep the filter's people: active entries of the organisation, unit and role."""
+    conditions = [DirectoryEntry.person_id == person_column, DirectoryEntry.organisation_id == flt.organisation_id,
+                  DirectoryEntry.active]
+    if flt.unit_ids is not None:
+        conditions.append(DirectoryEntry.unit_id.in_(sorted(flt.unit_ids)))
+    if flt.role_key:
+        conditions.append(DirectoryEntry.role_id.in_(
+            select(DirectoryRole.id).where(DirectoryRole.organisation_id == flt.organisation_id,
+                                           DirectoryRole.key == flt.role_key)))
+    return conditions
+
+
+def headcount_by_unit(session: Session, flt: ReportFilter) -> dict[int | None, int]:
+    """Active people in the directory per unit (the size of a group for participation figures)."""
+    conditions = [c for c in _people(flt, DirectoryEntry.person_id)[1:]]
+    rows = session.exec(select(DirectoryEntry.unit_id, func.count()).where(*conditions)
+                        .group_by(DirectoryEntry.unit_id))
+    return {unit_id: count for unit_id, count in rows}
+
+
+# ---- the competence heatmap ---------------------------------------------------------------------------------
+
+def _latest_finished(flt: ReportFilter):
+    """Each filtered person's latest assessment finished in the period, with their unit.
+
+    "No later one in the period" (an anti-join) rather than row_number() = 1: PostgreSQL estimates the
+    window filter at 0.5 % of the rows and then sorts a million level rows on disk instead of hashing them
+    (bench/reports.py: 13.8 s against 7.8 s, same machine and load)."""
+    later = aliased(Assessment)
+    in_period = lambda table: and_(table.status == AssessmentStatus.FINISHED,  # noqa: E731
+                                   table.finished_at >= flt.start, table.finished_at < flt.end)
+    newer = (select(later.id).where(later.person_id == Assessment.person_id, in_period(later),
+                                    or_(later.finished_at > Assessment.finished_at,
+                                        and_(later.finished_at == Assessment.finished_at, later.id > Assessment.id)))
+             .exists())
+    return (
+        select(Assessment.id.label("assessment_id"), Assessment.person_id.label("person_id"),
+               DirectoryEntry.unit_id.label("unit_id"))
+        .join(DirectoryEntry, and_(*_people(flt, Assessment.person_id)))
+        .where(in_period(Assessment), ~newer)
+    ).subquery("latest")
+
+
+def level_histogram(session: Session, flt: ReportFilter, *, column_of: Mapping[str, str] | None = None
+                    ) -> list[LevelCount]:
+    """People per (unit, competence, level, below their role's target) from each person's latest finished
+    assessment in the period; levels marked not relevant are left out. With `column_of` (competence ->
+    column, e.g. its area) the rows are grouped by that column instead, in SQL: a fifth of the rows for areas.
+    Reads the levels by an index-only scan of ix_assessment_level_report (migration 0011) on PostgreSQL."""
+    latest = _latest_finished(flt)
+    column = case(dict(column_of), value=AssessmentLevel.competence) if column_of else AssessmentLevel.competence
+    below = case((RoleTarget.target.is_(None), literal(None)),
+                 (AssessmentLevel.level < RoleTarget.target, literal(1)), else_=literal(0)).label("below")
+    statement = (
+        select(latest.c.unit_id, column.label("column"), AssessmentLevel.level, below, func.count())
+        .select_from(latest)
+        .join(AssessmentLevel, AssessmentLevel.assessment_id == latest.c.assessment_id)
+        .outerjoin(PersonRole, PersonRole.person_id == latest.c.person_id)
+        .outerjoin(RoleTarget, and_(RoleTarget.role_profile_id == PersonRole.role_profile_id,
+                                    RoleTarget.competence == AssessmentLevel.competence))
+        .where(AssessmentLevel.level.is_not(None))
+        .group_by(latest.c.unit_id, column, AssessmentLevel.level, below)
+    )
+    # Core execution: tens of thousands of plain tuples need none of the ORM's result processing.
+    return [LevelCount(unit_id, competence, level, None if flag is None else bool(flag), count)
+            for unit_id, competence, level, flag, count in session.connection().execute(statement)]
+
+
+def assessed_by_unit(session: Session, flt: ReportFilter) -> dict[int | None, int]:
+    """People with a finished assessment in the period, per unit (the size of a heatmap group)."""
+    latest = _latest_finished(flt)
+    rows = session.exec(select(latest.c.unit_id, func.count()).select_from(latest).group_by(latest.c.unit_id))
+    return {unit_id: count for unit_id, count in rows}
+
+
+# ---- participation ------------------------------------------------------------------------------------------
+
+ASSESSMENTS_FINISHED = "assessments_finished"
+PLANS_SENT = "plans_sent"
+PLANS_APPROVED = "plans_approved"
+
+
+def _month(session: Session, column):
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def _monthly(session: Session, flt: ReportFilter, *, kind: str, moment, person_column, extra=()):
+    """(unit id, month, kind, count) per unit and month of `moment`, as a statement to union with the others."""
+    month = _month(session, moment)
+    return (select(DirectoryEntry.unit_id, month.label("month"), literal(kind).label("kind"),
+                   func.count().label("count"))
+            .select_from(person_column.table)
+            .join(DirectoryEntry, and_(*_people(flt, person_column)))
+            .where(moment >= flt.start, moment < flt.end, *extra)
+            .group_by(DirectoryEntry.unit_id, month))
+
+
+def _assessments_finished(session: Session, flt: ReportFilter):
+    return _monthly(session, flt, kind=ASSESSMENTS_FINISHED, moment=Assessment.finished_at,
+                    person_column=Assessment.person_id, extra=(Assessment.status == AssessmentStatus.FINISHED,))
+
+
+def _plans_sent(session: Session, flt: ReportFilter):
+    return _monthly(session, flt, kind=PLANS_SENT, moment=Plan.sent_at, person_column=Plan.person_id)
+
+
+def _plans_approved(session: Session, flt: ReportFilter):
+    return _monthly(session, flt, kind=PLANS_APPROVED, moment=Plan.approved_at, person_column=Plan.person_id)
+
+
+# PLUG (activities, issue 13): add ("activities_signed_up", ...), ("activities_done", ...) and ("hours", ...)
+# rows here, each a function (session, filter) -> a select of (unit_id, month, kind, count) such as _monthly
+# builds (hours: a sum, cast to an integer or kept as a number); all run as one UNION ALL. The tab shows one
+# column per kind, in this order, with the strings tab.kind.<kind> (add them to cards/strings/*/tab.json).
+PARTICIPATION_SOURCES: tuple[tuple[str, Callable[[Session, ReportFilter], Any]], ...] = (
+    (ASSESSMENTS_FINISHED, _assessments_finished),
+    (PLANS_SENT, _plans_sent),
+    (PLANS_APPROVED, _plans_approved),
+)
+PARTICIPATION_KINDS = tuple(kind for kind, _ in PARTICIPATION_SOURCES)
+
+
+def participation_counts(session: Session, flt: ReportFilter) -> list[MonthCount]:
+    """Every source's counts per unit and month, in one round trip."""
+    statement = union_all(*(source(session, flt) for _, source in PARTICIPATION_SOURCES))
+    return [MonthCount(unit_id, month, kind, count)
+            for unit_id, month, kind, count in session.connection().execute(statement)]
+
+
+# ---- a manager's reports ------------------------------------------------------------------------------------
+
+def latest_levels(session: Session, person_ids: Iterable[int]) -> dict[int, tuple[datetime, dict[str, int | None]]]:
+    """Per person: (finished_at, level per competence) of their latest finished assessment; two queries."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    ranked = (select(Assessment.id, Assessment.person_id, Assessment.finished_at,
+                     func.row_number().over(partition_by=Assessment.person_id,
+                                            order_by=(Assessment.finished_at.desc(), Assessment.id.desc()))
+                     .label("rank"))
+              .where(Assessment.person_id.in_(ids), Assessment.status == AssessmentStatus.FINISHED)).subquery()
+    latest = {assessment_id: (person_id, finished_at) for assessment_id, person_id, finished_at, _ in
+              session.execute(select(ranked).where(ranked.c.rank == 1))}
+    result: dict[int, tuple[datetime, dict[str, int | None]]] = {
+        person_id: (finished_at, {}) for person_id, finished_at in latest.values()}
+    if latest:
+        for assessment_id, competence, level in session.exec(
+                select(AssessmentLevel.assessment_id, AssessmentLevel.competence, AssessmentLevel.level)
+                .where(AssessmentLevel.assessment_id.in_(list(latest)))):
+            result[latest[assessment_id][0]][1][competence] = level
+    return result
+
+
+# ---- the ESF participant report -----------------------------------------------------------------------------
+
+@dataclass
+class PersonActivity:
+    """One participant's activities as the ESF report needs them."""
+
+    first_activity: date  # the start date in the report
+    last_activity: date | None  # the end date, unless the person left the organisation earlier
+    hours_by_month: dict[date, Decimal] = field(default_factory=dict)  # first day of month -> hours done
+
+
+def hours_by_person_month(session: Session, organisation_id: int, start: date, end: date) -> dict[int, PersonActivity]:
+    """THE PLUG for the activities issue (#13): person id -> their activities, for people of the organisation.
+
+    `start`/`end` are inclusive dates; `hours_by_month` holds only months from start to end with hours done
+    (first day of the month as the key), while `first_activity`/`last_activity` span all time (the ESF start
+    and end dates). Today there is no activities table, so it returns {} and the export has no rows. Once the
+    activities helper's table exists, this function sums the hours of activities marked done per person and
+    month (one GROUP BY query) and nothing else changes: the tab, the CLI and their tests call it through
+    `esf_rows(..., hours=...)`.
+    """
+    return {}
+
+
+ESF_COLUMNS = ("person_id", "name", "email", "organisation", "unit", "role", "start_date", "end_date", "month",
+               "hours")
+
+
+def esf_rows(session: Session, *, organisation: Organisation, start: date, end: date,
+             hours: Callable[[Session, int, date, date], dict[int, PersonActivity]] = hours_by_person_month
+             ) -> list[dict[str, Any]]:
+    """One row per participant and month with hours in [start, end]: ESF project 22-043-S01's participant
+    report (deltagarrapport: participant, start and end of participation, hours per month)."""
+    activity = hours(session, organisation.id, start, end)
+    if not activity:
+        return []
+    entries = {row.person_id: row for row in session.exec(
+        select(DirectoryEntry).where(DirectoryEntry.organisation_id == organisation.id,
+                                     DirectoryEntry.person_id.in_(sorted(activity))))}
+    units = dict(session.exec(select(Unit.id, Unit.name).where(Unit.organisation_id == organisation.id)).all())
+    roles = dict(session.exec(select(DirectoryRole.id, DirectoryRole.name)
+                              .where(DirectoryRole.organisation_id == organisation.id)).all())
+    names = dict(session.exec(select(Person.id, Person.name).where(Person.id.in_(sorted(activity)))).all())
+    rows = []
+    for person_id in sorted(activity, key=lambda pid: ((entries[pid].name if pid in entries else names.get(pid))
+                                                        or "", pid)):
+        record, entry = activity[person_id], entries.get(person_id)
+        end_date = record.last_activity
+        if entry is not None and entry.left_at is not None:
+            left = entry.left_at.date()
+            end_date = min(end_date, left) if end_date else left
+        for month in sorted(record.hours_by_month):
+            if not (date(start.year, start.month, 1) <= month <= end) or not record.hours_by_month[month]:
+                continue
+            rows.append({
+                "person_id": person_id,
+                "name": entry.name if entry else (names.get(person_id) or ""),
+                "email": entry.email if entry else "",
+                "organisation": organisation.name,
+                "unit": units.get(entry.unit_id, "") if entry else "",
+                "role": roles.get(entry.role_id, "") if entry else "",
+                "start_date": record.first_activity.isoformat(),
+                "end_date": end_date.isoformat() if end_date else "",
+                "month": month.strftime("%Y-%m"),
+                "hours": record.hours_by_month[month],
+            })
+    return rows
+
+
+# ---- retention ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RetentionResult:
+    assessments: int
+    assessment_levels: int
+    plans: int
+    plan_versions: int
+    plan_comments: int
+    people: int
+
+
+def delete_old_records(session: Session, *, cutoff: datetime, now: datetime, actor: str) -> RetentionResult:
+    """Deletes assessments closed (finished, expired or restarted) before `cutoff` and plans last changed
+    before it, with their levels, versions and comments; newer plans drafted from a deleted assessment keep
+    their own copy of its levels (plan.priorities) and lose only the link. One audit event says how many."""
+    old_assessments = select(Assessment.id).where(
+        or_(and_(Assessment.status == AssessmentStatus.FINISHED, Assessment.finished_at < cutoff),
+            and_(Assessment.status.in_([AssessmentStatus.EXPIRED, AssessmentStatus.RESTARTED]),
+                 Assessment.closed_at < cutoff)))
+    old_plans = select(Plan.id).where(Plan.state_changed_at < cutoff, Plan.updated_at < cutoff)
+    people = set(session.exec(select(Assessment.person_id).where(Assessment.id.in_(old_assessments))).all())
+    people |= set(session.exec(select(Plan.person_id).where(Plan.id.in_(old_plans))).all())
+    counts = {
+        "plan_comments": session.execute(delete(PlanComment).where(PlanComment.plan_id.in_(old_plans))).rowcount,
+        "plan_versions": session.execute(delete(PlanVersion).where(PlanVersion.plan_id.in_(old_plans))).rowcount,
+        "plans": session.execute(delete(Plan).where(Plan.id.in_(old_plans))).rowcount,
+    }
+    session.execute(update(Plan).where(Plan.assessment_id.in_(old_assessments)).values(assessment_id=None))
+    counts["assessment_levels"] = session.execute(
+        delete(AssessmentLevel).where(AssessmentLevel.assessment_id.in_(old_assessments))).rowcount
+    counts["assessments"] = session.execute(delete(Assessment).where(Assessment.id.in_(old_assessments))).rowcount
+    session.flush()
+    result = RetentionResult(people=len(people), **{key: value or 0 for key, value in counts.items()})
+    audit.record(session, actor_person_id=None, action="retention.deleted", subject_type="retention",
+                 details={"by": actor, "cutoff": cutoff.isoformat(), "at": now.isoformat(),
+                          **result.__dict__})
+    return result
+
+
+def years_before(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year - years, day=28)
+
+
+
+# ---- who opened the tab -------------------------------------------------------------------------------------
+
+def entry_for_sign_in(session: Session, *, tenant_id: str, aad_object_id: str, upn: str | None
+                      ) -> DirectoryEntry | None:
+    """The active directory entry of a signed-in person: by AAD object id, else by UPN or e-mail, in the
+    organisations of their tenant (or of no stated tenant)."""
+    organisations = select(Organisation.id).where(or_(Organisation.tenant_id == tenant_id,
+                                                      Organisation.tenant_id.is_(None)))
+    base = select(DirectoryEntry).where(DirectoryEntry.active, DirectoryEntry.organisation_id.in_(organisations))
+    entry = session.exec(base.where(func.lower(DirectoryEntry.aad_object_id) == aad_object_id.lower())
+                         .order_by(DirectoryEntry.id)).first()
+    if entry is None and upn:
+        address = upn.strip().lower()
+        entry = session.exec(base.where(or_(DirectoryEntry.email == address, DirectoryEntry.upn == address))
+                             .order_by(DirectoryEntry.id)).first()
+    return entry
+
+
+def local_identities(session: Session, *, limit: int = 50) -> list[tuple[int, str, str]]:
+    """(entry id, name, organisation key) of active directory entries: whom local dev mode lets you be."""
+    return list(session.exec(
+        select(DirectoryEntry.id, DirectoryEntry.name, Organisation.key)
+        .join(Organisation, Organisation.id == DirectoryEntry.organisation_id)
+        .where(DirectoryEntry.active).order_by(Organisation.key, DirectoryEntry.name).limit(limit)).all())
+
+
+def stored_counts(session: Session, *, person_id: int) -> tuple[int, int]:
+    """(finished assessments, plans) stored about the person: what the "mina uppgifter" card names."""
+    assessments = session.exec(select(func.count()).select_from(Assessment).where(
+        Assessment.person_id == person_id, Assessment.status == AssessmentStatus.FINISHED)).one()
+    plan_count = session.exec(select(func.count()).select_from(Plan).where(Plan.person_id == person_id)).one()
+    return assessments, plan_count
