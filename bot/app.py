@@ -12,7 +12,7 @@ from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
-from bot import pages
+from bot import downloads, pages
 from bot.endpoint import process_activity
 from bot.member_lookup import MemberLookup
 from bot.outbox_worker import OutboxWorker
@@ -68,6 +68,8 @@ def dialog_config(settings: Settings) -> DialogConfig:
         working_days=settings.working_days,
         closed_dates=settings.closed_dates,
         directory_contact=settings.directory_contact or None,
+        public_base_url=(f"http://{settings.host}:{settings.port}" if settings.dev_mode
+                         else f"https://{settings.public_hostname}"),
     )
 
 
@@ -179,4 +181,5 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/privacy", pages.privacy)
     app.router.add_get("/terms", pages.terms)
+    app.router.add_get(r"/downloads/broadcasts/{broadcast_id:\d+}/not-reachable.csv", downloads.not_reachable_csv)
     return app

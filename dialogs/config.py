@@ -19,6 +19,10 @@ class DialogConfig:
     closed_dates: frozenset[date] = frozenset()
     # Whom people outside the directory should contact when their organisation has no coordinator.
     directory_contact: str | None = None
+    # Broadcasts: the outbox's per-tenant send rate (for the report's estimated finish), and where this app is
+    # reached from a browser (the report's download links).
+    send_rate_per_second: float = 30.0
+    public_base_url: str = "http://localhost:3978"
 
     @property
     def tz(self) -> ZoneInfo:

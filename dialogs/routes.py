@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cards.verbs import Verb
-from dialogs import assessment, plan, profile, review, welcome
+from dialogs import assessment, broadcast, plan, profile, review, welcome
 from dialogs.router import Route, Router
 
 ROUTES: dict[str, Route] = {
@@ -31,8 +31,15 @@ ROUTES: dict[str, Route] = {
     Verb.ACTIVITIES_SHOW: Route(welcome.coming_soon("activities"), entry=True),
     Verb.TEAM_SHOW: Route(review.show_team, entry=True),
     Verb.ACTIVITY_NEW: Route(welcome.coming_soon("activity_new"), entry=True),
-    Verb.BROADCAST_NEW: Route(welcome.coming_soon("broadcast"), entry=True),
+    Verb.BROADCAST_NEW: Route(broadcast.start, entry=True),
     Verb.REPORT_SHOW: Route(welcome.coming_soon("report"), entry=True),
+    Verb.BROADCAST_PREVIEW: Route(broadcast.preview),
+    Verb.BROADCAST_EDIT: Route(broadcast.edit),
+    Verb.BROADCAST_DISCARD: Route(broadcast.discard),
+    Verb.BROADCAST_SEND: Route(broadcast.send),
+    Verb.BROADCAST_REPORT: Route(broadcast.report, entry=True),
+    Verb.BROADCAST_CANCEL: Route(broadcast.cancel),
+    Verb.BROADCAST_DOWNLOAD: Route(broadcast.download),
 }
 
 # Typed commands, Swedish first; the Teams command menu sends the same words.

@@ -22,6 +22,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
+from apscheduler.triggers.interval import IntervalTrigger
+
+from scheduler.broadcasts import BROADCAST_CHECK_SECONDS, advance_broadcasts
 from scheduler.jobs import JobContext, remind_to_reassess, remind_unsent_drafts, remind_waiting_reviews
 from store.models.scheduler import SCHEDULER_JOBS_TABLE
 
@@ -46,6 +49,8 @@ def default_jobs() -> list[ScheduledJob]:
                      lambda tz: CronTrigger(day_of_week="mon-fri", hour=9, minute=0, timezone=tz)),
         ScheduledJob("reassessment_reminders", remind_to_reassess,
                      lambda tz: CronTrigger(day_of_week="mon-fri", hour=9, minute=30, timezone=tz)),
+        ScheduledJob("broadcasts", advance_broadcasts,
+                     lambda tz: IntervalTrigger(seconds=BROADCAST_CHECK_SECONDS, timezone=tz)),
     ]
 
 
