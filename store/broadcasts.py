@@ -136,7 +136,7 @@ def _plan_names_competence(session: Session, competences: tuple[str, ...]):
         element = func.json_array_elements(Plan.priorities).table_valued("value").render_derived(name="priority")
         named = element.c.value.op("->>")(literal("competence"))
     else:
-        element = func.json_each(Plan.priorities).table_valued("value").render_derived(name="priority")
+        element = func.json_each(Plan.priorities).table_valued("value").alias("priority")
         named = func.json_extract(element.c.value, "$.competence")
     return (exists().select_from(Plan).where(
         Plan.person_id == DirectoryEntry.person_id,
