@@ -55,7 +55,8 @@ FLOW = FlowDefinition(
     name="broadcast",
     initial="idle",
     transitions={
-        "idle": frozenset({"composing"}),
+        # A compose card from before (the chat keeps old cards) may be previewed again at any time.
+        "idle": frozenset({"composing", "previewing"}),
         "composing": frozenset({"composing", "previewing"}),
         "previewing": frozenset({"composing", "previewing"}),
     },
