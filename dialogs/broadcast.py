@@ -34,13 +34,14 @@ from dialogs.config import DialogConfig
 from dialogs.errors import UserFacingError
 from dialogs.flow import FlowDefinition, FlowRun
 from dialogs.notify import notify
-from dialogs.rules.audience import Audience, AudienceInvalid, Condition, parse_audience, units_with_descendants, \
-    year_start
+from dialogs.rules.audience import (
+    COMPETENCES_ID, CONDITION_ID, MIN_GAP_ID, ROLES_ID, UNITS_ID, Audience, AudienceInvalid, Condition, parse_audience,
+    units_with_descendants, year_start,
+)
 from dialogs.rules.broadcast_content import (
     DATE_ID, IMAGE_ID, LINK_ID, TEXT_ID, TIME_ID, TITLE_ID, WHEN_ID, Content, ContentInvalid, OwnMessage,
     content_from_json, parse_message, parse_send_at,
 )
-from dialogs.rules.audience import COMPETENCES_ID, CONDITION_ID, MIN_GAP_ID, ROLES_ID, UNITS_ID
 from dialogs.turn import Reply, Turn
 from store import audit, broadcasts, directory
 from store.digcomp import load_framework
@@ -278,7 +279,7 @@ def finish_if_done(session: Session, broadcast: Broadcast, *, config: DialogConf
                  subject_id=broadcast.id, details={"sent": counts.sent, "failed": counts.failed,
                                                    "unreachable": counts.unreachable, "blocked": counts.blocked})
     creator = session.get(Person, broadcast.created_by_person_id)
-    if creator is not None:
+    if creator is not None and not (creator.teams_user_id or "").startswith("erased:"):
         notify(session, recipient=creator, campaign=f"broadcast-summary:{broadcast.id}",
                card=lambda lang: report_card(lang, view=report_view(session, broadcast, lang=lang, config=config,
                                                                     now=now, final=True)),
@@ -382,10 +383,10 @@ def report_view(session: Session, broadcast: Broadcast, *, lang: Lang, config: D
         first = broadcasts.first_send_moment(session, broadcast)
         start = config.next_sending_moment(max(now, first or now))
         if start > now:
-            first_text = _moment_text_for(config, lang, start, now)
+            first_text = _moment_text_for(config, start, now)
         if remaining:
             finish = estimated_finish(start, remaining / max(config.send_rate_per_second, 0.001), config)
-            estimate = _moment_text_for(config, lang, finish, now)
+            estimate = _moment_text_for(config, finish, now)
     user_ids = [viewer.teams_user_id] if viewer is not None and viewer.teams_user_id else []
     return ReportView(
         broadcast_id=broadcast.id, title=_content(broadcast).title, status=broadcast.status,
@@ -416,10 +417,10 @@ def _local(config: DialogConfig, moment: datetime, *, time_only: bool = False) -
     return local.strftime("%H:%M") if time_only else local.strftime("%Y-%m-%d %H:%M")
 
 
-def _moment_text_for(config: DialogConfig, lang: Lang, moment: datetime, now: datetime) -> str:
+def _moment_text_for(config: DialogConfig, moment: datetime, now: datetime) -> str:
     local, today = moment.astimezone(config.tz), now.astimezone(config.tz).date()
     return local.strftime("%H:%M") if local.date() == today else local.strftime("%Y-%m-%d %H:%M")
 
 
 def _moment_text(turn: Turn, moment: datetime) -> str:
-    return _moment_text_for(turn.config, turn.lang, moment, turn.now)
+    return _moment_text_for(turn.config, moment, turn.now)

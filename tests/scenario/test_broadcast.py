@@ -20,7 +20,7 @@ from store.directory import assign, organisation_by_key
 from store.directory_import import import_directory, read_people_and_units
 from store.models.broadcast import Broadcast, BroadcastStatus
 from store.models.directory import Unit
-from store.models.outbox import OutboxMessage, OutboxStatus
+from store.models.outbox import OutboxMessage
 from tests.directory_fixtures import ORG, person_row, seed_organisation, write_people, write_units
 from tests.fakes.activities import TeamsUser
 from tests.harness import Chat, card_text, find_action, iter_actions, registered_user

@@ -10,14 +10,14 @@ import pytest
 from sqlmodel import select
 
 from dialogs.config import DialogConfig
-from dialogs.rules.audience import Audience, Condition, has_gap_of_at_least, units_with_descendants, year_start
+from dialogs.rules.audience import Audience, has_gap_of_at_least, units_with_descendants, year_start
 from store import broadcasts, outbox
 from store.assessments import finish_assessment, start_assessment
 from store.directory_import import import_directory, read_people_and_units
 from store.models.assessment import PersonalTarget, PersonRole, RoleProfile, RoleTarget
 from store.models.broadcast import BroadcastStatus
 from store.models.core import Person
-from store.models.directory import DirectoryEntry, DirectoryRole
+from store.models.directory import DirectoryEntry
 from store.models.outbox import OutboxMessage, OutboxStatus
 from store.models.plan import Plan
 from tests.directory_fixtures import ORG, seed_organisation, write_people, write_units
