@@ -182,6 +182,7 @@ def _card(locale):
 
 def test_fan_out_in_batches_queues_everyone_once_and_records_who_cannot_be_reached(db, org):
     with db.session() as session:
+        session.add(RoleProfile(key="pedagog", title_sv="Pedagog", title_en="Educator"))
         creator = _person_id(db, "Anna Lindberg")
         broadcast = broadcasts.create_broadcast(session, organisation_id=org, created_by_person_id=creator,
                                                 content={"kind": "message", "title": "t", "text": "x"},
@@ -201,12 +202,16 @@ def test_fan_out_in_batches_queues_everyone_once_and_records_who_cannot_be_reach
         broadcast = broadcasts.broadcast_by_id(session, broadcast_id)
         rows = outbox.messages_for(session, campaign_prefix=broadcasts.campaign_of(broadcast_id))
         cecilia = session.exec(select(DirectoryEntry).where(DirectoryEntry.email == _email("Cecilia Holm"))).one()
+        cecilia_person = session.get(Person, cecilia.person_id)
+        cecilia_role = session.get(PersonRole, cecilia.person_id)
         counts = broadcasts.delivery_counts(session, broadcast)
         missing = broadcasts.not_reachable(session, broadcast)
     assert [b.done for b in batches] == [False, False, False, True]
     assert broadcast.status == BroadcastStatus.SENDING and broadcast.queued == 4 and broadcast.unaddressable == 2
     assert len({row.recipient_person_id for row in rows}) == len(rows) == 4
     assert cecilia.person_id in {row.recipient_person_id for row in rows}, "a person made from her AAD object id"
+    assert (cecilia_person.aad_object_id, cecilia_person.name) == (_aad(2), "Cecilia Holm")
+    assert cecilia_role is not None and cecilia_role.source == "directory", "the directory's role, as at first contact"
     assert counts.queued == 4 and counts.unreachable == 2 and counts.sent == 0 and counts.throttled is None
     assert [(m.name, m.reason) for m in missing] == [("Eva Berg", "no_address"), ("Filip Ny", "no_address")]
 
