@@ -153,7 +153,10 @@ def _audience_filter(session: Session, query: AudienceQuery) -> list[Any]:
     if query.role_ids is not None:
         conditions.append(DirectoryEntry.role_id.in_(sorted(query.role_ids)))
     if query.condition == "gap":
-        conditions.append(DirectoryEntry.person_id.in_(_people_with_gap(query.competences, query.min_gap)))
+        # Materialised: computed once, then probed. Inlined, PostgreSQL ran it once per person whenever its
+        # statistics were stale (right after a bulk import): 4 s instead of 40 ms for 2,000 people.
+        gap = _people_with_gap(query.competences, query.min_gap).cte("gap_people").prefix_with("MATERIALIZED")
+        conditions.append(DirectoryEntry.person_id.in_(select(gap.c.person_id)))
     elif query.condition == "plan":
         conditions.append(_plan_names_competence(session, query.competences))
     elif query.condition == "not_assessed":
