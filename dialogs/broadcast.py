@@ -35,8 +35,8 @@ from dialogs.errors import UserFacingError
 from dialogs.flow import FlowDefinition, FlowRun
 from dialogs.notify import notify
 from dialogs.rules.audience import (
-    COMPETENCES_ID, CONDITION_ID, MIN_GAP_ID, ROLES_ID, UNITS_ID, Audience, AudienceInvalid, Condition, parse_audience,
-    units_with_descendants, year_start,
+    COMPETENCES_ID, CONDITION_ID, MIN_GAP_ID, ROLES_ID, UNITS_ID, Audience, AudienceInvalid, Condition, chosen_ids,
+    parse_audience, units_with_descendants, year_start,
 )
 from dialogs.rules.broadcast_content import (
     DATE_ID, IMAGE_ID, LINK_ID, TEXT_ID, TIME_ID, TITLE_ID, WHEN_ID, Content, ContentInvalid, OwnMessage,
@@ -123,8 +123,7 @@ def start(turn: Turn) -> Reply:
     """"utskick": an empty compose card (and the latest broadcasts with their reports)."""
     entry = _coordinator(turn)
     flow = FlowRun(FLOW, turn.session, turn.person.id)
-    flow.cancel()
-    flow.go("composing")
+    flow.go("composing", values={}, draft=None)  # any earlier draft is dropped: a stale "Skicka" finds none
     return Reply.of(compose_card(turn.lang, view=_compose_view(turn, entry)))
 
 
@@ -140,8 +139,10 @@ class _Draft:
 
 
 def _read_draft(turn: Turn, entry: DirectoryEntry, values: dict[str, str]) -> _Draft:
-    units = {u.id: u.name for u in broadcasts.organisation_units(turn.session, organisation_id=entry.organisation_id)}
-    roles = dict(broadcasts.organisation_roles(turn.session, organisation_id=entry.organisation_id))
+    units = broadcasts.unit_names(turn.session, organisation_id=entry.organisation_id,
+                                  unit_ids=chosen_ids(values.get(UNITS_ID)))
+    roles = broadcasts.role_names(turn.session, organisation_id=entry.organisation_id,
+                                  role_ids=chosen_ids(values.get(ROLES_ID)))
     competences = {key: title.split(" ", 1)[1] for key, title in _competence_choices(turn.lang)}
     return _Draft(parse_message(values),
                   parse_audience(values, units=units, roles=roles, competences=competences),

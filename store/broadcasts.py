@@ -60,21 +60,36 @@ def organisation_units(session: Session, *, organisation_id: int) -> list[UnitIn
     rows = session.exec(select(Unit.id, Unit.name, Unit.parent_id)
                         .where(Unit.organisation_id == organisation_id, Unit.active)).all()
     parents = {unit_id: parent for unit_id, _, parent in rows}
+    depths: dict[int, int] = {}
 
-    def depth(unit_id: int) -> int:
-        steps, seen = 0, set()
-        while parents.get(unit_id) is not None and unit_id not in seen:
-            seen.add(unit_id)
-            unit_id, steps = parents[unit_id], steps + 1
-        return steps
+    def depth(unit_id: int, seen: frozenset[int] = frozenset()) -> int:
+        if unit_id not in depths:
+            parent = parents.get(unit_id)
+            depths[unit_id] = 0 if parent is None or parent in seen else depth(parent, seen | {unit_id}) + 1
+        return depths[unit_id]
 
-    units = [UnitInfo(unit_id, name, parent) for unit_id, name, parent in rows]
-    return sorted(units, key=lambda u: (depth(u.id), u.name.lower(), u.id))
+    ordered = sorted(rows, key=lambda row: (depth(row[0]), row[1].lower(), row[0]))
+    return [UnitInfo(unit_id, name, parent) for unit_id, name, parent in ordered]
 
 
 def unit_tree(session: Session, *, organisation_id: int) -> dict[int, int | None]:
     """Unit id -> parent id for every unit of the organisation (inactive ones too: their people still count)."""
     return dict(session.exec(select(Unit.id, Unit.parent_id).where(Unit.organisation_id == organisation_id)).all())
+
+
+def unit_names(session: Session, *, organisation_id: int, unit_ids: list[int]) -> dict[int, str]:
+    """Of these unit ids, the organisation's active units by name (an id that is not one is left out)."""
+    if not unit_ids:
+        return {}
+    return dict(session.exec(select(Unit.id, Unit.name).where(Unit.organisation_id == organisation_id, Unit.active,
+                                                             Unit.id.in_(unit_ids))).all())
+
+
+def role_names(session: Session, *, organisation_id: int, role_ids: list[int]) -> dict[int, str]:
+    if not role_ids:
+        return {}
+    return dict(session.exec(select(DirectoryRole.id, DirectoryRole.name).where(
+        DirectoryRole.organisation_id == organisation_id, DirectoryRole.id.in_(role_ids))).all())
 
 
 def organisation_roles(session: Session, *, organisation_id: int) -> list[tuple[int, str]]:

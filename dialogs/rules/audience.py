@@ -73,6 +73,11 @@ class AudienceInvalid(ValueError):
         self.key = key
 
 
+def chosen_ids(value: Any) -> list[int]:
+    """The numeric ids of a multi-select's value, to look up (whatever else it holds is refused by parsing)."""
+    return [int(part) for part in _ids(value) if part.isdigit()]
+
+
 def _ids(value: Any) -> list[str]:
     """Input.ChoiceSet with isMultiSelect sends "3,7,12"; an empty choice sends "" or nothing."""
     if value is None:
@@ -84,7 +89,8 @@ def _ids(value: Any) -> list[str]:
 
 def parse_audience(data: Mapping[str, Any], *, units: Mapping[int, str], roles: Mapping[int, str],
                    competences: Mapping[str, str]) -> Audience:
-    """The audience the card's inputs describe, checked against what exists (id -> name maps)."""
+    """The audience the card's inputs describe, checked against what exists (id -> name maps; for units and
+    roles at least those the card names)."""
     chosen_units = _known_ints(_ids(data.get(UNITS_ID)), units, "audience_unknown_unit")
     chosen_roles = _known_ints(_ids(data.get(ROLES_ID)), roles, "audience_unknown_role")
     try:
