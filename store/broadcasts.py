@@ -200,15 +200,16 @@ class AudienceSize:
 
 
 def audience_size(session: Session, query: AudienceQuery, *, sample: int = 5) -> AudienceSize:
-    """How many people the rule names now, how many of them nothing can reach, and a few names (by name)."""
-    conditions = _audience_filter(session, query)
-    count, unaddressable = session.exec(
-        select(func.count(DirectoryEntry.id),
-               func.coalesce(func.sum(case((_unaddressable(), 1), else_=0)), 0))
-        .where(*conditions)).one()
-    names = list(session.exec(select(DirectoryEntry.name).where(*conditions)
-                              .order_by(DirectoryEntry.name, DirectoryEntry.id).limit(sample)))
-    return AudienceSize(int(count), int(unaddressable or 0), names)
+    """How many people the rule names now, how many of them nothing can reach, and a few names (by name):
+    one statement, the totals as window aggregates on each of the first `sample` rows."""
+    rows = session.exec(
+        select(DirectoryEntry.name, func.count().over(),
+               func.sum(case((_unaddressable(), 1), else_=0)).over())
+        .where(*_audience_filter(session, query))
+        .order_by(DirectoryEntry.name, DirectoryEntry.id).limit(max(sample, 1))).all()
+    if not rows:
+        return AudienceSize(0, 0, [])
+    return AudienceSize(int(rows[0][1]), int(rows[0][2] or 0), [name for name, _, _ in rows[:sample]])
 
 
 def audience_entry_ids(session: Session, query: AudienceQuery) -> list[int]:
