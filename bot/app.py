@@ -13,7 +13,7 @@ from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botframework.connector.auth import ServiceClientCredentialsFactory
 
-from bot import pages
+from bot import downloads, pages
 from bot.endpoint import process_activity
 from bot.graph import graph_client_for
 from bot.member_lookup import MemberLookup
@@ -73,6 +73,8 @@ def dialog_config(settings: Settings) -> DialogConfig:
         directory_contact=settings.directory_contact or None,
         my_data_url=my_data_url(settings),
         retention_years=settings.retention_years,
+        public_base_url=(f"http://{settings.host}:{settings.port}" if settings.dev_mode
+                         else f"https://{settings.public_hostname}"),
     )
 
 
@@ -198,4 +200,5 @@ def create_app(
     app.router.add_get("/terms", pages.terms)
     # ---- the Teams tab (issue 17, bot/tab): its pages, downloads and static files ----
     add_tab_routes(app, settings_key=SETTINGS, database_key=DATABASE, clock_key=CLOCK)
+    app.router.add_get(r"/downloads/broadcasts/{broadcast_id:\d+}/not-reachable.csv", downloads.not_reachable_csv)
     return app

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cards.verbs import Verb
-from dialogs import assessment, mydata, plan, profile, review, survey, welcome
+from dialogs import assessment, broadcast, mydata, plan, profile, review, survey, welcome
 from dialogs.router import Route, Router
 
 ROUTES: dict[str, Route] = {
@@ -31,7 +31,7 @@ ROUTES: dict[str, Route] = {
     Verb.ACTIVITIES_SHOW: Route(welcome.coming_soon("activities"), entry=True),
     Verb.TEAM_SHOW: Route(review.show_team, entry=True),
     Verb.ACTIVITY_NEW: Route(welcome.coming_soon("activity_new"), entry=True),
-    Verb.BROADCAST_NEW: Route(welcome.coming_soon("broadcast"), entry=True),
+    Verb.BROADCAST_NEW: Route(broadcast.start, entry=True),
     Verb.REPORT_SHOW: Route(welcome.coming_soon("report"), entry=True),
     Verb.SURVEY_START: Route(survey.start, entry=True),
     Verb.SURVEY_ANSWER: Route(survey.answer),
@@ -39,6 +39,13 @@ ROUTES: dict[str, Route] = {
     Verb.SURVEY_FINISH: Route(survey.finish),
     Verb.SURVEY_RESULTS: Route(survey.show_results, entry=True),
     Verb.MY_DATA_SHOW: Route(mydata.show_my_data, entry=True),
+    Verb.BROADCAST_PREVIEW: Route(broadcast.preview),
+    Verb.BROADCAST_EDIT: Route(broadcast.edit),
+    Verb.BROADCAST_DISCARD: Route(broadcast.discard),
+    Verb.BROADCAST_SEND: Route(broadcast.send),
+    Verb.BROADCAST_REPORT: Route(broadcast.report, entry=True),
+    Verb.BROADCAST_CANCEL: Route(broadcast.cancel),
+    Verb.BROADCAST_DOWNLOAD: Route(broadcast.download),
 }
 
 # Typed commands, Swedish first; the Teams command menu sends the same words.

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 # pg_try_advisory_xact_lock keys: fixed, distinct per job (and unlikely to clash with anyone else's).
 LOCK_KEYS = {"plan_review_reminders": 0x4B4C_0401, "plan_draft_reminders": 0x4B4C_0402,
              "reassessment_reminders": 0x4B4C_0403, "directory_sync": 0x4B4C_0404, "survey_rounds": 0x4B4C_0406,
-             "retention": 0x4B4C_0407}
+             "retention": 0x4B4C_0407, "broadcasts": 0x4B4C_0408}
 # People read and reminded per transaction: each batch commits, so the outbox starts sending while the rest wait.
 REASSESSMENT_BATCH = 500
 

@@ -21,7 +21,9 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
+from scheduler.broadcasts import BROADCAST_CHECK_SECONDS, advance_broadcasts
 from scheduler.jobs import (
     JobContext, delete_expired_records, remind_to_reassess, remind_unsent_drafts, remind_waiting_reviews,
     run_survey_rounds, sync_directories,
@@ -58,6 +60,8 @@ def default_jobs() -> list[ScheduledJob]:
         # Retention: nightly, outside working hours (RETENTION_YEARS, default 5).
         ScheduledJob("retention", delete_expired_records,
                      lambda tz: CronTrigger(hour=3, minute=30, timezone=tz)),
+        ScheduledJob("broadcasts", advance_broadcasts,
+                     lambda tz: IntervalTrigger(seconds=BROADCAST_CHECK_SECONDS, timezone=tz)),
     ]
 
 

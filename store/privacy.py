@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel, select
 
 from store import audit
 from store.models.assessment import Assessment, AssessmentLevel, PersonalTarget, PersonRole
+from store.models.broadcast import Broadcast, DownloadToken
 from store.models.core import AuditEvent, FlowState, Person, utcnow
 from store.models.directory import DirectoryEntry
 from store.models.outbox import OutboxMessage
@@ -39,6 +40,8 @@ PERSON_REFERENCES: dict[tuple[str, str], str] = {
     # The survey register: who was invited and the day they answered. Kept for response rates, pointing at
     # the nameless tombstone; finished answers hold no identity and cannot be found, unfinished ones are deleted.
     ("survey_invitation", "person_id"): "kept, pointing at the tombstone; unfinished survey answers deleted",
+    ("broadcast", "created_by_person_id"): "kept (the organisation's record), pointing at the tombstone",
+    ("download_token", "person_id"): "deleted",
 }
 
 
@@ -91,6 +94,8 @@ def export_person(session: Session, *, person_id: int, actor: str) -> dict[str, 
         "messages_queued": _dumps(session, select(OutboxMessage).where(OutboxMessage.recipient_person_id == person_id)),
         # Survey answers themselves are anonymous: nothing ties them to the person, so they cannot be exported.
         "survey_invitations": _dumps(session, select(SurveyInvitation).where(SurveyInvitation.person_id == person_id)),
+        "broadcasts_sent": _dumps(session, select(Broadcast).where(Broadcast.created_by_person_id == person_id)),
+        "download_links": _dumps(session, select(DownloadToken).where(DownloadToken.person_id == person_id)),
         "audit_trail": _dumps(session, _audit_about(person_id)),
     }
     audit.record(session, actor_person_id=None, action="person.exported", subject_type="person",
@@ -114,6 +119,7 @@ def erase_person(session: Session, *, person_id: int, actor: str) -> dict[str, i
         ("roles", delete(PersonRole).where(PersonRole.person_id == person_id)),
         ("conversation_state", delete(FlowState).where(FlowState.person_id == person_id)),
         ("messages_queued", delete(OutboxMessage).where(OutboxMessage.recipient_person_id == person_id)),
+        ("download_links", delete(DownloadToken).where(DownloadToken.person_id == person_id)),
     ]
     for name, statement in steps:
         counts[name] = session.execute(statement).rowcount or 0

@@ -3,6 +3,7 @@
 from store.models.assessment import (
     Assessment, AssessmentLevel, PersonalTarget, PersonRole, RoleProfile, RoleTarget,
 )
+from store.models.broadcast import Broadcast, BroadcastUnaddressable, DownloadToken
 from store.models.core import AuditEvent, FlowState, Person
 from store.models.directory import (
     DirectoryEntry, DirectoryRole, Organisation, OrganisationAssignment, StandIn, Unit,
@@ -20,4 +21,5 @@ __all__ = [
     "AppInstallation", "DirectorySource",
     "OutboxMessage", "Plan", "PlanComment", "PlanVersion", "scheduler_jobs",
     "SurveyDraft", "SurveyInvitation", "SurveyPending", "SurveyResponse", "SurveyRound",
+    "Broadcast", "BroadcastUnaddressable", "DownloadToken",
 ]

@@ -2,14 +2,14 @@
 heatmap reads a year of levels for 50,000 people by an index-only scan (bench/reports.py, docs/tab.md)
 
 Revision ID: 0011_report_indexes
-Revises: 0006_survey
+Revises: 0009_broadcast
 Create Date: 2026-12-07
 """
 from alembic import op
 
 
 revision = '0011_report_indexes'
-down_revision = '0006_survey'
+down_revision = '0009_broadcast'
 branch_labels = None
 depends_on = None
 
