@@ -28,7 +28,7 @@ import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from cryptography import x509
@@ -86,6 +86,8 @@ class FakeGraph:
         self.ca_file = str(Path(self._dir.name) / "cert.pem")
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        # Called with (user id, app id) after an installation: what Teams then knows (the fake connector, say).
+        self.on_install: Callable[[str, str], None] | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------------------
 
@@ -231,6 +233,8 @@ class FakeGraph:
             if app in user.installed_apps:
                 return 409, _graph_error("Conflict", "App is already installed for this user.")
             user.installed_apps.add(app)
+        if self.on_install:
+            self.on_install(user_id, app)
         return 201, {}
 
 

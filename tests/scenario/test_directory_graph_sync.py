@@ -4,20 +4,26 @@ delta links, Retry-After), into the real store on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import io
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 import requests
 from sqlmodel import select
 
+from bot.app import DATABASE, OUTBOX, dialog_config
 from bot.cli import directory as directory_cli
 from bot.graph import graph_client_for
 from bot.settings import Settings
 from dialogs.config import DialogConfig
 from store import directory
 from store.models.directory import DirectoryEntry, Organisation, Unit
+from scheduler.jobs import JobContext, run_survey_rounds
+from tests.fakes.activities import TeamsUser
 from tests.fakes.graph import FakeGraph
+from tests.harness import Chat, card_text
+from tests.survey_fixtures import INVITATION_TITLE, schedule, titled
 
 TENANT = "6f1c3b8e-2d4a-4c1e-9f0a-1b2c3d4e5f60"
 APP_ID = "0c8f4a5e-9b1d-4e2f-8a3c-5d6e7f809a1b"
@@ -251,3 +257,45 @@ def test_install_app_needs_the_catalog_id_and_says_where_to_find_it(db, org, gra
     _setup(db, "--install-app")
     code, output = _cli(db, _client(graph), "directory", "install-app", "--org", org)
     assert code == 1 and "TEAMS_CATALOG_APP_ID" in output
+
+
+async def test_a_survey_invitation_reaches_someone_who_never_opened_the_bot(clocked_bot, connector, graph,
+                                                                            clock, tmp_path, monkeypatch):
+    """Entra ID knows Anna; she has never opened the bot and Teams would refuse a chat with her (no app).
+    The sync puts her in the directory, the bot installs the app for her through Graph, and the survey's
+    invitation then arrives in a new 1:1 chat."""
+    db = clocked_bot.app[DATABASE]
+    coordinator = TeamsUser.create("Eva Ström", tenant_id=TENANT)
+    anna = TeamsUser.create("Anna Lindberg", tenant_id=TENANT)
+    connector.register(coordinator)
+    connector.register(anna, installed=False)
+    # Once Graph has installed the app for her, Teams lets the bot open a chat with her.
+    graph.on_install = lambda user_id, app: (connector.register(anna, installed=True)
+                                             if user_id == anna.aad_object_id else None)
+    head = graph.add_user("Eva Ström", coordinator.email, department="Kulturförvaltningen",
+                          user_id=coordinator.aad_object_id)
+    graph.add_user("Anna Lindberg", anna.email, manager=head, department="Stadsbiblioteket",
+                   user_id=anna.aad_object_id)
+    with db.session() as session:
+        directory.save_organisation(session, key="stockholm-kultur", name="Kulturförvaltningen", tenant_id=TENANT)
+    _setup(db, "--install-app")
+    assert _cli(db, _client(graph), "directory", "sync", "--org", "stockholm-kultur")[0] == 0
+    with db.session() as session:
+        directory.assign(session, organisation=directory.organisation_by_key(session, "stockholm-kultur"),
+                         email=coordinator.email, kind="coordinator")
+    await Chat(clocked_bot, connector, coordinator).install()  # the tenant's Teams endpoint becomes known
+
+    monkeypatch.setenv("TEAMS_CATALOG_APP_ID", "catalog-app")
+    code, output = _cli(db, _client(graph), "directory", "install-app", "--org", "stockholm-kultur")
+    assert "1 installed" in output, output
+
+    config = dialog_config(clocked_bot.settings)
+    schedule(db, config, opens=clock.now().date(), closes=date(2026, 3, 31))
+    await asyncio.to_thread(run_survey_rounds, JobContext(db, clock, config))
+    await clocked_bot.app[OUTBOX].drain()
+
+    anna_chat = Chat(clocked_bot, connector, anna)
+    assert len(titled(anna_chat, INVITATION_TITLE)) == 1, [card_text(c) for c in anna_chat.cards()]
+    created = [r for r in connector.requests if r.method == "POST" and r.path == "/v3/conversations"]
+    assert any(anna.aad_object_id in str(r.body) or anna.teams_id in str(r.body) for r in created), \
+        "Anna's chat was created by the bot: she never wrote to it"
