@@ -44,10 +44,10 @@ class CliContext:
 
 
 def _groups() -> tuple[ModuleType, ...]:
-    from bot.cli import directory, person, role_profiles, server
+    from bot.cli import activities, directory, person, role_profiles, server
 
     # The table: serve (the default) first, then one row per group of admin commands.
-    return (server, role_profiles, directory, person)
+    return (server, role_profiles, directory, person, activities)
 
 
 def build_parser(groups: tuple[ModuleType, ...]) -> argparse.ArgumentParser:

@@ -1,5 +1,8 @@
 """All table models; importing this package registers every table on SQLModel.metadata (for migrations)."""
 
+from store.models.activity import (
+    Activity, ActivityCompetence, ActivityHours, ActivitySignup, PlanActivity,
+)
 from store.models.assessment import (
     Assessment, AssessmentLevel, PersonalTarget, PersonRole, RoleProfile, RoleTarget,
 )
@@ -16,4 +19,5 @@ __all__ = [
     "Assessment", "AssessmentLevel", "PersonalTarget", "PersonRole", "RoleProfile", "RoleTarget",
     "DirectoryEntry", "DirectoryRole", "Organisation", "OrganisationAssignment", "StandIn", "Unit",
     "OutboxMessage", "Plan", "PlanComment", "PlanVersion", "scheduler_jobs",
+    "Activity", "ActivityCompetence", "ActivityHours", "ActivitySignup", "PlanActivity",
 ]
