@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from cards import assessment, notices, plan, profile, reassessment, review, welcome
+from cards import activities, assessment, notices, plan, profile, reassessment, review, welcome
 from cards.i18n import Lang
 
 SampleBuilder = Callable[[Lang], dict]
@@ -37,4 +37,5 @@ def all_samples() -> dict[str, SampleBuilder]:
 
 def _contributions() -> list[dict[str, SampleBuilder]]:
     # Feature modules register here, one line each.
-    return [_CORE_SAMPLES, assessment.SAMPLES, profile.SAMPLES, plan.SAMPLES, review.SAMPLES, reassessment.SAMPLES]
+    return [_CORE_SAMPLES, assessment.SAMPLES, profile.SAMPLES, plan.SAMPLES, review.SAMPLES, reassessment.SAMPLES,
+            activities.SAMPLES]
