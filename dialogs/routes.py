@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cards.verbs import Verb
-from dialogs import assessment, plan, profile, review, welcome
+from dialogs import activities, assessment, plan, profile, review, welcome
 from dialogs.router import Route, Router
 
 ROUTES: dict[str, Route] = {
@@ -28,11 +28,26 @@ ROUTES: dict[str, Route] = {
     Verb.REVIEW_SAVE: Route(review.save_review),
     Verb.REVIEW_APPROVE: Route(review.approve),
     Verb.REVIEW_CHANGES: Route(review.request_changes),
-    Verb.ACTIVITIES_SHOW: Route(welcome.coming_soon("activities"), entry=True),
+    Verb.ACTIVITIES_SHOW: Route(activities.show_activities, entry=True),
     Verb.TEAM_SHOW: Route(review.show_team, entry=True),
-    Verb.ACTIVITY_NEW: Route(welcome.coming_soon("activity_new"), entry=True),
+    Verb.ACTIVITY_NEW: Route(activities.new_activity, entry=True),
     Verb.BROADCAST_NEW: Route(welcome.coming_soon("broadcast"), entry=True),
     Verb.REPORT_SHOW: Route(welcome.coming_soon("report"), entry=True),
+    # Learning activities (issue 13)
+    Verb.ACTIVITY_OPEN: Route(activities.open_activity, entry=True),
+    Verb.ACTIVITY_SIGN_UP: Route(activities.sign_up, entry=True),
+    Verb.ACTIVITY_CANCEL_SIGNUP: Route(activities.cancel_signup),
+    Verb.ACTIVITY_DECLINE: Route(activities.decline, entry=True),
+    Verb.ACTIVITY_DONE: Route(activities.mark_done),
+    Verb.ACTIVITIES_MINE: Route(activities.show_mine, entry=True),
+    Verb.ACTIVITY_EDIT: Route(activities.edit_activity),
+    Verb.ACTIVITY_SAVE: Route(activities.save_activity),
+    Verb.ACTIVITY_PUBLISH: Route(activities.publish_activity),
+    Verb.ACTIVITY_CANCEL: Route(activities.cancel_activity),
+    Verb.ACTIVITY_ATTENDANCE: Route(activities.show_attendance),
+    Verb.ACTIVITY_ATTENDANCE_SAVE: Route(activities.save_attendance),
+    Verb.ACTIVITY_PLAN_ADD: Route(activities.add_to_plan),
+    Verb.ACTIVITY_PLAN_REMOVE: Route(activities.remove_from_plan),
 }
 
 # Typed commands, Swedish first; the Teams command menu sends the same words.
@@ -54,6 +69,8 @@ COMMANDS: dict[str, str] = {
     "ny aktivitet": Verb.ACTIVITY_NEW, "new activity": Verb.ACTIVITY_NEW,
     "utskick": Verb.BROADCAST_NEW, "broadcast": Verb.BROADCAST_NEW,
     "rapport": Verb.REPORT_SHOW, "report": Verb.REPORT_SHOW,
+    "mina aktiviteter": Verb.ACTIVITIES_MINE, "my activities": Verb.ACTIVITIES_MINE,
+    "mina anmälningar": Verb.ACTIVITIES_MINE, "my sign-ups": Verb.ACTIVITIES_MINE,
 }
 
 
