@@ -22,7 +22,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from scheduler.jobs import JobContext, remind_to_reassess, remind_unsent_drafts, remind_waiting_reviews
+from scheduler.jobs import (
+    JobContext, remind_activity_sessions, remind_to_reassess, remind_unsent_drafts, remind_waiting_reviews,
+)
 from store.models.scheduler import SCHEDULER_JOBS_TABLE
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,8 @@ def default_jobs() -> list[ScheduledJob]:
                      lambda tz: CronTrigger(day_of_week="mon-fri", hour=9, minute=0, timezone=tz)),
         ScheduledJob("reassessment_reminders", remind_to_reassess,
                      lambda tz: CronTrigger(day_of_week="mon-fri", hour=9, minute=30, timezone=tz)),
+        ScheduledJob("activity_reminders", remind_activity_sessions,
+                     lambda tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=15, timezone=tz)),
     ]
 
 

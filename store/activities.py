@@ -579,3 +579,11 @@ def unlink_from_plan(session: Session, *, plan: Plan, activity_id: int) -> bool:
 def plan_activities(session: Session, *, plan_id: int) -> list[tuple[PlanActivity, Activity]]:
     return list(session.exec(select(PlanActivity, Activity).join(Activity, Activity.id == PlanActivity.activity_id)
                              .where(PlanActivity.plan_id == plan_id).order_by(PlanActivity.id)))
+
+
+def sessions_between(session: Session, *, starts_from: datetime, starts_until: datetime) -> list[Activity]:
+    """Published dated activities starting in [starts_from, starts_until]: the reminder job's sessions."""
+    return list(session.exec(select(Activity).where(
+        Activity.status == ActivityStatus.PUBLISHED, Activity.self_paced.is_(False),
+        Activity.starts_at >= starts_from, Activity.starts_at <= starts_until).order_by(Activity.starts_at,
+                                                                                          Activity.id)))
