@@ -19,6 +19,7 @@ from cards.verbs import Verb
 from store.digcomp import Framework, load_framework
 
 PAGE_SIZE = 5
+PLAN_LINKS_SHOWN = 6  # a plan's catalogue activities shown on its card (the review card is the largest)
 FORMATS = ("course", "elearning", "lecture", "workshop", "webinar", "network", "mentoring", "study_visit")
 VIEWS = ("mine", "all", "area", "format", "signed")
 FORM_INPUTS = ("title_sv", "title_en", "description_sv", "description_en", "format", "competences", "level_min",
@@ -226,7 +227,7 @@ def plan_links_section(lang: Lang, linked: Sequence[ActivityView], *, plan_id: i
     if not linked:
         return []
     section: list[Element] = [text(t(lang, "activities.plan.chosen"), weight="Bolder", spacing="Medium")]
-    for view in linked:
+    for view in linked[:PLAN_LINKS_SHOWN]:
         line = f"{view.title} · {when_text(lang, view)}"
         mine = status_text(lang, view)
         section.append(text(f"{line}{' · ' + mine if mine else ''}", spacing="Small"))

@@ -78,7 +78,12 @@ def profile_reply(turn: Turn, *, assessment_id: object = None, notice: str | Non
         previous_area_means=_area_means(previous) if previous else None,
         role_title=role.title(turn.lang) if role else None,
     )
-    return Reply.of(profile_card(turn.lang, framework=framework, view=view, notice=notice))
+    card = profile_card(turn.lang, framework=framework, view=view, notice=notice)
+    # Issue 13: the next step, activities matched to the gaps, and completed activities (dialogs.activities).
+    from dialogs.activities import profile_sections, with_sections
+
+    return Reply.of(with_sections(card, profile_sections(turn.session, turn.person, now=turn.now, lang=turn.lang,
+                                                         config=turn.config)))
 
 
 def show_profile(turn: Turn) -> Reply:
