@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -130,7 +130,7 @@ def read_catalogue(path: str | Path) -> Table:
 def _moment(value: str, tz: ZoneInfo, shift: timedelta) -> datetime:
     text = value.strip().replace("T", " ")
     parsed = datetime.strptime(text, "%Y-%m-%d %H:%M") if " " in text else \
-        datetime.combine(date.fromisoformat(text), datetime.max.time().replace(microsecond=0))
+        datetime.combine(date.fromisoformat(text), time(23, 59))  # a day alone: until the end of it
     return (parsed + shift).replace(tzinfo=tz)
 
 
