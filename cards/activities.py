@@ -87,12 +87,13 @@ class DoneView:
 class ListPage:
     view: str  # one of VIEWS
     page: int  # 0-based
-    total: int
+    total: int | None  # None: not counted (proposals are ranked only as far as the page)
     choice: str | None = None  # the area key or format of an "area"/"format" view
+    more: bool = False  # another page follows
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
+    def pages(self) -> int | None:
+        return None if self.total is None else max(1, -(-self.total // PAGE_SIZE))
 
 
 # ---- words -------------------------------------------------------------------------------------------------
@@ -263,16 +264,17 @@ def columns_of(*cols: Sequence[Element]) -> Element:
 
 
 def _paging(lang: Lang, page: ListPage) -> list[Element]:
-    if page.pages <= 1:
+    if page.page == 0 and not page.more:
         return []
     data = {"view": page.view, **({page.view: page.choice} if page.choice and page.view in ("area", "format") else {})}
     buttons = []
     if page.page > 0:
         buttons.append(execute(t(lang, "activities.page.previous"), Verb.ACTIVITIES_SHOW, {**data, "page": page.page - 1}))
-    if page.page + 1 < page.pages:
+    if page.more:
         buttons.append(execute(t(lang, "activities.page.next"), Verb.ACTIVITIES_SHOW, {**data, "page": page.page + 1}))
-    return [text(t(lang, "activities.page.of", page=page.page + 1, pages=page.pages, total=page.total), subtle=True,
-                 size="Small"), action_set(buttons)]
+    where = t(lang, "activities.page.of", page=page.page + 1, pages=page.pages, total=page.total) \
+        if page.total is not None else t(lang, "activities.page.number", page=page.page + 1)
+    return [text(where, subtle=True, size="Small"), action_set(buttons)]
 
 
 def catalogue_card(lang: Lang, *, items: Sequence[ActivityView], page: ListPage, framework: Framework | None = None,
@@ -498,7 +500,7 @@ def coordinator_card(lang: Lang, *, organisation: str, items: Sequence[ActivityV
     body.append(text(t(lang, "activities.coordinator.intro"), subtle=True, size="Small"))
     body += [coordinator_item(lang, view) for view in items] or [text(t(lang, "activities.coordinator.empty"),
                                                                       subtle=True)]
-    if page.pages > 1:
+    if (page.pages or 1) > 1:
         buttons = []
         if page.page > 0:
             buttons.append(execute(t(lang, "activities.page.previous"), Verb.ACTIVITIES_MINE, {"page": page.page - 1}))
@@ -580,8 +582,9 @@ def _longest_form(lang: Lang) -> dict:
 
 SAMPLES = {
     "activities-mine": lambda lang: catalogue_card(lang, items=[sample_view(), _self_paced_view()],
-                                                   page=ListPage("mine", 0, 12)),
-    "activities-full-page": lambda lang: catalogue_card(lang, items=_page_of_five(), page=ListPage("all", 3, 2000)),
+                                                   page=ListPage("mine", 0, None, more=True)),
+    "activities-full-page": lambda lang: catalogue_card(lang, items=_page_of_five(),
+                                                        page=ListPage("all", 3, 2000, more=True)),
     "activities-area": lambda lang: catalogue_card(lang, items=[_self_paced_view()], page=ListPage("area", 0, 1, "3")),
     "activities-empty": lambda lang: catalogue_card(lang, items=[], page=ListPage("signed", 0, 0)),
     "activities-no-assessment": lambda lang: no_assessment_card(lang),

@@ -105,7 +105,7 @@ def proposal_views(session: Session, person: Person, *, now: datetime, lang: Lan
                    limit: int = PROPOSALS_ON_PROFILE, competences: Sequence[str] | None = None
                    ) -> list[ActivityView]:
     """The person's top proposals as card views, each with its reason."""
-    proposed, _total = store.proposals_for_person(session, person, now, limit=limit, competences=competences)
+    proposed, _more = store.proposals_for_person(session, person, now, limit=limit, competences=competences)
     return [activity_view(p.activity, lang, config, now=now,
                           reason=ReasonView(p.proposal.competence, p.proposal.level, p.proposal.target))
             for p in proposed]
@@ -135,10 +135,12 @@ def catalogue_reply_card(turn: Turn, view: str, page: int, *, notice: str | None
     choice = None
     reasons: dict[int, ReasonView] = {}
     if view == "mine":
-        proposed, total = store.proposals_for_person(turn.session, turn.person, turn.now, limit=PAGE_SIZE,
-                                                     offset=offset)
-        if total == 0 and store.person_needs(turn.session, person=turn.person) is None:
+        needs = store.person_needs(turn.session, person=turn.person)
+        if needs is None:
             return no_assessment_card(turn.lang)
+        proposed, more = store.proposals_for_person(turn.session, turn.person, turn.now, limit=PAGE_SIZE,
+                                                    offset=offset, needs=needs)
+        total = None if proposed or page else 0
         activities = [p.activity for p in proposed]
         reasons = {p.activity.id: ReasonView(p.proposal.competence, p.proposal.level, p.proposal.target)
                    for p in proposed}
@@ -163,7 +165,9 @@ def catalogue_reply_card(turn: Turn, view: str, page: int, *, notice: str | None
         activities, total = store.catalogue_page(turn.session, organisation_ids=organisations, now=turn.now,
                                                  offset=offset, limit=PAGE_SIZE, competences=competences, format=fmt)
     items = _views(turn, activities, reasons)
-    return catalogue_card(turn.lang, items=items, page=ListPage(view, page, total, choice), framework=framework(),
+    more = more if view == "mine" else offset + PAGE_SIZE < (total or 0)
+    return catalogue_card(turn.lang, items=items, page=ListPage(view, page, total, choice, more),
+                          framework=framework(),
                           notice=notice, notice_color=notice_color)
 
 

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, bindparam, func, or_
 from sqlmodel import Session, delete, select
 
 from dialogs.rules.matching import ActivityFacts, PersonNeeds, Proposal, effective_levels, rank_activities
@@ -101,14 +101,14 @@ def save_activity(session: Session, *, organisation_id: int, key: str, values: d
 
 
 def _index_competences(session: Session, activity: Activity) -> None:
-    wanted = set(split_list(activity.competences))
-    have = set(session.exec(select(ActivityCompetence.competence)
-                            .where(ActivityCompetence.activity_id == activity.id)))
-    if have - wanted:
-        session.exec(delete(ActivityCompetence).where(ActivityCompetence.activity_id == activity.id,
-                                                      ActivityCompetence.competence.in_(have - wanted)))
-    for competence in sorted(wanted - have):
-        session.add(ActivityCompetence(activity_id=activity.id, competence=competence))
+    """The matching index: a row per competence and level while the activity is published, none otherwise."""
+    session.exec(delete(ActivityCompetence).where(ActivityCompetence.activity_id == activity.id))
+    if activity.status == ActivityStatus.PUBLISHED:
+        for competence in dict.fromkeys(split_list(activity.competences)):
+            for level in range(activity.level_min, activity.level_max + 1):
+                session.add(ActivityCompetence(activity_id=activity.id, competence=competence, level=level,
+                                               self_paced=activity.self_paced,
+                                               starts_at=None if activity.self_paced else activity.starts_at))
     session.flush()
 
 
@@ -126,6 +126,7 @@ def publish_activity(session: Session, activity: Activity, *, actor_person_id: i
     _set_status(activity, ActivityStatus.PUBLISHED, now)
     activity.updated_at, activity.version = now, activity.version + 1
     session.flush()
+    _index_competences(session, activity)
     audit.record(session, actor_person_id=actor_person_id, action="activity.published", subject_type=SUBJECT,
                  subject_id=activity.id)
 
@@ -144,6 +145,7 @@ def cancel_activity(session: Session, activity: Activity, *, actor_person_id: in
     activity.places_taken = 0
     activity.updated_at, activity.version = now, activity.version + 1
     session.flush()
+    _index_competences(session, activity)
     audit.record(session, actor_person_id=actor_person_id, action="activity.cancelled", subject_type=SUBJECT,
                  subject_id=activity.id, details={"told": len(affected)})
     return [signup.person_id for signup in affected]
@@ -223,25 +225,21 @@ _FACT_COLUMNS = (Activity.id, Activity.organisation_id, Activity.competences, Ac
                  Activity.external_places)
 
 
-def candidate_facts(session: Session, *, needs: PersonNeeds, now: datetime,
-                    competences: Sequence[str] | None = None) -> list[ActivityFacts]:
-    """Open activities that develop one of the person's gap competences: plain columns, no texts."""
-    gap_keys = [key for key, target in needs.targets.items()
-                if target is not None and target > (needs.levels.get(key) or 0)]
-    if competences is not None:
-        gap_keys = [key for key in gap_keys if key in competences]
-    if not gap_keys:
+def _facts(row) -> ActivityFacts:
+    return ActivityFacts(id=row[0], organisation_id=row[1], competences=tuple(split_list(row[2])), level_min=row[3],
+                         level_max=row[4], roles=frozenset(split_list(row[5])), status=row[6], shared=row[7],
+                         self_paced=row[8], starts_at=aware(row[9]) if row[9] else None,
+                         registration_deadline=aware(row[10]) if row[10] else None, capacity=row[11],
+                         places_taken=row[12] + row[13])
+
+
+_FACTS = select(*_FACT_COLUMNS).where(Activity.id.in_(bindparam("ids", expanding=True)))
+
+
+def facts_of(session: Session, activity_ids: Sequence[int]) -> list[ActivityFacts]:
+    if not activity_ids:
         return []
-    rows = session.exec(select(*_FACT_COLUMNS).where(
-        _open_catalogue(needs.organisation_ids, now),
-        or_(Activity.self_paced, Activity.registration_deadline.is_(None), Activity.registration_deadline >= now),
-        Activity.id.in_(select(ActivityCompetence.activity_id)
-                        .where(ActivityCompetence.competence.in_(gap_keys))))).all()
-    return [ActivityFacts(id=r[0], organisation_id=r[1], competences=tuple(split_list(r[2])), level_min=r[3],
-                          level_max=r[4], roles=frozenset(split_list(r[5])), status=r[6], shared=r[7],
-                          self_paced=r[8], starts_at=aware(r[9]) if r[9] else None,
-                          registration_deadline=aware(r[10]) if r[10] else None, capacity=r[11],
-                          places_taken=r[12] + r[13]) for r in rows]
+    return [_facts(row) for row in session.exec(_FACTS, params={"ids": list(activity_ids)})]
 
 
 @dataclass(frozen=True)
@@ -250,19 +248,100 @@ class Proposed:
     activity: Activity
 
 
+# rank_activities (dialogs/rules/matching.py) is the rule; ranked_page gives the same page of it while reading
+# only a few index rows per gap competence, so a turn costs the same whatever the catalogue's size (ranking
+# 2,000 activities in Python or in one SQL statement cost 15 and 8 times a help turn: bench/activities.py).
+# tests/unit/test_matching.py checks that the two always agree.
+_FIRST_READ = 2  # index rows read per competence beyond the places still wanted
+
+
+def _stream_statement():
+    """One (competence, next level)'s activities in rule order d-e: self-paced by id, then dated from now on.
+    Built once with bind parameters, so each use costs a cached statement (bench/activities.py)."""
+    from sqlalchemy import union_all
+
+    columns = (ActivityCompetence.activity_id, ActivityCompetence.competence, ActivityCompetence.starts_at)
+    base = (ActivityCompetence.competence == bindparam("competence"), ActivityCompetence.level == bindparam("level"))
+    self_paced = (select(*columns).where(*base, ActivityCompetence.self_paced.is_(True))
+                  .order_by(ActivityCompetence.activity_id).limit(bindparam("read")))
+    dated = (select(*columns).where(*base, ActivityCompetence.self_paced.is_(False),
+                                    ActivityCompetence.starts_at > bindparam("now"))
+             .order_by(ActivityCompetence.starts_at, ActivityCompetence.activity_id).limit(bindparam("read")))
+    both = union_all(self_paced.subquery().select(), dated.subquery().select()).subquery()
+    return (select(both.c.activity_id, both.c.competence)
+            .order_by(both.c.starts_at.is_not(None), both.c.starts_at, both.c.activity_id).limit(bindparam("read")))
+
+
+_STREAM = _stream_statement()
+
+
+def ranked_page(session: Session, *, needs: PersonNeeds, now: datetime, offset: int, limit: int,
+                competences: Sequence[str] | None = None) -> tuple[list[Proposal], bool]:
+    """Proposals offset..offset+limit of rank_activities(needs, the catalogue, now), and whether more follow.
+
+    Gap competences are taken in groups of equal gap, largest first. Within a group, each competence's index
+    stream is read in rule order (d, e) up to a limit; a group read to its end is ranked whole, a group cut
+    short is ranked only as far as every cut stream still has the places wanted (anything beyond a cut ranks
+    after them), else the limit doubles. Full activities rank after every free one (rule a), so they are
+    needed only once every group was read to its end.
+    """
+    gaps = {}
+    for key, target in needs.targets.items():
+        level = needs.levels.get(key)
+        level = 0 if level is None else level
+        if target is not None and target > level and (competences is None or key in competences):
+            gaps[key] = (level, target)
+    want = offset + limit + 1
+    free: list[Proposal] = []
+    full: list[Proposal] = []
+    seen: set[int] = set()
+    for gap in sorted({target - level for level, target in gaps.values()}, reverse=True):
+        group = [key for key, (level, target) in gaps.items() if target - level == gap]
+        read = want - len(free) + _FIRST_READ
+        while True:
+            rows = [row for key in group for row in session.execute(
+                _STREAM, {"competence": key, "level": gaps[key][0] + 1, "now": now, "read": read})]
+            per_stream: dict[str, list[int]] = {}
+            for activity_id, key in rows:
+                per_stream.setdefault(key, []).append(activity_id)
+            facts = {f.id: f for f in facts_of(session, list({activity_id for activity_id, _ in rows} - seen))}
+            ranked = rank_activities(needs, facts.values(), now) if facts else []
+            mine = [p for p in ranked if p.target - p.level == gap]
+            cut = [key for key in group if len(per_stream.get(key, [])) >= read]  # a stream may go on
+            if not cut:
+                break
+            kept = {p.activity_id for p in mine if not p.full}
+            if all(sum(1 for a in per_stream[key] if a in kept) >= want - len(free) for key in cut):
+                break
+            read *= 2
+        group_free = [p for p in mine if not p.full]
+        seen |= {p.activity_id for p in mine}
+        if cut:
+            free += group_free[:want - len(free)]
+            break
+        free += group_free
+        full += [p for p in mine if p.full]
+        if len(free) >= want:
+            break
+    else:
+        free += full
+    page = free[offset:offset + limit]
+    return page, len(free) > offset + limit
+
+
 def proposals_for_person(session: Session, person: Person, now: datetime, limit: int = 3, offset: int = 0,
-                         competences: Sequence[str] | None = None) -> tuple[list[Proposed], int]:
-    """The person's ranked proposals (rules: dialogs/rules/matching.py): one page with the activities, and the
-    total; ([], 0) without a finished self-assessment. `competences` narrows them (a plan's priority)."""
-    needs = person_needs(session, person=person)
+                         competences: Sequence[str] | None = None, needs: PersonNeeds | None = None
+                         ) -> tuple[list[Proposed], bool]:
+    """The person's ranked proposals (rules: dialogs/rules/matching.py): one page with the activities, and
+    whether more follow; ([], False) without a finished self-assessment. `competences` narrows them."""
+    needs = needs or person_needs(session, person=person)
     if needs is None:
-        return [], 0
-    ranked = rank_activities(needs, candidate_facts(session, needs=needs, now=now, competences=competences), now)
-    page = ranked[offset:offset + limit]
+        return [], False
+    page, more = ranked_page(session, needs=needs, now=now, offset=offset, limit=limit, competences=competences)
     if not page:
-        return [], len(ranked)
+        return [], more
     by_id = {a.id: a for a in session.exec(select(Activity).where(Activity.id.in_([p.activity_id for p in page])))}
-    return [Proposed(p, by_id[p.activity_id]) for p in page], len(ranked)
+    return [Proposed(p, by_id[p.activity_id]) for p in page], more
 
 
 # ---- sign-up, waiting list, cancellation, declining --------------------------------------------------------

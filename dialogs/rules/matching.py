@@ -23,10 +23,11 @@ the one before:
      on the waiting list);
   b. the larger gap first;
   c. a competence the person prioritised in the plan first, in the plan's order;
-  d. one meant for the person's role before one meant for everyone;
-  e. the more of the person's gap competences (next level in range) it develops, the earlier;
-  f. self-paced first (it can start today), then dated by start time, earliest first;
-  g. the activity id, lowest first.
+  d. self-paced first (it can start today), then dated by start time, earliest first;
+  e. the activity id, lowest first.
+(Every key is either the person's or the activity's own, never a mix, so the store can walk an index in this
+order and read a few rows per gap competence: store/activities.py `ranked_page` is this rule at scale, and
+tests/unit/test_matching.py checks that the two always agree.)
 
 Each proposal carries its reason: the competence, the level and the target (the cards word it in the
 person's language: "Utvecklar 3.1 Utveckla digitalt innehåll: du är på nivå 2, målet är 4").
@@ -166,10 +167,8 @@ def rank_activities(person: PersonNeeds, activities: Iterable[ActivityFacts], no
             full,                                               # a
             -(target - level),                                  # b
             priority_rank.get(best, unprioritised),             # c
-            0 if activity.roles else 1,                         # d
-            -len(fitting),                                      # e
-            (0, 0.0) if activity.self_paced else (1, start),    # f
-            activity.id,                                        # g
+            (0, 0.0) if activity.self_paced else (1, start),    # d
+            activity.id,                                        # e
         )
         proposals.append(Proposal(activity.id, best, level, target, full, key))
     proposals.sort(key=lambda p: p.sort_key)

@@ -89,12 +89,21 @@ class Activity(SQLModel, table=True):
 
 
 class ActivityCompetence(SQLModel, table=True):
-    """Which DigComp competences an activity develops: what matching looks activities up by."""
+    """What matching looks activities up by: one row per competence an activity develops and per level its range
+    covers, kept only while the activity is published. The index walks one (competence, level) in the order
+    proposals take (self-paced, then dated by start), so a person's page reads a few rows per gap competence
+    whatever the catalogue's size (store/activities.py ranked_page)."""
 
     __tablename__ = "activity_competence"
+    __table_args__ = (
+        Index("ix_activity_competence_match", "competence", "level", "self_paced", "starts_at", "activity_id"),
+    )
 
     activity_id: int = Field(foreign_key="activity.id", primary_key=True)
-    competence: str = Field(max_length=8, primary_key=True, index=True)
+    competence: str = Field(max_length=8, primary_key=True)
+    level: int = Field(primary_key=True)
+    self_paced: bool = False
+    starts_at: Optional[datetime] = None
 
 
 class ActivitySignup(SQLModel, table=True):

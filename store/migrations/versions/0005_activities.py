@@ -62,11 +62,14 @@ def upgrade() -> None:
     op.create_table('activity_competence',
     sa.Column('activity_id', sa.Integer(), nullable=False),
     sa.Column('competence', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
+    sa.Column('self_paced', sa.Boolean(), nullable=False),
+    sa.Column('starts_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['activity_id'], ['activity.id'], ),
-    sa.PrimaryKeyConstraint('activity_id', 'competence')
+    sa.PrimaryKeyConstraint('activity_id', 'competence', 'level')
     )
     with op.batch_alter_table('activity_competence', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_activity_competence_competence'), ['competence'], unique=False)
+        batch_op.create_index('ix_activity_competence_match', ['competence', 'level', 'self_paced', 'starts_at', 'activity_id'], unique=False)
 
     op.create_table('activity_hours',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -146,7 +149,7 @@ def downgrade() -> None:
 
     op.drop_table('activity_hours')
     with op.batch_alter_table('activity_competence', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_activity_competence_competence'))
+        batch_op.drop_index('ix_activity_competence_match')
 
     op.drop_table('activity_competence')
     with op.batch_alter_table('activity', schema=None) as batch_op:
