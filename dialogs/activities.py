@@ -164,7 +164,10 @@ def catalogue_reply_card(turn: Turn, view: str, page: int, *, notice: str | None
             fmt = choice
         activities, total = store.catalogue_page(turn.session, organisation_ids=organisations, now=turn.now,
                                                  offset=offset, limit=PAGE_SIZE, competences=competences, format=fmt)
-    items = _views(turn, activities, reasons)
+    if view == "mine":  # proposals leave out whatever the person signed up for, waits for, did or declined
+        items = [activity_view(a, turn.lang, turn.config, now=turn.now, reason=reasons.get(a.id)) for a in activities]
+    else:
+        items = _views(turn, activities, reasons)
     more = more if view == "mine" else offset + PAGE_SIZE < (total or 0)
     return catalogue_card(turn.lang, items=items, page=ListPage(view, page, total, choice, more),
                           framework=framework(),

@@ -275,6 +275,7 @@ def _stream_statement():
 _STREAM = _stream_statement()
 
 
+
 def ranked_page(session: Session, *, needs: PersonNeeds, now: datetime, offset: int, limit: int,
                 competences: Sequence[str] | None = None) -> tuple[list[Proposal], bool]:
     """Proposals offset..offset+limit of rank_activities(needs, the catalogue, now), and whether more follow.
