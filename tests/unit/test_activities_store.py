@@ -166,3 +166,32 @@ def test_erasure_removes_sign_ups_and_hours_and_frees_the_place(db):
         erase_person(session, person_id=anna.id, actor="test")
         assert session.exec(select(ActivitySignup).where(ActivitySignup.person_id == anna.id)).all() == []
         assert activities.sign_up(session, activity_id=activity_id, person=omar, now=NOW).outcome == "signed_up"
+
+
+def test_the_migration_keeps_existing_plans_and_their_free_text_activities_which_can_then_be_linked(database_url):
+    from store.db import Database, upgrade
+    from store.models.plan import Plan
+
+    upgrade(database_url, "0003_directory_plan")
+    database = Database(database_url)
+    try:
+        with database.engine.begin() as connection:
+            from sqlalchemy import text
+
+            connection.execute(text("INSERT INTO person (tenant_id, teams_user_id, created_at) "
+                                    "VALUES ('t', '29:anna', '2026-01-01 00:00:00')"))
+            connection.execute(text(
+                "INSERT INTO plan (person_id, period, state, version, priorities, goals, activities, created_at, "
+                "updated_at, state_changed_at, review_reminders, draft_reminders) VALUES (1, 2026, 'approved', 3, "
+                "'[]', 'Mål', 'Kurs i mobilfilm hos Kulturhuset', '2026-01-01', '2026-01-01', '2026-01-01', 0, 0)"))
+        database.migrate()
+        organisation_id = _organisation(database)
+        activity_id = _dated(database, organisation_id)
+        with database.session() as session:
+            plan = session.exec(select(Plan)).one()
+            assert (plan.activities, plan.state, plan.version) == ("Kurs i mobilfilm hos Kulturhuset", "approved", 3)
+            assert activities.link_to_plan(session, plan=plan, activity=activities.activity_by_id(session, activity_id),
+                                           competence="3.1", actor_person_id=None, now=NOW)
+            assert [a.key for _link, a in activities.plan_activities(session, plan_id=plan.id)] == ["mobilfilm"]
+    finally:
+        database.dispose()
