@@ -255,13 +255,14 @@ class Proposed:
 _FIRST_READ = 2  # index rows read per competence beyond the places still wanted
 
 
-def _stream_statement():
+def _stream_statement(competence: str = "competence", level: str = "level"):
     """One (competence, next level)'s activities in rule order d-e: self-paced by id, then dated from now on.
-    Built once with bind parameters, so each use costs a cached statement (bench/activities.py)."""
+    Built once with bind parameters, so each use is a cached statement; one statement per competence reads
+    the index directly (a UNION of them all cost SQLite twice as much: bench/activities.py)."""
     from sqlalchemy import union_all
 
     columns = (ActivityCompetence.activity_id, ActivityCompetence.competence, ActivityCompetence.starts_at)
-    base = (ActivityCompetence.competence == bindparam("competence"), ActivityCompetence.level == bindparam("level"))
+    base = (ActivityCompetence.competence == bindparam(competence), ActivityCompetence.level == bindparam(level))
     self_paced = (select(*columns).where(*base, ActivityCompetence.self_paced.is_(True))
                   .order_by(ActivityCompetence.activity_id).limit(bindparam("read")))
     dated = (select(*columns).where(*base, ActivityCompetence.self_paced.is_(False),
@@ -273,6 +274,7 @@ def _stream_statement():
 
 
 _STREAM = _stream_statement()
+_ANY_PUBLISHED = select(ActivityCompetence.activity_id).limit(1)
 
 
 
@@ -292,6 +294,8 @@ def ranked_page(session: Session, *, needs: PersonNeeds, now: datetime, offset: 
         level = 0 if level is None else level
         if target is not None and target > level and (competences is None or key in competences):
             gaps[key] = (level, target)
+    if not gaps or session.exec(_ANY_PUBLISHED).first() is None:
+        return [], False  # nothing to propose: one query instead of one per gap competence
     want = offset + limit + 1
     free: list[Proposal] = []
     full: list[Proposal] = []
