@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from cards.elements import (
     Element, action_set, card, choice_set, container, execute, facts, heading, submit, text, text_input,
@@ -19,7 +19,7 @@ from cards.verbs import Verb
 from store.digcomp import Framework, load_framework
 
 PAGE_SIZE = 5
-PLAN_LINKS_SHOWN = 6  # a plan's catalogue activities shown on its card (the review card is the largest)
+PLAN_LINKS_SHOWN = 4  # a plan's catalogue activities shown on its card (the review card is the largest)
 FORMATS = ("course", "elearning", "lecture", "workshop", "webinar", "network", "mentoring", "study_visit")
 VIEWS = ("mine", "all", "area", "format", "signed")
 FORM_INPUTS = ("title_sv", "title_en", "description_sv", "description_en", "format", "competences", "level_min",
@@ -213,10 +213,14 @@ def activity_proposals(lang: Lang, proposals: Sequence[ActivityView], *, framewo
     return section
 
 
+DONE_SHOWN = 3  # the latest completed activities on the plan and the profile (the total counts them all)
+
+
 def done_section(lang: Lang, done: Sequence[DoneView], total_hours: float) -> list[Element]:
     """Completed activities and their hours, for the plan and the profile; empty when there are none."""
     if not done:
         return []
+    done = done[:DONE_SHOWN]
     return [text(t(lang, "activities.done.title", hours=hours_text(lang, total_hours)), weight="Bolder",
                  spacing="Medium"),
             facts([(d.completed_on.isoformat(), f"{d.title} ({hours_text(lang, d.hours)})") for d in done])]
@@ -580,7 +584,27 @@ def _longest_form(lang: Lang) -> dict:
                               problems=[t(lang, "activities.problem.title_missing")])
 
 
+def _with_activities(base: str, *, proposals: int) -> Callable[[Lang], dict]:
+    """Another feature's card sample with the activity sections at their largest (longest titles and places)."""
+    def build(lang: Lang) -> dict:
+        from cards.samples import all_samples
+
+        longest = sample_view(title="Ö" * TITLE_MAX, place="P" * 300)
+        done = [DoneView("Ä" * TITLE_MAX, 2.5, date(2026, 3, 1))] * DONE_SHOWN
+        built = all_samples()[base](lang)
+        sections = plan_links_section(lang, [longest] * PLAN_LINKS_SHOWN, plan_id=1, removable=True) \
+            if base != "profile" else []
+        sections += activity_proposals(lang, [longest] * proposals, plan_id=1 if base != "profile" else None)
+        sections += done_section(lang, done, 40.0)
+        return {**built, "body": [*built["body"], *sections]}
+
+    return build
+
+
 SAMPLES = {
+    "review-with-activities-longest": _with_activities("review-longest", proposals=0),
+    "plan-draft-with-activities": _with_activities("plan-draft", proposals=5),
+    "profile-with-activities": _with_activities("profile", proposals=3),
     "activities-mine": lambda lang: catalogue_card(lang, items=[sample_view(), _self_paced_view()],
                                                    page=ListPage("mine", 0, None, more=True)),
     "activities-full-page": lambda lang: catalogue_card(lang, items=_page_of_five(),

@@ -19,7 +19,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from cards.activities import (
-    FORMATS, PAGE_SIZE, VIEWS, ActivityView, AttendeeView, DoneView, ListPage, ReasonView, activity_card,
+    DONE_SHOWN, FORMATS, PAGE_SIZE, VIEWS, ActivityView, AttendeeView, DoneView, ListPage, ReasonView, activity_card,
     activity_form_card, activity_proposals, attendance_card, attendee_input_id, cancelled_notice_card,
     catalogue_card, coordinator_card, done_section, no_assessment_card, plan_links_section, promoted_notice_card,
     reminder_card,
@@ -523,7 +523,7 @@ def save_attendance(turn: Turn) -> Reply:
 def profile_sections(session: Session, person: Person, *, now: datetime, lang: Lang, config: DialogConfig
                      ) -> list[Element]:
     """The profile's (and a finished assessment's) next step: the top matches with reasons, and what is done."""
-    done, total = store.done_activities(session, person_id=person.id, limit=5)
+    done, total = store.done_activities(session, person_id=person.id, limit=DONE_SHOWN)
     sections = activity_proposals(lang, proposal_views(session, person, now=now, lang=lang, config=config),
                                   framework=framework(), heading_key="activities.proposals.next_step")
     return sections + done_section(lang, _done_views(done, config), total)
@@ -554,7 +554,7 @@ def plan_sections(session: Session, plan: Plan, *, viewer: Person, now: datetime
                     break
         sections += activity_proposals(lang, proposals, framework=framework(), plan_id=plan.id, more=False)
     if owner is not None:
-        done, total = store.done_activities(session, person_id=owner.id, limit=5)
+        done, total = store.done_activities(session, person_id=owner.id, limit=DONE_SHOWN)
         sections += done_section(lang, _done_views(done, config), total)
     return sections
 
