@@ -195,3 +195,28 @@ def test_the_migration_keeps_existing_plans_and_their_free_text_activities_which
             assert [a.key for _link, a in activities.plan_activities(session, plan_id=plan.id)] == ["mobilfilm"]
     finally:
         database.dispose()
+
+
+def test_attendance_from_a_csv_gives_hours_and_an_unknown_address_rejects_the_whole_file(db, tmp_path):
+    from store.attendance_import import confirm_attendance_file
+
+    organisation_id = _organisation(db)
+    _dated(db, organisation_id)
+    with db.session() as session:
+        session.add(Person(tenant_id="t", teams_user_id="29:a", name="Anna", email="anna@example.se"))
+    broken = tmp_path / "narvaro.csv"
+    broken.write_text("e-post;timmar\nanna@example.se;2,5\nokand@example.se;\n", encoding="utf-8")
+    with db.session() as session:
+        report = confirm_attendance_file(session, organisation_key=ORG, activity_key="mobilfilm", path=broken,
+                                         now=NOW, tz=TZ)
+        assert [str(e) for e in report.errors] == [
+            "narvaro.csv row 3, column email: okand@example.se has not used Kompetenslyft"]
+        session.rollback()
+    good = tmp_path / "narvaro-ok.csv"
+    good.write_text("e-post;timmar\nanna@example.se;2,5\n", encoding="utf-8")
+    with db.session() as session:
+        report = confirm_attendance_file(session, organisation_key=ORG, activity_key="mobilfilm", path=good,
+                                         now=NOW, tz=TZ)
+        assert report.ok and report.confirmed == 1
+        hours = activities.hours_per_person_and_month(session, organisation_id=organisation_id)
+    assert [(h.month, h.hours) for h in hours] == [("2026-03", 2.5)]
