@@ -102,10 +102,11 @@ def _views(turn: Turn, activities: Sequence[Activity], reasons: Mapping[int, Rea
 
 
 def proposal_views(session: Session, person: Person, *, now: datetime, lang: Lang, config: DialogConfig,
-                   limit: int = PROPOSALS_ON_PROFILE, competences: Sequence[str] | None = None
-                   ) -> list[ActivityView]:
+                   limit: int = PROPOSALS_ON_PROFILE, competences: Sequence[str] | None = None,
+                   needs: Any = None) -> list[ActivityView]:
     """The person's top proposals as card views, each with its reason."""
-    proposed, _more = store.proposals_for_person(session, person, now, limit=limit, competences=competences)
+    proposed, _more = store.proposals_for_person(session, person, now, limit=limit, competences=competences,
+                                                 needs=needs)
     return [activity_view(p.activity, lang, config, now=now,
                           reason=ReasonView(p.proposal.competence, p.proposal.level, p.proposal.target))
             for p in proposed]
@@ -520,11 +521,15 @@ def save_attendance(turn: Turn) -> Reply:
 
 # ---- the plan, the profile and the assessment's last card --------------------------------------------------
 
-def profile_sections(session: Session, person: Person, *, now: datetime, lang: Lang, config: DialogConfig
-                     ) -> list[Element]:
-    """The profile's (and a finished assessment's) next step: the top matches with reasons, and what is done."""
+def profile_sections(session: Session, person: Person, *, now: datetime, lang: Lang, config: DialogConfig,
+                     assessed: dict[str, int | None] | None = None, targets: dict[str, int] | None = None,
+                     role: Any = store._UNKNOWN) -> list[Element]:
+    """The profile's (and a finished assessment's) next step: the top matches with reasons, and what is done.
+    The profile passes the latest assessment's levels, the targets and the role it has just read."""
     done, total = store.done_activities(session, person_id=person.id, limit=DONE_SHOWN)
-    sections = activity_proposals(lang, proposal_views(session, person, now=now, lang=lang, config=config),
+    needs = store.person_needs(session, person=person, assessed=assessed, targets=targets, role=role)
+    sections = activity_proposals(lang, proposal_views(session, person, now=now, lang=lang, config=config,
+                                                       needs=needs) if needs else [],
                                   framework=framework(), heading_key="activities.proposals.next_step")
     return sections + done_section(lang, _done_views(done, config), total)
 

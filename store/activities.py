@@ -199,22 +199,32 @@ def organisations_of(session: Session, person: Person) -> frozenset[int]:
         or_(Organisation.tenant_id == person.tenant_id, Organisation.tenant_id.is_(None)))))
 
 
-def person_needs(session: Session, *, person: Person) -> PersonNeeds | None:
+_UNKNOWN: Any = object()
+
+
+def person_needs(session: Session, *, person: Person, assessed: dict[str, int | None] | None = None,
+                 targets: dict[str, int] | None = None, role: str | None = _UNKNOWN) -> PersonNeeds | None:
     """Levels (agreed in a signed plan, else self-assessed), targets, role, organisations and what to leave out;
-    None when the person has no finished self-assessment."""
+    None when the person has no finished self-assessment. A caller that has just read the latest assessment's
+    levels, the effective targets or the role (the profile) passes them, and they are not read again."""
     from store.assessments import latest_finished_assessment
     from store.targets import effective_targets, role_for_person
 
-    latest = latest_finished_assessment(session, person_id=person.id)
-    if latest is None:
-        return None
+    if assessed is None:
+        latest = latest_finished_assessment(session, person_id=person.id)
+        if latest is None:
+            return None
+        assessed = latest.levels
     plan = session.exec(select(Plan).where(Plan.person_id == person.id).order_by(Plan.period.desc())).first()
-    levels = effective_levels(latest.levels, plan.priorities if plan else (),
+    levels = effective_levels(assessed, plan.priorities if plan else (),
                               plan_signed=plan is not None and plan.state in SIGNED_PLAN_STATES)
-    targets = {key: target.level for key, target in effective_targets(session, person_id=person.id).items()}
+    if targets is None:
+        targets = {key: target.level for key, target in effective_targets(session, person_id=person.id).items()}
+    if role is _UNKNOWN:
+        role = role_for_person(session, person.id)
     excluded = frozenset(session.exec(select(ActivitySignup.activity_id).where(
         ActivitySignup.person_id == person.id, ActivitySignup.status.in_(_EXCLUDING))))
-    return PersonNeeds(levels=levels, targets=targets, role=role_for_person(session, person.id),
+    return PersonNeeds(levels=levels, targets=targets, role=role,
                        organisation_ids=organisations_of(session, person), excluded=excluded,
                        priorities=tuple(p["competence"] for p in plan.priorities) if plan else ())
 
