@@ -80,7 +80,7 @@ def _coordinator(turn: Turn) -> DirectoryEntry:
     if entry is None or not directory.is_coordinator(turn.session, entry):
         log.warning("broadcast action %s refused: person %s is not a coordinator (card data %s)",
                     turn.request.verb or turn.request.text, turn.person.id, _loggable(turn.data))
-        raise UserFacingError("not_coordinator", f"person {turn.person.id} is not a coordinator")
+        raise UserFacingError("broadcast_not_coordinator", f"person {turn.person.id} is not a coordinator")
     return entry
 
 
@@ -92,7 +92,7 @@ def _broadcast_for(turn: Turn, *, for_update: bool = False) -> tuple[DirectoryEn
     if broadcast.organisation_id != entry.organisation_id:
         log.warning("broadcast %s refused: person %s coordinates organisation %s, not %s", broadcast.id,
                     turn.person.id, entry.organisation_id, broadcast.organisation_id)
-        raise UserFacingError("not_coordinator", f"broadcast {broadcast.id} belongs to another organisation")
+        raise UserFacingError("broadcast_not_coordinator", f"broadcast {broadcast.id} belongs to another organisation")
     return entry, broadcast
 
 

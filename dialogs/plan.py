@@ -230,7 +230,13 @@ def show_plan(turn: Turn) -> Reply:
                                  assessment_id=profile.assessment_id, now=turn.now,
                                  priorities=_draft_priorities(profile))
         log.info("person %s drafted plan %s for %s", turn.person.id, plan.id, period)
-    return Reply.of(plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), framework=framework()))
+    card = plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), framework=framework())
+    # Issue 13: chosen catalogue activities, proposals per priority (drafts), completed hours (dialogs.activities).
+    from dialogs.activities import plan_sections, with_sections
+
+    return Reply.of(with_sections(card, plan_sections(turn.session, plan, viewer=turn.person, now=turn.now,
+                                                      lang=turn.lang, config=turn.config,
+                                                      removable=plan.state in EMPLOYEE_EDITS)))
 
 
 def _edit_card(turn: Turn, plan: Plan, *, problems: Sequence[str] = (), view: PlanView | None = None) -> dict:

@@ -11,6 +11,7 @@ from cards.profile import (
     target_input_id, targets_card,
 )
 from cards.i18n import t
+from cards.verbs import Verb
 from dialogs.errors import NotPermitted, UserFacingError
 from dialogs.rules.scoring import Gap, gaps, summarise_assessment, top_gaps
 from dialogs.turn import Reply, Turn
@@ -78,7 +79,16 @@ def profile_reply(turn: Turn, *, assessment_id: object = None, notice: str | Non
         previous_area_means=_area_means(previous) if previous else None,
         role_title=role.title(turn.lang) if role else None,
     )
-    return Reply.of(profile_card(turn.lang, framework=framework, view=view, notice=notice))
+    card = profile_card(turn.lang, framework=framework, view=view, notice=notice)
+    # Issue 13: the next step, activities matched to the gaps, and completed activities (dialogs.activities);
+    # not on an earlier assessment opened from the history.
+    from dialogs.activities import profile_sections, with_sections
+
+    if turn.request.verb == Verb.PROFILE_SHOW and assessment_id is not None:
+        return Reply.of(card)
+    return Reply.of(with_sections(card, profile_sections(
+        turn.session, turn.person, now=turn.now, lang=turn.lang, config=turn.config, assessed=dict(result.levels),
+        targets=targets, role=role.key if role else None)))
 
 
 def show_profile(turn: Turn) -> Reply:

@@ -118,7 +118,13 @@ def _not_awaiting(turn: Turn, review: Review) -> Reply:
 
 def open_review(turn: Turn) -> Reply:
     """The current version of a report's plan, from a notification, a reminder or "mina medarbetare"."""
-    return Reply.of(_card(turn, _authorised(turn, for_update=False)))
+    review = _authorised(turn, for_update=False)
+    # Issue 13: the plan's catalogue activities, which the manager may remove while reviewing (dialogs.activities).
+    from dialogs.activities import plan_sections, with_sections
+
+    return Reply.of(with_sections(_card(turn, review), plan_sections(
+        turn.session, review.plan, viewer=turn.person, now=turn.now, lang=turn.lang, config=turn.config,
+        removable=review.plan.state in (PlanState.SENT, PlanState.RESENT))))
 
 
 @offering_current_version(_current_review_card)

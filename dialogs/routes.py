@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cards.verbs import Verb
-from dialogs import assessment, broadcast, mydata, plan, profile, review, survey, welcome
+from dialogs import activities, assessment, broadcast, mydata, plan, profile, review, survey, welcome
 from dialogs.router import Route, Router
 
 ROUTES: dict[str, Route] = {
@@ -28,9 +28,9 @@ ROUTES: dict[str, Route] = {
     Verb.REVIEW_SAVE: Route(review.save_review),
     Verb.REVIEW_APPROVE: Route(review.approve),
     Verb.REVIEW_CHANGES: Route(review.request_changes),
-    Verb.ACTIVITIES_SHOW: Route(welcome.coming_soon("activities"), entry=True),
+    Verb.ACTIVITIES_SHOW: Route(activities.show_activities, entry=True),
     Verb.TEAM_SHOW: Route(review.show_team, entry=True),
-    Verb.ACTIVITY_NEW: Route(welcome.coming_soon("activity_new"), entry=True),
+    Verb.ACTIVITY_NEW: Route(activities.new_activity, entry=True),
     Verb.BROADCAST_NEW: Route(broadcast.start, entry=True),
     Verb.REPORT_SHOW: Route(welcome.coming_soon("report"), entry=True),
     Verb.SURVEY_START: Route(survey.start, entry=True),
@@ -46,6 +46,21 @@ ROUTES: dict[str, Route] = {
     Verb.BROADCAST_REPORT: Route(broadcast.report, entry=True),
     Verb.BROADCAST_CANCEL: Route(broadcast.cancel),
     Verb.BROADCAST_DOWNLOAD: Route(broadcast.download),
+    # Learning activities (issue 13)
+    Verb.ACTIVITY_OPEN: Route(activities.open_activity, entry=True),
+    Verb.ACTIVITY_SIGN_UP: Route(activities.sign_up, entry=True),
+    Verb.ACTIVITY_CANCEL_SIGNUP: Route(activities.cancel_signup),
+    Verb.ACTIVITY_DECLINE: Route(activities.decline, entry=True),
+    Verb.ACTIVITY_DONE: Route(activities.mark_done),
+    Verb.ACTIVITIES_MINE: Route(activities.show_mine, entry=True),
+    Verb.ACTIVITY_EDIT: Route(activities.edit_activity),
+    Verb.ACTIVITY_SAVE: Route(activities.save_activity),
+    Verb.ACTIVITY_PUBLISH: Route(activities.publish_activity),
+    Verb.ACTIVITY_CANCEL: Route(activities.cancel_activity),
+    Verb.ACTIVITY_ATTENDANCE: Route(activities.show_attendance),
+    Verb.ACTIVITY_ATTENDANCE_SAVE: Route(activities.save_attendance),
+    Verb.ACTIVITY_PLAN_ADD: Route(activities.add_to_plan),
+    Verb.ACTIVITY_PLAN_REMOVE: Route(activities.remove_from_plan),
 }
 
 # Typed commands, Swedish first; the Teams command menu sends the same words.
@@ -72,6 +87,8 @@ COMMANDS: dict[str, str] = {
     "resultat": Verb.SURVEY_RESULTS, "enkätresultat": Verb.SURVEY_RESULTS, "results": Verb.SURVEY_RESULTS,
     "survey results": Verb.SURVEY_RESULTS,
     "mina uppgifter": Verb.MY_DATA_SHOW, "my data": Verb.MY_DATA_SHOW,
+    "mina aktiviteter": Verb.ACTIVITIES_MINE, "my activities": Verb.ACTIVITIES_MINE,
+    "mina anmälningar": Verb.ACTIVITIES_MINE, "my sign-ups": Verb.ACTIVITIES_MINE,
 }
 
 

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 # pg_try_advisory_xact_lock keys: fixed, distinct per job (and unlikely to clash with anyone else's).
 LOCK_KEYS = {"plan_review_reminders": 0x4B4C_0401, "plan_draft_reminders": 0x4B4C_0402,
              "reassessment_reminders": 0x4B4C_0403, "directory_sync": 0x4B4C_0404, "survey_rounds": 0x4B4C_0406,
-             "retention": 0x4B4C_0407, "broadcasts": 0x4B4C_0408}
+             "retention": 0x4B4C_0407, "broadcasts": 0x4B4C_0408, "activity_reminders": 0x4B4C_0D01}
 # People read and reminded per transaction: each batch commits, so the outbox starts sending while the rest wait.
 REASSESSMENT_BATCH = 500
 
@@ -262,3 +262,39 @@ def delete_expired_records(ctx: JobContext) -> int:
     log.info("retention: deleted %s assessments and %s plans of %s people", result.assessments, result.plans,
              result.people)
     return result.assessments + result.plans
+
+
+# ---- learning activities (issue 13) ------------------------------------------------------------------------
+
+def remind_activity_sessions(ctx: JobContext) -> int:
+    """People signed up for a dated session get a reminder on the last working day before it (a Monday
+    session on the Friday), through the outbox and its quiet hours; once per activity and person."""
+    from datetime import datetime as _datetime, time as _time
+
+    from dialogs.activities import reminder_for
+    from dialogs.rules.activity_rules import session_days_reminded_on
+    from store.activities import sessions_between, signups_for_activity
+    from store.models.activity import SignupStatus
+
+    now = ctx.clock.now()
+    tz = ctx.config.tz
+    days = session_days_reminded_on(now.astimezone(tz).date(), working_days=ctx.config.working_days,
+                                    closed_dates=ctx.config.closed_dates)
+    if days is None:
+        return 0
+    first = _datetime.combine(days[0], _time(0), tzinfo=tz)
+    last = _datetime.combine(days[1], _time(23, 59, 59), tzinfo=tz)
+    enqueued = 0
+    with ctx.db.session() as session:
+        if not holds_job_lock(session, "activity_reminders"):
+            log.info("activity reminders: another instance is running them")
+            return 0
+        for activity in sessions_between(session, starts_from=first, starts_until=last):
+            for signup in signups_for_activity(session, activity_id=activity.id, statuses=[SignupStatus.SIGNED_UP]):
+                person = session.get(Person, signup.person_id)
+                if person is not None and reminder_for(session, activity, person, now=now, config=ctx.config):
+                    enqueued += 1
+    log.info("activity reminders: %s enqueued", enqueued)
+    if enqueued and ctx.wake_outbox:
+        ctx.wake_outbox()
+    return enqueued

@@ -25,8 +25,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from scheduler.broadcasts import BROADCAST_CHECK_SECONDS, advance_broadcasts
 from scheduler.jobs import (
-    JobContext, delete_expired_records, remind_to_reassess, remind_unsent_drafts, remind_waiting_reviews,
-    run_survey_rounds, sync_directories,
+    JobContext, delete_expired_records, remind_activity_sessions, remind_to_reassess, remind_unsent_drafts,
+    remind_waiting_reviews, run_survey_rounds, sync_directories,
 )
 from store.models.scheduler import SCHEDULER_JOBS_TABLE
 
@@ -62,6 +62,8 @@ def default_jobs() -> list[ScheduledJob]:
                      lambda tz: CronTrigger(hour=3, minute=30, timezone=tz)),
         ScheduledJob("broadcasts", advance_broadcasts,
                      lambda tz: IntervalTrigger(seconds=BROADCAST_CHECK_SECONDS, timezone=tz)),
+        ScheduledJob("activity_reminders", remind_activity_sessions,
+                     lambda tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=15, timezone=tz)),
     ]
 
 

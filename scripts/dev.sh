@@ -21,6 +21,7 @@ mkdir -p var
   --tenant 00000000-0000-4000-8000-000000000001 >/dev/null
 .venv/bin/python -m bot import-directory scripts/dev_data/personal.csv --org stockholm-kultur \
   --units scripts/dev_data/enheter.csv >/dev/null
+.venv/bin/python -m bot activities import store/data/activities/demo_activities.csv --org stockholm-kultur --move-dates >/dev/null
 .venv/bin/python -m bot &
 BOT_PID=$!
 trap 'kill $BOT_PID 2>/dev/null || true' EXIT INT TERM

@@ -13,6 +13,7 @@ from sqlalchemy import delete, or_
 from sqlmodel import Session, SQLModel, select
 
 from store import audit
+from store.models.activity import Activity, ActivityHours, ActivitySignup, PlanActivity
 from store.models.assessment import Assessment, AssessmentLevel, PersonalTarget, PersonRole
 from store.models.broadcast import Broadcast, DownloadToken
 from store.models.core import AuditEvent, FlowState, Person, utcnow
@@ -42,6 +43,12 @@ PERSON_REFERENCES: dict[tuple[str, str], str] = {
     ("survey_invitation", "person_id"): "kept, pointing at the tombstone; unfinished survey answers deleted",
     ("broadcast", "created_by_person_id"): "kept (the organisation's record), pointing at the tombstone",
     ("download_token", "person_id"): "deleted",
+    # Learning activities (issue 13)
+    ("activity", "created_by_person_id"): "kept in the catalogue, pointing at the tombstone",
+    ("activity_signup", "person_id"): "deleted",
+    ("activity_signup", "confirmed_by_person_id"): "kept on others' sign-ups, pointing at the tombstone",
+    ("activity_hours", "person_id"): "deleted",
+    ("plan_activity", "added_by_person_id"): "deleted on own plans; kept on others', pointing at the tombstone",
 }
 
 
@@ -83,6 +90,7 @@ def export_person(session: Session, *, person_id: int, actor: str) -> dict[str, 
                 **_dump(plan),
                 "versions": _dumps(session, select(PlanVersion).where(PlanVersion.plan_id == plan.id)),
                 "comments": _dumps(session, select(PlanComment).where(PlanComment.plan_id == plan.id)),
+                "catalogue_activities": _dumps(session, select(PlanActivity).where(PlanActivity.plan_id == plan.id)),
             }
             for plan in plans
         ],
@@ -91,6 +99,8 @@ def export_person(session: Session, *, person_id: int, actor: str) -> dict[str, 
             select(PlanComment).where(PlanComment.author_person_id == person_id, PlanComment.plan_id.not_in(plan_ids)),
         ),
         "conversation_state": _dumps(session, select(FlowState).where(FlowState.person_id == person_id)),
+        "activity_signups": _dumps(session, select(ActivitySignup).where(ActivitySignup.person_id == person_id)),
+        "activity_hours": _dumps(session, select(ActivityHours).where(ActivityHours.person_id == person_id)),
         "messages_queued": _dumps(session, select(OutboxMessage).where(OutboxMessage.recipient_person_id == person_id)),
         # Survey answers themselves are anonymous: nothing ties them to the person, so they cannot be exported.
         "survey_invitations": _dumps(session, select(SurveyInvitation).where(SurveyInvitation.person_id == person_id)),
@@ -113,6 +123,9 @@ def erase_person(session: Session, *, person_id: int, actor: str) -> dict[str, i
         ("assessment_levels", delete(AssessmentLevel).where(AssessmentLevel.assessment_id.in_(assessment_ids))),
         ("plan_comments", delete(PlanComment).where(PlanComment.plan_id.in_(plan_ids))),
         ("plan_versions", delete(PlanVersion).where(PlanVersion.plan_id.in_(plan_ids))),
+        ("plan_activities", delete(PlanActivity).where(PlanActivity.plan_id.in_(plan_ids))),
+        ("activity_signups", delete(ActivitySignup).where(ActivitySignup.person_id == person_id)),
+        ("activity_hours", delete(ActivityHours).where(ActivityHours.person_id == person_id)),
         ("plans", delete(Plan).where(Plan.person_id == person_id)),
         ("assessments", delete(Assessment).where(Assessment.person_id == person_id)),
         ("personal_targets", delete(PersonalTarget).where(PersonalTarget.person_id == person_id)),
@@ -121,6 +134,12 @@ def erase_person(session: Session, *, person_id: int, actor: str) -> dict[str, i
         ("messages_queued", delete(OutboxMessage).where(OutboxMessage.recipient_person_id == person_id)),
         ("download_links", delete(DownloadToken).where(DownloadToken.person_id == person_id)),
     ]
+    # A place given up by erasure is free again for the waiting list's next person (told by nobody: no turn).
+    for signup in session.exec(select(ActivitySignup).where(ActivitySignup.person_id == person_id,
+                                                            ActivitySignup.status == "signed_up")):
+        activity = session.get(Activity, signup.activity_id)
+        if activity is not None and activity.places_taken > 0:
+            activity.places_taken -= 1
     for name, statement in steps:
         counts[name] = session.execute(statement).rowcount or 0
     counts["unfinished_survey_answers"] = delete_unfinished_survey_answers(session, person_id=person_id)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from store import audit
+from store.models.activity import Activity, ActivityHours
 from store.models.assessment import Assessment, AssessmentLevel, AssessmentStatus, PersonRole, RoleTarget
 from store.models.core import Person
 from store.models.directory import DirectoryEntry, DirectoryRole, Organisation, Unit
@@ -259,16 +260,32 @@ class PersonActivity:
 
 
 def hours_by_person_month(session: Session, organisation_id: int, start: date, end: date) -> dict[int, PersonActivity]:
-    """THE PLUG for the activities issue (#13): person id -> their activities, for people of the organisation.
+    """Person id -> their learning activities, for people of the organisation (the ESF participant report).
 
-    `start`/`end` are inclusive dates; `hours_by_month` holds only months from start to end with hours done
-    (first day of the month as the key), while `first_activity`/`last_activity` span all time (the ESF start
-    and end dates). Today there is no activities table, so it returns {} and the export has no rows. Once the
-    activities helper's table exists, this function sums the hours of activities marked done per person and
-    month (one GROUP BY query) and nothing else changes: the tab, the CLI and their tests call it through
-    `esf_rows(..., hours=...)`.
-    """
-    return {}
+    `hours_by_month` holds the months from `start` to `end` (inclusive dates) with hours done, keyed by the first
+    day of the month; `first_activity`/`last_activity` span all time: the ESF start and end dates. An activity's
+    date is its session's (start, end) when it has one, else the day it was marked done (self-paced). Hours are
+    counted in the month store.activities recorded them for (the session's month, or the month marked done)."""
+    rows = session.exec(
+        select(ActivityHours.person_id, ActivityHours.month, ActivityHours.hours, Activity.starts_at,
+               Activity.ends_at, ActivityHours.recorded_at)
+        .join(Activity, Activity.id == ActivityHours.activity_id)
+        .where(ActivityHours.organisation_id == organisation_id))
+    first_month = start.replace(day=1)
+    found: dict[int, PersonActivity] = {}
+    for person_id, month, hours, starts_at, ends_at, recorded_at in rows:
+        began = (starts_at or recorded_at).date()
+        ended = (ends_at or starts_at or recorded_at).date()
+        record = found.get(person_id)
+        if record is None:
+            record = found[person_id] = PersonActivity(began, ended)
+        record.first_activity = min(record.first_activity, began)
+        record.last_activity = max(record.last_activity or ended, ended)
+        month_start = date(int(month[:4]), int(month[5:7]), 1)
+        if first_month <= month_start <= end:
+            record.hours_by_month[month_start] = record.hours_by_month.get(month_start, Decimal(0)) + \
+                Decimal(str(hours))
+    return {person_id: record for person_id, record in found.items() if record.hours_by_month}
 
 
 ESF_COLUMNS = ("person_id", "name", "email", "organisation", "unit", "role", "start_date", "end_date", "month",

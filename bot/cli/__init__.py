@@ -44,10 +44,10 @@ class CliContext:
 
 
 def _groups() -> tuple[ModuleType, ...]:
-    from bot.cli import directory, export, person, role_profiles, server, survey
+    from bot.cli import activities, directory, export, person, role_profiles, server, survey
 
     # The table: serve (the default) first, then one row per group of admin commands.
-    return (server, role_profiles, directory, person, survey, export)
+    return (server, role_profiles, directory, person, activities, survey, export)
 
 
 def build_parser(groups: tuple[ModuleType, ...]) -> argparse.ArgumentParser:

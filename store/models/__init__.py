@@ -1,5 +1,8 @@
 """All table models; importing this package registers every table on SQLModel.metadata (for migrations)."""
 
+from store.models.activity import (
+    Activity, ActivityCompetence, ActivityHours, ActivitySignup, PlanActivity,
+)
 from store.models.assessment import (
     Assessment, AssessmentLevel, PersonalTarget, PersonRole, RoleProfile, RoleTarget,
 )
@@ -22,4 +25,5 @@ __all__ = [
     "OutboxMessage", "Plan", "PlanComment", "PlanVersion", "scheduler_jobs",
     "SurveyDraft", "SurveyInvitation", "SurveyPending", "SurveyResponse", "SurveyRound",
     "Broadcast", "BroadcastUnaddressable", "DownloadToken",
+    "Activity", "ActivityCompetence", "ActivityHours", "ActivitySignup", "PlanActivity",
 ]

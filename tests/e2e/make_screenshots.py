@@ -34,6 +34,8 @@ CARDS: dict[str, str] = {
     "profile.png": "profile",
     "plan.png": "plan-draft",
     "manager-review.png": "review",
+    "activities.png": "activities-mine",
+    "activity-form.png": "activity-form-new",
 }
 PLAYGROUND_SHOT = "playground-chat.png"
 

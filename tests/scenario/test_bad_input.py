@@ -63,7 +63,7 @@ async def test_a_card_clicked_by_someone_other_than_its_addressee_is_refused(cha
 
     assert "skickades till någon annan" in card_text(cards[0])
     # The person's own cards carry their own id, so their clicks pass.
-    assert "kommer snart" in card_text((await chat.click(menu, "Aktiviteter"))[0])
+    assert "Förslagen bygger på din självskattning" in card_text((await chat.click(menu, "Aktiviteter"))[0])
 
 
 async def test_a_failing_handler_shows_an_error_code_and_no_stack_trace(chat: Chat, monkeypatch):

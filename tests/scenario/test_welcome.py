@@ -74,7 +74,7 @@ async def test_menu_button_submits_route_to_the_same_entry_points(chat: Chat):
 
     cards = await chat.click(menu, "Aktiviteter")
 
-    assert "Aktivitetskatalogen kommer snart" in card_text(cards[0])
+    assert "Aktiviteter för dig" in card_text(cards[0])
 
 
 async def test_both_install_events_arriving_at_once_create_one_person_and_one_greeting(chat: Chat, bot):

@@ -133,9 +133,39 @@ def test_esf_rows_are_one_per_participant_and_month_with_the_hours_of_that_month
     assert rows[0]["person_id"] == anna.person_id and rows[0]["role"] == "Bibliotekarie"
 
 
-def test_the_esf_export_has_no_rows_until_the_activities_table_exists(db, people):
+def test_the_esf_export_sums_the_hours_recorded_for_activities_by_person_and_month(db, people):
+    """Worked by hand: Anna did a dated course in March (6 h) and a self-paced module marked done in April
+    (2.5 h); Hugo a dated workshop in February only. March to April: Anna's two months; Hugo has no row."""
+    from datetime import datetime, timezone
+
+    from store.models.activity import Activity, ActivityHours
+
+    anna, hugo = people["s1"], people["h2"]
     with db.session() as session:
-        assert reports.esf_rows(session, organisation=_org(session), start=date(2026, 1, 1), end=date(2026, 12, 31)) == []
+        org = _org(session)
+        course = Activity(organisation_id=org.id, key="kurs", format="kurs", competences="3.1",
+                          starts_at=datetime(2026, 3, 10, 8, tzinfo=timezone.utc),
+                          ends_at=datetime(2026, 3, 11, 15, tzinfo=timezone.utc))
+        module = Activity(organisation_id=org.id, key="modul", format="e-learning", competences="4.2",
+                          self_paced=True)
+        workshop = Activity(organisation_id=org.id, key="ws", format="workshop", competences="2.4",
+                            starts_at=datetime(2026, 2, 2, 8, tzinfo=timezone.utc))
+        session.add_all([course, module, workshop])
+        session.flush()
+        session.add_all([
+            ActivityHours(person_id=anna.person_id, activity_id=course.id, organisation_id=org.id, month="2026-03",
+                          hours=6, recorded_at=datetime(2026, 3, 12, tzinfo=timezone.utc)),
+            ActivityHours(person_id=anna.person_id, activity_id=module.id, organisation_id=org.id, month="2026-04",
+                          hours=2.5, recorded_at=datetime(2026, 4, 20, 9, tzinfo=timezone.utc)),
+            ActivityHours(person_id=hugo.person_id, activity_id=workshop.id, organisation_id=org.id,
+                          month="2026-02", hours=3, recorded_at=datetime(2026, 2, 3, tzinfo=timezone.utc)),
+        ])
+    with db.session() as session:
+        rows = reports.esf_rows(session, organisation=_org(session), start=date(2026, 3, 1), end=date(2026, 4, 30))
+    assert [(r["name"], r["month"], r["hours"], r["start_date"], r["end_date"]) for r in rows] == [
+        ("Anna Lindberg", "2026-03", Decimal("6"), "2026-03-10", "2026-04-20"),
+        ("Anna Lindberg", "2026-04", Decimal("2.5"), "2026-03-10", "2026-04-20"),
+    ]
 
 
 def test_sign_in_finds_the_directory_entry_by_object_id_then_by_upn(db, people):

@@ -3,7 +3,7 @@ answers keyed by a keyed hash, the pending batch, and the anonymous answers (no 
 SQLite tables without rowid, so no hidden sequence either)
 
 Revision ID: 0006_survey
-Revises: 0003_directory_plan
+Revises: 0005_activities
 Create Date: 2026-12-07
 """
 from alembic import op
@@ -12,7 +12,7 @@ import sqlmodel
 
 
 revision = '0006_survey'
-down_revision = '0003_directory_plan'
+down_revision = '0005_activities'
 branch_labels = None
 depends_on = None
 
