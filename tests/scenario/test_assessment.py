@@ -152,15 +152,15 @@ async def test_long_assessment_goes_area_by_area_each_card_replaced_by_the_next_
     assert len(levels_of(bot, finished.id)) == 21
 
 
-async def test_profile_chart_is_an_embedded_png_of_600_by_260(chat: Chat):
+async def test_profile_chart_is_an_embedded_png_drawn_at_twice_its_size(chat: Chat):
     profile = await finish_long(chat)
 
     [chart] = [element for element in profile["body"] if element.get("type") == "Image"]
     prefix = "data:image/png;base64,"
     assert chart["url"].startswith(prefix)
     image = Image.open(io.BytesIO(base64.b64decode(chart["url"][len(prefix):])))
-    assert image.format == "PNG" and image.size == (600, 260)
-    assert "1.1 3" in chart["altText"]
+    assert image.format == "PNG" and image.size[0] == 880 and chart["size"] == "Stretch"
+    assert "1.1 3" in chart["altText"] and "1 Informations- och datakunskap" in chart["altText"]
 
 
 async def test_stopping_and_resuming_continues_at_the_area_where_the_person_left_off(chat: Chat):
