@@ -148,16 +148,13 @@ def plan_card(lang: Lang, *, view: PlanView, titles: DigCompTitles, notice: str 
     if notice:
         body.append(text(notice, color=notice_color, weight="Bolder"))
     body.append(text(state_text(lang, view), weight="Bolder"))
-    status = []
-    if view.sent_on:
-        status.append((t(lang, "plan.fact.sent"), view.sent_on.isoformat()))
+    status = version_facts(lang, view)
     if view.approved_on:
         status.append((t(lang, "plan.fact.approved"),
                        t(lang, "plan.fact.approved_by", date=view.approved_on.isoformat(),
                          name=view.approved_by or "")))
     if view.completed_on:
         status.append((t(lang, "plan.fact.completed"), view.completed_on.isoformat()))
-    status += version_facts(lang, view)
     body.append(facts(status))
     if (note := newer_assessment_note(lang, view)) is not None:
         body.append(note)
@@ -189,11 +186,15 @@ def plan_card(lang: Lang, *, view: PlanView, titles: DigCompTitles, notice: str 
 
 
 def version_facts(lang: Lang, view: PlanView) -> list[tuple[str, str]]:
-    """How often the plan was sent and when it last changed: the versions a person counts."""
+    """When the plan was sent (and how often, once more than once) and when it last changed: the versions a
+    person counts, not the number of saved changes."""
     rows = []
-    if view.times_sent > 1:
-        rows.append((t(lang, "plan.fact.times_sent"), t(lang, "plan.fact.times", count=view.times_sent)))
-    if view.changed_on:
+    if view.sent_on:
+        sent = view.sent_on.isoformat()
+        if view.times_sent > 1:
+            sent += " · " + t(lang, "plan.fact.times", count=view.times_sent)
+        rows.append((t(lang, "plan.fact.sent"), sent))
+    if view.changed_on and view.changed_on != view.sent_on:
         rows.append((t(lang, "plan.fact.changed"), view.changed_on.isoformat()))
     return rows
 

@@ -73,8 +73,7 @@ def review_card(lang: Lang, *, view: PlanView, titles: DigCompTitles, employee_e
     if as_stand_in:
         body.append(text(t(lang, "review.as_stand_in", manager=view.manager_name or ""), subtle=True))
     body.append(text(t(lang, f"review.state.{view.state}", name=view.owner_name), weight="Bolder"))
-    status = [(t(lang, "plan.fact.sent"), view.sent_on.isoformat())] if view.sent_on else []
-    body.append(facts(status + version_facts(lang, view)))
+    body.append(facts(version_facts(lang, view)))
     reviewing = view.state in ("sent", "resent")
     # The meeting is a link in the text, so the card keeps to three buttons.
     link = meeting_link(subject=t(lang, "review.meeting_subject", name=view.owner_name, period=view.period),

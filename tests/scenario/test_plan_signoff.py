@@ -171,7 +171,7 @@ async def test_asking_for_changes_sends_the_comment_and_the_resent_plan_reaches_
 
     second = (await _cards_in(connector, karin, 2))[-1]
     assert activities_on(second) == "Kurs i informationssäkerhet (4.2)."
-    assert "Skickad 2 gånger" in card_text(second)
+    assert "· 2 gånger" in card_text(second)
     manager.seen = 2
     await manager.click(second, "Godkänn planen")
     assert latest_plan_of(bot, anna).state == PlanState.APPROVED

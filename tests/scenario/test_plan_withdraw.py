@@ -293,7 +293,7 @@ async def test_after_withdrawing_the_employee_edits_and_sends_again_and_the_mana
         conversation_id=karin.conversation_id)
     new_review = _cards_saying(connector, karin, "Utvecklingsplan 2026: Anna Lindberg")[-1]
     assert activities_on(new_review) == "Kurs i informationssäkerhet."
-    assert "Skickad 2 gånger" in card_text(new_review) and "Version" not in card_text(new_review)
+    assert "· 2 gånger" in card_text(new_review) and "Version" not in card_text(new_review)
     manager = Chat(bot, connector, karin, seen=len(connector.cards(karin.conversation_id)))
     approved = (await manager.click(new_review, APPROVE))[0]
     assert "Du har godkänt planen." in card_text(approved)
