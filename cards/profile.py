@@ -163,7 +163,8 @@ def _area_sections(lang: Lang, titles: DigCompTitles, view: ProfileView) -> list
             before = (view.previous_levels or {}).get(key)
             if level is not None and before is not None and level != before:
                 parts.append(t(lang, "profile.fact.change", change=signed(level - before)))
-            rows.append((f"{key} {title}", " · ".join(parts)))
+            # The key as the narrow title, the name in the wide value column: long names do not wrap word by word.
+            rows.append((key, t(lang, "plan.priority.line", title=title, levels=" · ".join(parts))))
         sections.append(container([text(heading_text, weight="Bolder"), facts(rows)], separator=True))
     return sections
 

@@ -75,10 +75,12 @@ def review_card(lang: Lang, *, view: PlanView, titles: DigCompTitles, employee_e
     body.append(text(t(lang, f"review.state.{view.state}", name=view.owner_name), weight="Bolder"))
     body.append(facts(version_facts(lang, view)))
     reviewing = view.state in ("sent", "resent")
-    # The meeting is a link in the text, so the card keeps to three buttons.
+    # Booking the meeting is a line to tap, not a button, so the card keeps to three buttons.
     link = meeting_link(subject=t(lang, "review.meeting_subject", name=view.owner_name, period=view.period),
                         attendee_email=employee_email)
-    body.append(text(t(lang, "review.book_link", url=link)))
+    booking = container([text(t(lang, "review.book_link"), color="Accent", weight="Bolder")])
+    booking["selectAction"] = open_url(t(lang, "review.action.book"), link)
+    body.append(booking)
     if (note := newer_assessment_note(lang, view, for_manager=True)) is not None:
         body.append(note)
     body.append(_profile_summary(lang, titles, view))

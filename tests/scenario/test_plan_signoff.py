@@ -3,7 +3,6 @@ card in a newly created chat, reviews and approves, the employee confirms; and e
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from io import StringIO
 from types import SimpleNamespace
@@ -23,7 +22,7 @@ from tests.directory_fixtures import give_finished_assessment, import_people, pe
 from tests.fakes.activities import TeamsUser
 from cards.walk import inputs as iter_inputs
 from tests.harness import (
-    Chat, card_text, card_texts, find_action, iter_actions, latest_plan_of, person_id_of, registered_user,
+    Chat, card_text, find_action, iter_actions, latest_plan_of, person_id_of, registered_user,
 )
 
 @pytest.fixture
@@ -61,8 +60,8 @@ def activities_on(review: dict) -> str:
 
 
 def meeting_link_on(review: dict) -> str:
-    """The link that books the development dialogue, written in the card's text."""
-    (url,) = [m for t in card_texts(review) for m in re.findall(r"\]\((https://teams[^)]+)\)", t)]
+    """The line that books the development dialogue (a tap opens a new Teams meeting)."""
+    (url,) = [a["url"] for a in iter_actions(review) if a["type"] == "Action.OpenUrl"]
     return url
 
 
@@ -108,7 +107,8 @@ async def test_the_whole_loop_employee_manager_employee_with_a_chat_created_for_
     assert "Självskattning 2026-03-10, medelnivå per område" in text
     assert "4.2 Skydda personuppgifter och privatliv" in text and "1. 4.2" not in text, "numbered once"
     assert activities_on(review) == "Kurs i mobilfilm." and "Kurs i mobilfilm." not in text, "shown once"
-    assert [a["title"] for a in iter_actions(review)] == ["Godkänn planen", "Begär ändringar", "Spara ändringar"]
+    assert [a["title"] for a in iter_actions(review) if a["type"] != "Action.OpenUrl"] == [
+        "Godkänn planen", "Begär ändringar", "Spara ändringar"]
     assert "Version" not in text
     book = meeting_link_on(review)
     query = parse_qs(urlparse(book).query)
