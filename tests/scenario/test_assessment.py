@@ -142,7 +142,7 @@ async def test_long_assessment_goes_area_by_area_each_card_replaced_by_the_next_
     assert seen == [f"Område {n} av 5 · lång skattning" for n in range(1, 6)]
     profile = card_text(card)
     assert "Din kompetensprofil" in profile
-    assert "1.1 Söka, filtrera och bläddra i data, information och digitalt innehåll 3 (Medel)" in profile
+    assert "1.1 Söka, filtrera och bläddra i data, information och digitalt innehåll: 3 (Medel)" in profile
     assert "Det här är din första slutförda skattning" in profile
     assert "Du har inga mål ännu" in profile
     [finished] = assessments(bot, chat.user)
@@ -386,7 +386,7 @@ async def test_short_mode_end_to_end_gives_the_upper_level_of_the_chosen_group(c
     levels = levels_of(bot, finished.id)
     assert finished.mode == "short"
     assert levels["1.1"] == 4 and levels["5.1"] == 6 and levels["5.4"] is None
-    assert "5.4 Identifiera digitala kompetensluckor Inte relevant" in card_text(profile)
+    assert "5.4 Identifiera digitala kompetensluckor: Inte relevant" in card_text(profile)
 
 
 async def test_an_english_user_takes_the_assessment_in_english(bot: RunningBot, connector):
@@ -428,7 +428,7 @@ async def test_min_profil_and_history_compare_the_two_latest_assessments(clocked
     profile = card_text((await clocked_chat.say("min profil"))[0])
     assert "Skattningen slutfördes 2026-09-18 (lång skattning)." in profile
     assert "Jämfört med skattningen 2026-03-02: höjt i 2, sänkt i 0 av 21 kompetenser." in profile
-    assert "2.1 Interagera genom digitala teknologier 5 (Avancerad) · +2 sedan förra" in profile
+    assert "2.1 Interagera genom digitala teknologier: 5 (Avancerad) · +2 sedan förra" in profile
 
     history = (await clocked_chat.say("historik"))[0]
     text = card_text(history)
