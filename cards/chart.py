@@ -161,7 +161,6 @@ def _draw(areas, levels, targets, previous, legend) -> bytes:
     background, ink = _paletted_background(areas, legend)
     image = background.copy()
     draw = ImageDraw.Draw(image)
-    font = _font(12)
     for _, _, colour, _, rows in _rows(areas):
         for key, centre in rows:
             level = levels.get(key)
@@ -169,10 +168,10 @@ def _draw(areas, levels, targets, previous, legend) -> bytes:
             if level is None:  # not relevant: a small grey cross at the start, a dash for the value
                 draw.line(_s(_PLOT_LEFT + 3, top + 1, _PLOT_LEFT + 11, bottom - 1), fill=ink[_AXIS], width=SCALE)
                 draw.line(_s(_PLOT_LEFT + 3, bottom - 1, _PLOT_LEFT + 11, top + 1), fill=ink[_AXIS], width=SCALE)
-                draw.text(_s(_VALUE_CENTRE, centre), "–", fill=ink[_AXIS], font=font, anchor="mm")
+                _stamp(image, "–", _VALUE_CENTRE, centre, ink[_AXIS])
             else:  # level 0 still shows as a sliver, so that it reads as answered
                 draw.rectangle(_s(_PLOT_LEFT, top, max(_x(level), _PLOT_LEFT + 3), bottom), fill=ink[colour])
-                draw.text(_s(_VALUE_CENTRE, centre), str(level), fill=ink[_TEXT], font=font, anchor="mm")
+                _stamp(image, str(level), _VALUE_CENTRE, centre, ink[_TEXT])
             if key in targets:
                 x = _x(targets[key])
                 draw.rectangle(_s(x - 1.5, centre - _ROW / 2 + 1, x + 1.5, centre + _ROW / 2 - 1), fill=ink[_MARK])
@@ -183,6 +182,25 @@ def _draw(areas, levels, targets, previous, legend) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=6)
     return out.getvalue()
+
+
+def _stamp(image: Image.Image, label: str, x: float, y: float, colour: int) -> None:
+    """Writes a short label centred at (x, y) from its cached glyph mask: a paste instead of a FreeType call."""
+    mask = _glyphs(label)
+    left, top = round(x * SCALE - mask.width / 2), round(y * SCALE - mask.height / 2)
+    image.paste(colour, (left, top, left + mask.width, top + mask.height), mask)
+
+
+@lru_cache(maxsize=32)
+def _glyphs(label: str) -> Image.Image:
+    """The label drawn once, as a 1-bit mask cropped to its ink (the same pixels draw.text would set)."""
+    font = _font(12)
+    left, top, right, bottom = font.getbbox(label, anchor="mm")
+    mask = Image.new("1", (right - left, bottom - top), 0)
+    draw = ImageDraw.Draw(mask)
+    draw.fontmode = _FONT_MODE
+    draw.text((-left, -top), label, fill=1, font=font, anchor="mm")
+    return mask
 
 
 @lru_cache(maxsize=4)
