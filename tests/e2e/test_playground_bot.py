@@ -288,7 +288,8 @@ def test_plan_sent_approved_by_the_manager_in_her_own_playground_and_acknowledge
     karin.wait_for_bot_messages(karin_shown + 1)
     review = karin.wait_for_card_text(ANNA.name)
     expect(review).to_contain_text(before(sv("review.title")))
-    expect(review).to_contain_text("Kurs i mobilfilm.")
+    # The activities appear once, in the field where Karin may adjust them.
+    expect(review.get_by_role("textbox", name=sv("review.activities"))).to_have_value("Kurs i mobilfilm.")
     # Karin agrees on level 3 and sets target 5 for the first priority (the first pair of dropdowns), approves.
     agreed = review.get_by_role("combobox", name=sv("review.agreed_level"), exact=True)
     targets = review.get_by_role("combobox", name=sv("review.target"), exact=True)
