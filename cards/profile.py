@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Mapping, Protocol, Sequence
 
-from cards.assessment import mode_label
 from cards.chart import chart_data_uri, chart_png
 from cards.digcomp_titles import DigCompTitles
 from cards.elements import (
@@ -60,6 +59,10 @@ class HistoryEntry:
     mode: str
     levels: Mapping[str, int | None]
     area_means: Mapping[str, float | None]
+
+
+def mode_label(lang: Lang, mode: str) -> str:
+    return t(lang, f"assessment.mode_label.{mode}")
 
 
 def decimal(lang: Lang, value: float | None) -> str:
