@@ -59,6 +59,8 @@ class HistoryEntry:
     mode: str
     levels: Mapping[str, int | None]
     area_means: Mapping[str, float | None]
+    # Levels scored by different rules are listed, not compared.
+    scoring_version: int = 1
 
 
 def mode_label(lang: Lang, mode: str) -> str:
@@ -239,6 +241,9 @@ def _history_comparison(lang: Lang, titles: DigCompTitles, entries: Sequence[His
     if len(entries) < 2:
         return text(t(lang, "history.comparison.single"), subtle=True)
     latest, previous = entries[0], entries[1]
+    if latest.scoring_version != previous.scoring_version:
+        return text(t(lang, "chart.comparison.not_comparable.scoring", date=previous.finished.isoformat()),
+                    subtle=True)
     rows = [(f"{area.key} {area.title}",
              t(lang, "history.comparison.area", previous=decimal(lang, previous.area_means.get(area.key)),
                latest=decimal(lang, latest.area_means.get(area.key))))
@@ -375,6 +380,9 @@ SAMPLES = {
     "profile-none-in-progress": lambda lang: no_profile_card(lang, in_progress_id=48213),
     "history": lambda lang: _sample_history(lang, 3),
     "history-single": lambda lang: _sample_history(lang, 1),
+    "history-other-scoring": lambda lang: history_card(lang, titles=sample_titles(lang), entries=[
+        HistoryEntry(48213, date(2026, 3, 12), "long", _SAMPLE_LEVELS, _sample_means(_SAMPLE_LEVELS), 2),
+        HistoryEntry(48212, date(2025, 3, 20), "long", _SAMPLE_PREVIOUS, _sample_means(_SAMPLE_PREVIOUS), 1)]),
     "history-empty": lambda lang: _sample_history(lang, 0),
     "targets": lambda lang: _sample_targets(lang, saved=False),
     "targets-saved": lambda lang: _sample_targets(lang, saved=True),

@@ -133,7 +133,8 @@ def show_profile(turn: Turn) -> Reply:
 def show_history(turn: Turn) -> Reply:
     results = assessment_history(turn.session, person_id=turn.person.id, limit=HISTORY_LIMIT)
     framework = load_framework(results[0].framework_version if results else "2.2")
-    entries = [HistoryEntry(r.id, _local_date(turn, r), r.mode, r.levels, _area_means(r)) for r in results
+    entries = [HistoryEntry(r.id, _local_date(turn, r), r.mode, r.levels, _area_means(r), scoring_version_of(r))
+               for r in results
                if r.framework_version == framework.version]
     return Reply.of(history_card(turn.lang, titles=digcomp_titles(framework.version, turn.lang), entries=entries))
 

@@ -138,3 +138,11 @@ def test_assessments_compare_only_within_one_framework_and_one_scoring_rule():
 def test_the_handlers_titles_are_the_frameworks_in_the_readers_language():
     assert digcomp_titles("2.2", "sv").areas == sample_titles("sv").areas
     assert digcomp_titles("2.2", "en").competence("2.5") == "Netiquette"
+
+
+def test_the_history_lists_but_does_not_compare_assessments_scored_by_different_rules():
+    from cards.samples import all_samples
+
+    said = "\n".join(texts(all_samples()["history-other-scoring"]("sv")))
+    assert "2025-03-20" in said and "äldre poängsättning" in said
+    assert "Förändring från" not in said and "Höjt:" not in said
