@@ -130,7 +130,8 @@ def _comparison(lang: Lang, view: ProfileView) -> Element:
     said = t(lang, "profile.comparison.previous", date=view.previous_finished.isoformat(), raised=raised,
              lowered=lowered)
     if view.previous_mode and view.previous_mode != view.mode:
-        said += " " + t(lang, "chart.comparison.modes_differ", previous=t(lang, f"chart.mode_definite.{view.previous_mode}"),
+        said += " " + t(lang, "chart.comparison.modes_differ",
+                        previous=t(lang, f"chart.mode_definite.{view.previous_mode}"),
                         now=t(lang, f"chart.mode_definite.{view.mode}"))
     return text(said)
 

@@ -24,11 +24,12 @@ from cards.plan import (
     approved_notice_card, no_assessment_card, no_manager_card, not_in_directory_card, plan_card, plan_edit_card,
     priority_input_id,
 )
-from cards.review import acknowledged_notice_card, review_card, withdrawn_notice_card
+from cards.review import acknowledged_notice_card, first_name, review_card, withdrawn_notice_card
 from dialogs.config import DialogConfig
 from dialogs.errors import NotPermitted, StaleCard, UserFacingError
 from dialogs.digcomp_titles import digcomp_titles
 from dialogs.notify import arrival_text, notify
+from dialogs.profile import levels_to_confirm
 from dialogs.rules.plan_rules import (
     EMPLOYEE_EDITS, MIN_PRIORITIES, SIGNED_BY_MANAGER, WITHDRAWABLE, Candidate, check_priorities,
     priority_candidates, sending_problems, state_after_sending,
@@ -89,10 +90,6 @@ def framework() -> Framework:
     return load_framework(FRAMEWORK_VERSION)
 
 
-def first_name(name: str) -> str:
-    return name.split()[0] if name.strip() else name
-
-
 def titles(lang: Lang) -> DigCompTitles:
     """The DigComp titles the plan and review cards show, in the reader's language."""
     return digcomp_titles(FRAMEWORK_VERSION, lang)
@@ -143,8 +140,6 @@ def plan_view(session: Session, plan: Plan, config: DialogConfig) -> PlanView:
         newer_levels = tuple((p["competence"], p.get("level"), latest.levels.get(p["competence"]))
                              for p in plan.priorities if p.get("level") != latest.levels.get(p["competence"]))
         newer_on = _local_date(latest.finished_at, config) if newer_levels else None
-    from dialogs.profile import levels_to_confirm
-
     return PlanView(
         plan_id=plan.id, version=plan.version, state=plan.state, period=plan.period,
         owner_name=_name(session, plan.person_id) or "",
