@@ -25,6 +25,7 @@ _FONT_MODE = "1"
 # Logical size: about the width Teams gives a full-width card's image in a chat pane.
 WIDTH = 440
 MAX_LEVEL = 8
+_CONFIRMED_UP_TO = 6  # levels above wait for the development dialogue when the card says so (`pending`)
 _LABEL_RIGHT, _PLOT_LEFT, _PLOT_RIGHT, _VALUE_CENTRE = 30, 40, 410, 427
 _TOP, _AREA_ROW, _ROW, _BAR, _LEGEND = 20, 20, 16, 10, 26
 # One colour per DigComp area, dark enough for white backgrounds (WCAG contrast >= 3:1 against white).
@@ -39,9 +40,12 @@ ChartAreas = Sequence[tuple[str, str, Sequence[str]]]
 
 
 def chart_png(areas: ChartAreas, levels: Levels, targets: Mapping[str, int] | None = None,
-              previous: Levels | None = None, *, legend: tuple[str, str, str] = ("level", "target", "previous")
-              ) -> bytes:
-    """A PNG of chart_size(areas) pixels; `legend` names the level, the target and the previous assessment."""
+              previous: Levels | None = None, *, legend: tuple[str, str, str] = ("level", "target", "previous"),
+              pending: frozenset[str] = frozenset()) -> bytes:
+    """A PNG of chart_size(areas) pixels; `legend` names the level, the target and the previous assessment.
+
+    The bars of `pending` competences are striped above level 6: levels 7-8 wait for the manager's confirmation.
+    """
     targets = {key: value for key, value in (targets or {}).items() if value is not None}
     previous = {key: value for key, value in (previous or {}).items() if value is not None}
     shown = (legend[0], legend[1] if targets else "", legend[2] if previous else "")
@@ -51,6 +55,7 @@ def chart_png(areas: ChartAreas, levels: Levels, targets: Mapping[str, int] | No
         tuple(sorted(targets.items())),
         tuple(sorted(previous.items())),
         shown,
+        frozenset(pending),
     )
 
 
@@ -156,7 +161,7 @@ def _paletted_background(areas, legend) -> tuple[Image.Image, dict[str, int]]:
 
 
 @lru_cache(maxsize=256)
-def _draw(areas, levels, targets, previous, legend) -> bytes:
+def _draw(areas, levels, targets, previous, legend, pending) -> bytes:
     levels, targets, previous = dict(levels), dict(targets), dict(previous)
     background, ink = _paletted_background(areas, legend)
     image = background.copy()
@@ -170,7 +175,11 @@ def _draw(areas, levels, targets, previous, legend) -> bytes:
                 draw.line(_s(_PLOT_LEFT + 3, bottom - 1, _PLOT_LEFT + 11, top + 1), fill=ink[_AXIS], width=SCALE)
                 _stamp(image, "–", _VALUE_CENTRE, centre, ink[_AXIS])
             else:  # level 0 still shows as a sliver, so that it reads as answered
-                draw.rectangle(_s(_PLOT_LEFT, top, max(_x(level), _PLOT_LEFT + 3), bottom), fill=ink[colour])
+                solid = min(level, _CONFIRMED_UP_TO) if key in pending else level
+                draw.rectangle(_s(_PLOT_LEFT, top, max(_x(solid), _PLOT_LEFT + 3), bottom), fill=ink[colour])
+                if solid < level:  # to be confirmed: stripes in the area's colour
+                    for x in range(round(_x(solid) * SCALE), round(_x(level) * SCALE), 6):
+                        draw.rectangle([x, top * SCALE, x + 2, bottom * SCALE], fill=ink[colour])
                 _stamp(image, str(level), _VALUE_CENTRE, centre, ink[_TEXT])
             if key in targets:
                 x = _x(targets[key])

@@ -92,7 +92,7 @@ def _chart(lang: Lang, titles: DigCompTitles, view: ProfileView) -> Element:
     areas = [(area.key, f"{area.key} {area.title}", [key for key, _ in area.competences]) for area in titles.areas]
     png = chart_png(areas, view.levels, view.targets, view.previous_levels,
                     legend=(t(lang, "chart.legend.level"), t(lang, "chart.legend.target"),
-                            t(lang, "chart.legend.previous")))
+                            t(lang, "chart.legend.previous")), pending=view.to_confirm)
     return image(chart_data_uri(png), alt=chart_alt_text(lang, titles, view), size="Stretch")
 
 

@@ -146,3 +146,13 @@ def test_the_history_lists_but_does_not_compare_assessments_scored_by_different_
     said = "\n".join(texts(all_samples()["history-other-scoring"]("sv")))
     assert "2025-03-20" in said and "äldre poängsättning" in said
     assert "Förändring från" not in said and "Höjt:" not in said
+
+
+def test_a_level_waiting_for_confirmation_is_striped_above_six_and_solid_below():
+    solid = _image(chart_png(AREAS, {**LEVELS, "2.1": 8}, legend=LEGEND))
+    striped = _image(chart_png(AREAS, {**LEVELS, "2.1": 8}, legend=LEGEND, pending=frozenset({"2.1"})))
+    changed = [(p, q) for p, q in zip(solid.getdata(), striped.getdata()) if p != q]
+    background = {(255, 255, 255), (0xe2, 0xe8, 0xf0)}  # white, and the grid line of level 7
+    assert changed and {q for _, q in changed} <= background, "gaps open in the bar, nothing else changes"
+    assert chart_png(AREAS, {**LEVELS, "2.1": 6}, legend=LEGEND, pending=frozenset({"2.1"})) == chart_png(
+        AREAS, {**LEVELS, "2.1": 6}, legend=LEGEND), "up to level 6 nothing waits"
