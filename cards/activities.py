@@ -7,7 +7,7 @@ Every list shows at most PAGE_SIZE activities, so a card stays far below 28 KB w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any, Callable, Mapping, Sequence
 
@@ -16,7 +16,8 @@ from cards.elements import (
 )
 from cards.i18n import Lang, t
 from cards.verbs import Verb
-from store.digcomp import Framework, load_framework
+from cards.digcomp_titles import DigCompTitles
+from cards.sample_titles import sample_titles
 
 PAGE_SIZE = 5
 PLAN_LINKS_SHOWN = 4  # a plan's catalogue activities shown on its card (the review card is the largest)
@@ -103,16 +104,20 @@ def hours_text(lang: Lang, hours: float) -> str:
     return t(lang, "activities.hours", hours=shown.replace(".", ",") if lang == "sv" else shown)
 
 
-def competence_title(lang: Lang, framework: Framework, key: str) -> str:
+def _area_title(titles: DigCompTitles, key: str) -> str:
+    return next((area.title for area in titles.areas if area.key == key), key)
+
+
+def competence_title(lang: Lang, titles: DigCompTitles, key: str) -> str:
     try:
-        return f"{key} {framework.competence(key).title.of(lang)}"
+        return f"{key} {titles.competence(key)}"
     except KeyError:
         return key
 
 
-def reason_text(lang: Lang, reason: ReasonView, framework: Framework) -> str:
+def reason_text(lang: Lang, reason: ReasonView, titles: DigCompTitles) -> str:
     """"Utvecklar 3.1 Utveckla digitalt innehåll: du är på nivå 2, målet är 4"."""
-    return t(lang, "activities.reason", competence=competence_title(lang, framework, reason.competence),
+    return t(lang, "activities.reason", competence=competence_title(lang, titles, reason.competence),
              level=reason.level, target=reason.target)
 
 
@@ -173,13 +178,13 @@ def sign_up_action(lang: Lang, view: ActivityView) -> Element:
                    Verb.ACTIVITY_SIGN_UP, _ids(view), style="positive")
 
 
-def activity_item(lang: Lang, view: ActivityView, framework: Framework, *, plan_id: int | None = None,
+def activity_item(lang: Lang, view: ActivityView, titles: DigCompTitles, *, plan_id: int | None = None,
                   separator: bool = True) -> Element:
     """One activity in a list: title, when and where, the reason, and its buttons."""
     items: list[Element] = [text(view.title, weight="Bolder"), text(summary_line(lang, view), subtle=True,
                                                                     spacing="None")]
     if view.reason is not None:
-        items.append(text(reason_text(lang, view.reason, framework), color="Accent", spacing="Small"))
+        items.append(text(reason_text(lang, view.reason, titles), color="Accent", spacing="Small"))
     mine = status_text(lang, view)
     if mine:
         items.append(text(mine, color="Good", spacing="Small"))
@@ -196,16 +201,15 @@ def activity_item(lang: Lang, view: ActivityView, framework: Framework, *, plan_
     return container(items, separator=separator)
 
 
-def activity_proposals(lang: Lang, proposals: Sequence[ActivityView], *, framework: Framework | None = None,
+def activity_proposals(lang: Lang, proposals: Sequence[ActivityView], *, titles: DigCompTitles,
                        heading_key: str = "activities.proposals.title", plan_id: int | None = None,
                        more: bool = True) -> list[Element]:
     """The proposal section the profile, the assessment's last card and the plan show: the top matches with
     their reasons, each with "Anmäl mig" (and "Lägg till i planen" on a plan); empty when there are none."""
     if not proposals:
         return []
-    framework = framework or load_framework("2.2")
     section: list[Element] = [text(t(lang, heading_key), weight="Bolder", size="Medium", spacing="Large")]
-    section += [activity_item(lang, view, framework, plan_id=plan_id, separator=index > 0)
+    section += [activity_item(lang, view, titles, plan_id=plan_id, separator=index > 0)
                 for index, view in enumerate(proposals)]
     if more:
         section.append(action_set([execute(t(lang, "activities.action.more"), Verb.ACTIVITIES_SHOW,
@@ -250,8 +254,8 @@ def _nav(lang: Lang, page: ListPage) -> list[Element]:
                         for view, label in tabs])]
 
 
-def _filters(lang: Lang, framework: Framework, page: ListPage) -> list[Element]:
-    areas = [(f"{area.key} {area.title.of(lang)}", area.key) for area in framework.areas]
+def _filters(lang: Lang, titles: DigCompTitles, page: ListPage) -> list[Element]:
+    areas = [(f"{area.key} {area.title}", area.key) for area in titles.areas]
     formats = [(t(lang, f"activities.format.{key}"), key) for key in FORMATS]
     return [columns_of(
         [choice_set("area", label=t(lang, "activities.filter.area"), choices=areas, expanded=False,
@@ -281,14 +285,13 @@ def _paging(lang: Lang, page: ListPage) -> list[Element]:
     return [text(where, subtle=True, size="Small"), action_set(buttons)]
 
 
-def catalogue_card(lang: Lang, *, items: Sequence[ActivityView], page: ListPage, framework: Framework | None = None,
+def catalogue_card(lang: Lang, *, items: Sequence[ActivityView], page: ListPage, titles: DigCompTitles,
                    notice: str | None = None, notice_color: str = "Good", empty_key: str | None = None) -> dict:
     """"aktiviteter": one page of a view, with the tabs, the area and format filters and paging."""
-    framework = framework or load_framework("2.2")
     title = t(lang, f"activities.title.{page.view}")
     if page.view == "area" and page.choice:
         try:
-            title = t(lang, "activities.title.area_of", area=f"{page.choice} {framework.area(page.choice).title.of(lang)}")
+            title = t(lang, "activities.title.area_of", area=f"{page.choice} {_area_title(titles, page.choice)}")
         except KeyError:
             pass
     elif page.view == "format" and page.choice in FORMATS:
@@ -300,11 +303,11 @@ def catalogue_card(lang: Lang, *, items: Sequence[ActivityView], page: ListPage,
     if page.view == "mine":
         body.append(text(t(lang, "activities.mine.intro"), subtle=True, size="Small"))
     if items:
-        body += [activity_item(lang, view, framework, separator=index > 0) for index, view in enumerate(items)]
+        body += [activity_item(lang, view, titles, separator=index > 0) for index, view in enumerate(items)]
     else:
         body.append(text(t(lang, empty_key or f"activities.empty.{page.view}"), subtle=True))
     body += _paging(lang, page)
-    body += _filters(lang, framework, page)
+    body += _filters(lang, titles, page)
     return card(body, [submit(t(lang, "menu.help"), Verb.HELP)], lang=lang)
 
 
@@ -316,7 +319,7 @@ def no_assessment_card(lang: Lang) -> dict:
 
 # ---- one activity ------------------------------------------------------------------------------------------
 
-def detail_facts(lang: Lang, view: ActivityView, framework: Framework) -> Element:
+def detail_facts(lang: Lang, view: ActivityView, titles: DigCompTitles) -> Element:
     pairs = [(t(lang, "activities.fact.format"), t(lang, f"activities.format.{view.format}")),
              (t(lang, "activities.fact.when"), when_text(lang, view))]
     where = where_text(lang, view)
@@ -324,7 +327,7 @@ def detail_facts(lang: Lang, view: ActivityView, framework: Framework) -> Elemen
         pairs.append((t(lang, "activities.fact.where"), where))
     pairs.append((t(lang, "activities.fact.hours"), hours_text(lang, view.hours)))
     pairs.append((t(lang, "activities.fact.competences"),
-                  ", ".join(competence_title(lang, framework, key) for key in view.competences)))
+                  ", ".join(competence_title(lang, titles, key) for key in view.competences)))
     pairs.append((t(lang, "activities.fact.levels"), t(lang, "activities.levels", low=view.level_min,
                                                        high=view.level_max)))
     if view.provider:
@@ -337,10 +340,9 @@ def detail_facts(lang: Lang, view: ActivityView, framework: Framework) -> Elemen
     return facts(pairs)
 
 
-def activity_card(lang: Lang, *, view: ActivityView, framework: Framework | None = None, notice: str | None = None,
+def activity_card(lang: Lang, *, view: ActivityView, titles: DigCompTitles, notice: str | None = None,
                   notice_color: str = "Good") -> dict:
     """One activity: what, when, where, why for this person, and what the person can do now."""
-    framework = framework or load_framework("2.2")
     body: list[Element] = [heading(view.title)]
     if notice:
         body.append(text(notice, color=notice_color, weight="Bolder"))
@@ -352,8 +354,8 @@ def activity_card(lang: Lang, *, view: ActivityView, framework: Framework | None
     if view.description:
         body.append(text(view.description))
     if view.reason is not None:
-        body.append(text(reason_text(lang, view.reason, framework), color="Accent"))
-    body.append(detail_facts(lang, view, framework))
+        body.append(text(reason_text(lang, view.reason, titles), color="Accent"))
+    body.append(detail_facts(lang, view, titles))
     mine = status_text(lang, view)
     if mine:
         body.append(text(mine, color="Good", weight="Bolder"))
@@ -409,10 +411,9 @@ def _level_choices() -> list[tuple[str, str]]:
 
 
 def activity_form_card(lang: Lang, *, values: Mapping[str, Any] | None = None, activity_id: int | None = None,
-                       version: int | None = None, problems: Sequence[str] = (), framework: Framework | None = None
+                       version: int | None = None, problems: Sequence[str] = (), titles: DigCompTitles
                        ) -> dict:
     """The coordinator's form for a new activity or an edit; `values` as the inputs send them."""
-    framework = framework or load_framework("2.2")
     values = dict(values or {})
     v = lambda key: (str(values[key]) if values.get(key) not in (None, "") else None)  # noqa: E731
     body: list[Element] = [heading(t(lang, "activities.form.title_edit" if activity_id else "activities.form.title_new")),
@@ -431,7 +432,7 @@ def activity_form_card(lang: Lang, *, values: Mapping[str, Any] | None = None, a
                    choices=[(t(lang, f"activities.format.{key}"), key) for key in FORMATS]),
         {**choice_set("competences", label=t(lang, "activities.form.competences"), expanded=False, required=True,
                       error_message=t(lang, "activities.form.competences_missing"), value=v("competences"),
-                      choices=[(f"{c.key} {c.title.of(lang)}", c.key) for c in framework.competences]),
+                      choices=[(f"{key} {title}", key) for area in titles.areas for key, title in area.competences]),
          "isMultiSelect": True},
         columns_of([choice_set("level_min", label=t(lang, "activities.form.level_min"), expanded=False,
                                choices=_level_choices(), value=v("level_min") or "1")],
@@ -580,7 +581,7 @@ def _longest_form(lang: Lang) -> dict:
               "description_en": "w" * DESCRIPTION_MAX, "format": "course", "competences": "1.1,3.1",
               "place": "p" * 300, "online_url": "https://example.se/" + "u" * 470, "provider": "v" * 200,
               "roles": "r" * 500}
-    return activity_form_card(lang, values=values, activity_id=5, version=2,
+    return activity_form_card(lang, values=values, activity_id=5, version=2, titles=sample_titles(lang),
                               problems=[t(lang, "activities.problem.title_missing")])
 
 
@@ -594,7 +595,8 @@ def _with_activities(base: str, *, proposals: int) -> Callable[[Lang], dict]:
         built = all_samples()[base](lang)
         sections = plan_links_section(lang, [longest] * PLAN_LINKS_SHOWN, plan_id=1, removable=True) \
             if base != "profile" else []
-        sections += activity_proposals(lang, [longest] * proposals, plan_id=1 if base != "profile" else None)
+        sections += activity_proposals(lang, [longest] * proposals, titles=sample_titles(lang),
+                                        plan_id=1 if base != "profile" else None)
         sections += done_section(lang, done, 40.0)
         return {**built, "body": [*built["body"], *sections]}
 
@@ -605,20 +607,24 @@ SAMPLES = {
     "review-with-activities-longest": _with_activities("review-longest", proposals=0),
     "plan-draft-with-activities": _with_activities("plan-draft", proposals=5),
     "profile-with-activities": _with_activities("profile", proposals=3),
-    "activities-mine": lambda lang: catalogue_card(lang, items=[sample_view(), _self_paced_view()],
+    "activities-mine": lambda lang: catalogue_card(lang, titles=sample_titles(lang),
+                                                   items=[sample_view(), _self_paced_view()],
                                                    page=ListPage("mine", 0, None, more=True)),
-    "activities-full-page": lambda lang: catalogue_card(lang, items=_page_of_five(),
+    "activities-full-page": lambda lang: catalogue_card(lang, titles=sample_titles(lang), items=_page_of_five(),
                                                         page=ListPage("all", 3, 2000, more=True)),
-    "activities-area": lambda lang: catalogue_card(lang, items=[_self_paced_view()], page=ListPage("area", 0, 1, "3")),
-    "activities-empty": lambda lang: catalogue_card(lang, items=[], page=ListPage("signed", 0, 0)),
+    "activities-area": lambda lang: catalogue_card(lang, titles=sample_titles(lang), items=[_self_paced_view()],
+                                                   page=ListPage("area", 0, 1, "3")),
+    "activities-empty": lambda lang: catalogue_card(lang, titles=sample_titles(lang), items=[],
+                                                    page=ListPage("signed", 0, 0)),
     "activities-no-assessment": lambda lang: no_assessment_card(lang),
-    "activity": lambda lang: activity_card(lang, view=sample_view()),
-    "activity-waiting": lambda lang: activity_card(lang, view=sample_view(my_status="waiting", waiting_position=2,
-                                                                          places_left=0),
+    "activity": lambda lang: activity_card(lang, titles=sample_titles(lang), view=sample_view()),
+    "activity-waiting": lambda lang: activity_card(lang, titles=sample_titles(lang),
+                                                   view=sample_view(my_status="waiting", waiting_position=2,
+                                                                    places_left=0),
                                                    notice=t(lang, "activities.notice.waiting", position=2),
                                                    notice_color="Warning"),
-    "activity-self-paced": lambda lang: activity_card(lang, view=_self_paced_view()),
-    "activity-form-new": lambda lang: activity_form_card(lang),
+    "activity-self-paced": lambda lang: activity_card(lang, titles=sample_titles(lang), view=_self_paced_view()),
+    "activity-form-new": lambda lang: activity_form_card(lang, titles=sample_titles(lang)),
     "activity-form-longest": _longest_form,
     "activities-coordinator": lambda lang: coordinator_card(
         lang, organisation="Stockholms stad, kulturförvaltningen", page=ListPage("coordinator", 0, 9),

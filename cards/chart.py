@@ -1,8 +1,11 @@
 """The profile chart: a small palette PNG drawn with Pillow and embedded in the card as a data: URI.
 
-Bars show the level 0-8 per competence in the area's colour, a black line the target, a grey dot the
-previous assessment's level, a grey cross "not relevant". The image holds numbers only, so it serves both languages; the card's
-alt text and legend say what it shows. Embedding avoids a public URL for personal data.
+One row per competence under its area's name, so the chart reads in a narrow Teams card: a bar for the level
+(0-8) in the area's colour, the level as a number in a column on the right, a dark tick for the target and a
+hollow ring for the previous assessment's level (white inside, dark outline: it shows on a bar and beside it).
+The legend names only the marks the chart holds. The image is drawn at twice its size (SCALE) and the card
+stretches it to the card's width, so it stays sharp on high-DPI screens. The card gives the same values as
+text (alt text and fact sets); embedding avoids a public URL for personal data.
 """
 
 from __future__ import annotations
@@ -10,94 +13,140 @@ from __future__ import annotations
 import base64
 import io
 from functools import lru_cache
+from pathlib import Path
 from typing import Mapping, Sequence
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-WIDTH, HEIGHT = 600, 260
+_FONT = Path(__file__).parent / "fonts" / "OpenSans-Regular.ttf"
+SCALE = 2
+# Text without anti-aliasing: at twice the size it looks the same once scaled down, and the PNG is a third smaller.
+_FONT_MODE = "1"
+# Logical size: about the width Teams gives a full-width card's image in a chat pane.
+WIDTH = 440
 MAX_LEVEL = 8
-_LEFT, _RIGHT, _TOP, _BOTTOM = 30, 8, 10, 46
+_CONFIRMED_UP_TO = 6  # levels above wait for the development dialogue when the card says so (`pending`)
+_LABEL_RIGHT, _PLOT_LEFT, _PLOT_RIGHT, _VALUE_CENTRE = 30, 40, 410, 427
+_TOP, _AREA_ROW, _ROW, _BAR, _LEGEND = 20, 20, 16, 10, 26
 # One colour per DigComp area, dark enough for white backgrounds (WCAG contrast >= 3:1 against white).
 AREA_COLOURS = ("#2b6cb0", "#2c7a7b", "#6b46c1", "#c05621", "#2f855a")
-_GRID, _AXIS, _TARGET, _PREVIOUS, _TEXT = "#e2e8f0", "#718096", "#1a202c", "#a0aec0", "#2d3748"
-_SOLID = ("#ffffff", _GRID, _AXIS, _TARGET, _PREVIOUS, _TEXT, *AREA_COLOURS)
+_GRID, _AXIS, _MARK, _TEXT, _SUBTLE = "#e2e8f0", "#718096", "#1a202c", "#2d3748", "#718096"
+_SOLID = ("#ffffff", _GRID, _AXIS, _MARK, _TEXT, *AREA_COLOURS)
 _PALETTE_SIZE = 16
 
 Levels = Mapping[str, int | None]
+# (area key, the area's heading as shown, e.g. "1 Informations- och datakunskap", [competence keys])
+ChartAreas = Sequence[tuple[str, str, Sequence[str]]]
 
 
-def chart_png(areas: Sequence[tuple[str, Sequence[str]]], levels: Levels, targets: Mapping[str, int] | None = None,
-              previous: Levels | None = None) -> bytes:
-    """A PNG of WIDTH x HEIGHT; `areas` is [(area key, [competence keys])] in framework order."""
+def chart_png(areas: ChartAreas, levels: Levels, targets: Mapping[str, int] | None = None,
+              previous: Levels | None = None, *, legend: tuple[str, str, str] = ("level", "target", "previous"),
+              pending: frozenset[str] = frozenset()) -> bytes:
+    """A PNG of chart_size(areas) pixels; `legend` names the level, the target and the previous assessment.
+
+    The bars of `pending` competences are striped above level 6: levels 7-8 wait for the manager's confirmation.
+    """
+    targets = {key: value for key, value in (targets or {}).items() if value is not None}
+    previous = {key: value for key, value in (previous or {}).items() if value is not None}
+    shown = (legend[0], legend[1] if targets else "", legend[2] if previous else "")
     return _draw(
-        tuple((area, tuple(keys)) for area, keys in areas),
+        tuple((area, heading, tuple(keys)) for area, heading, keys in areas),
         tuple(sorted(levels.items())),
-        tuple(sorted((targets or {}).items())),
-        tuple(sorted((previous or {}).items())),
+        tuple(sorted(targets.items())),
+        tuple(sorted(previous.items())),
+        shown,
+        frozenset(pending),
     )
+
+
+def chart_size(areas: ChartAreas) -> tuple[int, int]:
+    """The image's size in pixels (SCALE times the logical size the card shows it at)."""
+    return WIDTH * SCALE, _height(areas) * SCALE
 
 
 def chart_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def _y_of(level: float) -> int:
-    plot_bottom, plot_height = HEIGHT - _BOTTOM, HEIGHT - _BOTTOM - _TOP
-    return round(plot_bottom - plot_height * level / MAX_LEVEL)
+def _height(areas) -> int:
+    rows = sum(len(keys) for _, _, keys in areas)
+    return _TOP + len(areas) * _AREA_ROW + rows * _ROW + _LEGEND
 
 
-def _layout(areas) -> list[tuple[str, str, float, float, list[tuple[str, float, int, int]]]]:
-    """Where everything goes: per area its colour, its x extent and per competence (key, centre, left, right)."""
-    count = sum(len(keys) for _, keys in areas)
-    gap = 8  # between areas
-    slot = (WIDTH - _LEFT - _RIGHT - gap * (len(areas) - 1)) / max(count, 1)
-    bar = max(4, round(slot * 0.62))
-    x = float(_LEFT)
+def _x(level: float) -> float:
+    return _PLOT_LEFT + (_PLOT_RIGHT - _PLOT_LEFT) * level / MAX_LEVEL
+
+
+def _rows(areas) -> list[tuple[int, str, str, float, list[tuple[str, float]]]]:
+    """Per area: its index, heading, colour, the heading's y, and (competence key, row centre y) per competence."""
+    y = float(_TOP)
     placed = []
-    for index, (area, keys) in enumerate(areas):
-        area_start = x
-        bars = []
+    for index, (_, heading, keys) in enumerate(areas):
+        heading_y = y + _AREA_ROW / 2
+        y += _AREA_ROW
+        rows = []
         for key in keys:
-            centre = x + slot / 2
-            bars.append((key, centre, round(centre - bar / 2), round(centre + bar / 2)))
-            x += slot
-        placed.append((area, AREA_COLOURS[index % len(AREA_COLOURS)], area_start, x, bars))
-        x += gap
+            rows.append((key, y + _ROW / 2))
+            y += _ROW
+        placed.append((index, heading, AREA_COLOURS[index % len(AREA_COLOURS)], heading_y, rows))
     return placed
 
 
-@lru_cache(maxsize=8)
-def _background(areas) -> Image.Image:
-    """What every chart of these areas shares, in RGB: the grid, the level scale, the competence and area
-    labels. Nothing drawn later overlaps the labels, so drawing them first changes no pixel."""
-    image = Image.new("RGB", (WIDTH, HEIGHT), "white")
+def _s(*values: float) -> list[float]:
+    return [value * SCALE for value in values]
+
+
+@lru_cache(maxsize=16)
+def _background(areas, legend) -> Image.Image:
+    """What every chart of these areas and legend shares, in RGB: the level scale, the grid, the area headings,
+    the competence keys and the legend. Nothing drawn later overlaps the text, so drawing it first changes no
+    pixel of it."""
+    height = _height(areas)
+    image = Image.new("RGB", (WIDTH * SCALE, height * SCALE), "white")
     draw = ImageDraw.Draw(image)
-    font = _font()
-    plot_bottom = HEIGHT - _BOTTOM
+    draw.fontmode = _FONT_MODE
+    font, small = _font(12), _font(11)
+    rows_bottom = height - _LEGEND
     for level in range(MAX_LEVEL + 1):
-        y = _y_of(level)
-        draw.line([(_LEFT, y), (WIDTH - _RIGHT, y)], fill=_GRID if level else _AXIS, width=1)
-        draw.text((_LEFT - 6, y), str(level), fill=_TEXT, font=font, anchor="rm")
-    for area, colour, area_start, area_end, bars in _layout(areas):
-        for key, centre, _, _ in bars:
-            draw.text((centre, plot_bottom + 4), key, fill=_TEXT, font=font, anchor="mt")
-        draw.line([(area_start + 2, plot_bottom + 24), (area_end - 2, plot_bottom + 24)], fill=colour, width=3)
-        draw.text(((area_start + area_end) / 2, plot_bottom + 29), area, fill=colour, font=font, anchor="mt")
+        x = _x(level)
+        draw.line(_s(x, _TOP - 2, x, rows_bottom), fill=_AXIS if level == 0 else _GRID, width=SCALE)
+        draw.text(_s(x, _TOP / 2), str(level), fill=_SUBTLE, font=small, anchor="mm")
+    for _, heading, colour, heading_y, rows in _rows(areas):
+        draw.rectangle(_s(4, heading_y - 4, 12, heading_y + 4), fill=colour)
+        draw.text(_s(17, heading_y + 1), heading, fill=_TEXT, font=font, anchor="lm")
+        for key, centre in rows:
+            draw.text(_s(_LABEL_RIGHT, centre), key, fill=_TEXT, font=small, anchor="rm")
+    x, y = 4.0, rows_bottom + _LEGEND / 2 + 1
+    for kind, label in zip(("level", "target", "previous"), legend):
+        if not label:
+            continue
+        if kind == "level":
+            draw.rectangle(_s(x, y - _BAR / 2, x + 14, y + _BAR / 2), fill=AREA_COLOURS[0])
+        elif kind == "target":
+            draw.rectangle(_s(x + 6, y - 7, x + 8, y + 7), fill=_MARK)
+        else:
+            _ring(draw, x + 7, y, _MARK, "white")
+        draw.text(_s(x + 19, y), label, fill=_TEXT, font=small, anchor="lm")
+        x += 19 + draw.textlength(label, font=small) / SCALE + 16
     return image
 
 
-@lru_cache(maxsize=8)
-def _paletted_background(areas) -> tuple[Image.Image, dict[str, int]]:
+def _ring(draw: ImageDraw.ImageDraw, x: float, y: float, outline, fill) -> None:
+    draw.ellipse(_s(x - 4.5, y - 4.5, x + 4.5, y + 4.5), fill=outline)
+    draw.ellipse(_s(x - 2.5, y - 2.5, x + 2.5, y + 2.5), fill=fill)
+
+
+@lru_cache(maxsize=16)
+def _paletted_background(areas, legend) -> tuple[Image.Image, dict[str, int]]:
     """The background in a fixed 16-colour palette, and the palette index of each solid colour.
 
-    The palette holds every solid colour exactly, and five shades (a median cut of the anti-aliased text)
-    for the rest. Each chart was drawn in RGB and quantized on its own (median cut, then zlib at its
-    highest effort): about 12 ms of CPU, most of the finishing answer's cost (bench/README.md). Drawing
-    the bars straight onto this background in palette indexes looks the same and costs about 1 ms.
+    The palette holds every solid colour exactly, and the rest of its entries are shades of the anti-aliased
+    text (a median cut). Drawing the bars straight onto this background in palette indexes looks the same as
+    drawing in RGB and quantizing each chart, at a fraction of the CPU (bench/README.md).
     """
-    rgb = _background(areas)
+    rgb = _background(areas, legend)
     solid_rgb = [ImageColor.getrgb(colour) for colour in _SOLID]
-    shades = [(count, colour) for count, colour in rgb.getcolors(WIDTH * HEIGHT) if colour not in solid_rgb]
+    shades = [(count, colour) for count, colour in rgb.getcolors(rgb.width * rgb.height) if colour not in solid_rgb]
     spare = _PALETTE_SIZE - len(_SOLID)
     palette = [channel for colour in solid_rgb for channel in colour]
     if shades:
@@ -112,37 +161,62 @@ def _paletted_background(areas) -> tuple[Image.Image, dict[str, int]]:
 
 
 @lru_cache(maxsize=256)
-def _draw(areas, levels, targets, previous) -> bytes:
+def _draw(areas, levels, targets, previous, legend, pending) -> bytes:
     levels, targets, previous = dict(levels), dict(targets), dict(previous)
-    background, ink = _paletted_background(areas)
+    background, ink = _paletted_background(areas, legend)
     image = background.copy()
     draw = ImageDraw.Draw(image)
-    plot_bottom = HEIGHT - _BOTTOM
-    for _, colour, _, _, bars in _layout(areas):
-        for key, centre, left, right in bars:
+    for _, _, colour, _, rows in _rows(areas):
+        for key, centre in rows:
             level = levels.get(key)
-            if level is None:  # not relevant: a small grey cross on the axis
-                draw.line([(centre - 3, plot_bottom - 9), (centre + 3, plot_bottom - 3)], fill=ink[_AXIS], width=2)
-                draw.line([(centre - 3, plot_bottom - 3), (centre + 3, plot_bottom - 9)], fill=ink[_AXIS], width=2)
+            top, bottom = centre - _BAR / 2, centre + _BAR / 2
+            if level is None:  # not relevant: a small grey cross at the start, a dash for the value
+                draw.line(_s(_PLOT_LEFT + 3, top + 1, _PLOT_LEFT + 11, bottom - 1), fill=ink[_AXIS], width=SCALE)
+                draw.line(_s(_PLOT_LEFT + 3, bottom - 1, _PLOT_LEFT + 11, top + 1), fill=ink[_AXIS], width=SCALE)
+                _stamp(image, "–", _VALUE_CENTRE, centre, ink[_AXIS])
             else:  # level 0 still shows as a sliver, so that it reads as answered
-                draw.rectangle([left, min(_y_of(level), plot_bottom - 3), right, plot_bottom - 1], fill=ink[colour])
-            if targets.get(key) is not None:
-                y = _y_of(targets[key])
-                draw.rectangle([left - 3, y - 1, right + 3, y + 1], fill=ink[_TARGET])
-            if previous.get(key) is not None:
-                y = _y_of(previous[key])
-                draw.ellipse([centre - 3, y - 3, centre + 3, y + 3], fill=ink[_PREVIOUS], outline=ink[_TARGET])
+                solid = min(level, _CONFIRMED_UP_TO) if key in pending else level
+                draw.rectangle(_s(_PLOT_LEFT, top, max(_x(solid), _PLOT_LEFT + 3), bottom), fill=ink[colour])
+                if solid < level:  # to be confirmed: stripes in the area's colour
+                    for x in range(round(_x(solid) * SCALE), round(_x(level) * SCALE), 6):
+                        draw.rectangle([x, top * SCALE, x + 2, bottom * SCALE], fill=ink[colour])
+                _stamp(image, str(level), _VALUE_CENTRE, centre, ink[_TEXT])
+            if key in targets:
+                x = _x(targets[key])
+                draw.rectangle(_s(x - 1.5, centre - _ROW / 2 + 1, x + 1.5, centre + _ROW / 2 - 1), fill=ink[_MARK])
+            if key in previous:
+                _ring(draw, _x(previous[key]), centre, ink[_MARK], ink["#ffffff"])
 
-    # 16 colours: a 4-bit PNG of a few kilobytes, so the card stays far below its size budget. zlib's level 3
-    # makes it a few hundred bytes larger than level 9 did, in a tenth of the time.
+    # 16 colours: a 4-bit PNG of about 10 KB, so the card stays below its size budget.
     out = io.BytesIO()
-    image.save(out, format="PNG", compress_level=3)
+    image.save(out, format="PNG", compress_level=6)
     return out.getvalue()
 
 
-@lru_cache(maxsize=1)
-def _font() -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    try:
-        return ImageFont.load_default(size=13)
-    except (OSError, TypeError):  # Pillow built without FreeType: the bitmap font has no sizes
-        return ImageFont.load_default()
+def _stamp(image: Image.Image, label: str, x: float, y: float, colour: int) -> None:
+    """Writes a short label centred at (x, y) from its cached glyph mask: a paste instead of a FreeType call."""
+    mask = _glyphs(label)
+    left, top = round(x * SCALE - mask.width / 2), round(y * SCALE - mask.height / 2)
+    image.paste(colour, (left, top, left + mask.width, top + mask.height), mask)
+
+
+@lru_cache(maxsize=32)
+def _glyphs(label: str) -> Image.Image:
+    """The label drawn once, as a 1-bit mask cropped to its ink (the same pixels draw.text would set)."""
+    font = _font(12)
+    left, top, right, bottom = font.getbbox(label, anchor="mm")
+    mask = Image.new("1", (right - left, bottom - top), 0)
+    draw = ImageDraw.Draw(mask)
+    draw.fontmode = _FONT_MODE
+    draw.text((-left, -top), label, fill=1, font=font, anchor="mm")
+    return mask
+
+
+@lru_cache(maxsize=4)
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return chart_font(size * SCALE)
+
+
+def chart_font(pixels: int) -> ImageFont.FreeTypeFont:
+    """Open Sans (cards/fonts) at this many pixels: Pillow's own font has no å, ä or ö."""
+    return ImageFont.truetype(str(_FONT), pixels)

@@ -37,3 +37,8 @@ def catalogue(lang: Lang) -> dict[str, str]:
 def t(lang: Lang, key: str, **params: object) -> str:
     text = catalogue(lang)[key]
     return text.format(**params) if params else text
+
+
+def t_count(lang: Lang, key: str, count: int, **params: object) -> str:
+    """A text that depends on a number: `key.one` for exactly 1, `key.other` otherwise ("1 plan", "2 planer")."""
+    return t(lang, f"{key}.{'one' if count == 1 else 'other'}", count=count, **params)

@@ -10,9 +10,10 @@ from typing import Mapping, Sequence
 from cards.elements import (
     Element, card, choice_set, container, execute, facts, heading, submit, text, text_input,
 )
+from cards.digcomp_titles import DigCompTitles
 from cards.i18n import Lang, t
+from cards.sample_titles import sample_titles
 from cards.verbs import Verb
-from store.digcomp import Framework, load_framework
 
 PRIORITY_SLOTS = 5
 REQUIRED_SLOTS = 3
@@ -69,13 +70,19 @@ class PlanView:
     changes_comment: str | None = None
     assessed_on: date | None = None
     area_means: Mapping[str, float | None] = field(default_factory=dict)
+    # How often the employee has sent the plan, and when it last changed: what a person calls its versions.
+    times_sent: int = 0
+    changed_on: date | None = None
+    # A newer finished assessment whose levels differ from those the plan was drafted from.
+    newer_assessment_on: date | None = None
+    newer_levels: Sequence[tuple[str, int | None, int | None]] = ()  # (competence, in the plan, newer)
+    # Competences whose self-assessed level (7-8) waits for confirmation in the dialogue.
+    to_confirm: frozenset[str] = frozenset()
 
 
-def competence_title(lang: Lang, framework: Framework, key: str) -> str:
-    try:
-        return f"{key} {framework.competence(key).title.of(lang)}"
-    except KeyError:
-        return key
+def competence_title(lang: Lang, titles: DigCompTitles, key: str) -> str:
+    title = titles.competence(key)
+    return key if title == key else f"{key} {title}"
 
 
 def level_label(lang: Lang, level: int | None) -> str:
@@ -86,22 +93,41 @@ def state_text(lang: Lang, view: PlanView) -> str:
     return t(lang, f"plan.state.{view.state}", manager=view.manager_name or t(lang, "plan.your_manager"))
 
 
-def priority_lines(lang: Lang, framework: Framework, priorities: Sequence[PriorityView]) -> Element:
+def priority_lines(lang: Lang, titles: DigCompTitles, priorities: Sequence[PriorityView],
+                   to_confirm: frozenset[str] = frozenset()) -> Element:
+    """One fact per priority, in order: the competence key as the (narrow) title, its name and levels as the
+    value, so long names wrap in the wide column rather than in a narrow one."""
     rows = []
-    for number, priority in enumerate(priorities, start=1):
-        parts = [t(lang, "plan.priority.level", level=level_label(lang, priority.level))]
+    for priority in priorities:
+        level = level_label(lang, priority.level)
+        if priority.competence in to_confirm:
+            level = t(lang, "chart.to_confirm", level=level)
+        parts = [t(lang, "plan.priority.level", level=level)]
         if priority.target is not None:
             parts.append(t(lang, "plan.priority.target", target=priority.target))
         if priority.agreed_level is not None:
             parts.append(t(lang, "plan.priority.agreed", level=priority.agreed_level))
-        rows.append((f"{number}. {competence_title(lang, framework, priority.competence)}", " · ".join(parts)))
+        rows.append((priority.competence, t(lang, "plan.priority.line", title=titles.competence(priority.competence),
+                                            levels=" · ".join(parts))))
     return facts(rows)
 
 
-def plan_body(lang: Lang, framework: Framework, view: PlanView) -> list[Element]:
+def newer_assessment_note(lang: Lang, view: PlanView, *, for_manager: bool = False) -> Element | None:
+    """Says that a newer self-assessment gives other levels than those the plan was drafted from."""
+    if view.newer_assessment_on is None or not view.newer_levels:
+        return None
+    dash = t(lang, "history.dash")
+    changes = ", ".join(f"{key}: {dash if old is None else old} → {dash if new is None else new}"
+                        for key, old, new in view.newer_levels)
+    key = "plan.newer_assessment.manager" if for_manager else "plan.newer_assessment.employee"
+    return container([text(t(lang, key, date=view.newer_assessment_on.isoformat(), changes=changes,
+                             name=view.owner_name))], style="warning")
+
+
+def plan_body(lang: Lang, titles: DigCompTitles, view: PlanView) -> list[Element]:
     """The plan's content, shared by the employee's and the manager's cards."""
     body: list[Element] = [text(t(lang, "plan.priorities"), weight="Bolder", spacing="Medium")]
-    body.append(priority_lines(lang, framework, view.priorities) if view.priorities
+    body.append(priority_lines(lang, titles, view.priorities, view.to_confirm) if view.priorities
                 else text(t(lang, "plan.no_priorities"), subtle=True))
     body.append(text(t(lang, "plan.goals"), weight="Bolder", spacing="Medium"))
     body.append(text(view.goals or t(lang, "plan.empty"), subtle=not view.goals))
@@ -116,35 +142,36 @@ def _ids(view: PlanView) -> dict[str, int]:
     return {"plan_id": view.plan_id, "version": view.version}
 
 
-def plan_card(lang: Lang, *, view: PlanView, framework: Framework, notice: str | None = None,
+def plan_card(lang: Lang, *, view: PlanView, titles: DigCompTitles, notice: str | None = None,
               notice_color: str = "Good") -> dict:
     body: list[Element] = [heading(t(lang, "plan.title", period=view.period))]
     if notice:
         body.append(text(notice, color=notice_color, weight="Bolder"))
     body.append(text(state_text(lang, view), weight="Bolder"))
-    status = []
-    if view.sent_on:
-        status.append((t(lang, "plan.fact.sent"), view.sent_on.isoformat()))
+    status = version_facts(lang, view)
     if view.approved_on:
         status.append((t(lang, "plan.fact.approved"),
                        t(lang, "plan.fact.approved_by", date=view.approved_on.isoformat(),
                          name=view.approved_by or "")))
     if view.completed_on:
         status.append((t(lang, "plan.fact.completed"), view.completed_on.isoformat()))
-    status.append((t(lang, "plan.fact.version"), str(view.version)))
     body.append(facts(status))
+    if (note := newer_assessment_note(lang, view)) is not None:
+        body.append(note)
     if view.state == "changes_requested" and view.changes_comment:
         body.append(container([text(t(lang, "plan.changes_comment", manager=view.manager_name or ""),
                                      weight="Bolder"), text(view.changes_comment)], style="warning"))
-    body += plan_body(lang, framework, view)
+    body += plan_body(lang, titles, view)
     actions: list[Element] = []
     if view.state in ("draft", "changes_requested"):
         actions.append(execute(t(lang, "plan.action.edit"), Verb.PLAN_EDIT, _ids(view)))
-        if len(view.priorities) >= REQUIRED_SLOTS:
+        if len(view.priorities) < REQUIRED_SLOTS:
+            body.append(text(t(lang, "plan.choose_priorities_first"), subtle=True))
+        elif not (view.goals or view.activities):
+            body.append(text(t(lang, "plan.write_something_first"), subtle=True))
+        else:
             title = "plan.action.send" if view.state == "draft" else "plan.action.send_again"
             actions.append(execute(t(lang, title), Verb.PLAN_SUBMIT, _ids(view), style="positive"))
-        else:
-            body.append(text(t(lang, "plan.choose_priorities_first"), subtle=True))
     elif view.state in ("sent", "resent"):
         # Only while the manager has not decided: the server refuses a withdrawal after that anyway.
         body.append(text(t(lang, "plan.withdraw_hint", manager=view.manager_name or t(lang, "plan.your_manager")),
@@ -158,12 +185,26 @@ def plan_card(lang: Lang, *, view: PlanView, framework: Framework, notice: str |
     return card(body, actions, lang=lang)
 
 
-def plan_edit_card(lang: Lang, *, view: PlanView, framework: Framework, candidates: Sequence[CandidateView],
+def version_facts(lang: Lang, view: PlanView) -> list[tuple[str, str]]:
+    """When the plan was sent (and how often, once more than once) and when it last changed: the versions a
+    person counts, not the number of saved changes."""
+    rows = []
+    if view.sent_on:
+        sent = view.sent_on.isoformat()
+        if view.times_sent > 1:
+            sent += " · " + t(lang, "plan.fact.times", count=view.times_sent)
+        rows.append((t(lang, "plan.fact.sent"), sent))
+    if view.changed_on and view.changed_on != view.sent_on:
+        rows.append((t(lang, "plan.fact.changed"), view.changed_on.isoformat()))
+    return rows
+
+
+def plan_edit_card(lang: Lang, *, view: PlanView, titles: DigCompTitles, candidates: Sequence[CandidateView],
                    problems: Sequence[str] = ()) -> dict:
     choices = []
     for candidate in candidates:
         key = "plan.candidate.gap" if candidate.has_gap else "plan.candidate.no_gap"
-        choices.append((t(lang, key, title=competence_title(lang, framework, candidate.competence),
+        choices.append((t(lang, key, title=competence_title(lang, titles, candidate.competence),
                           level=candidate.level, target=candidate.target if candidate.target is not None else "–"),
                         candidate.competence))
     chosen = [p.competence for p in view.priorities]
@@ -184,7 +225,8 @@ def plan_edit_card(lang: Lang, *, view: PlanView, framework: Framework, candidat
     body.append(text_input(ACTIVITIES_ID, label=t(lang, "plan.activities"),
                            placeholder=t(lang, "plan.edit.activities_hint"), value=view.activities,
                            multiline=True, max_length=TEXT_MAX))
-    date_input: Element = {"type": "Input.Date", "id": TARGET_DATE_ID, "label": t(lang, "plan.target_date")}
+    date_input: Element = {"type": "Input.Date", "id": TARGET_DATE_ID, "label": t(lang, "plan.target_date"),
+                           "placeholder": t(lang, "plan.edit.date_hint")}
     if view.target_date:
         date_input["value"] = view.target_date.isoformat()
     body.append(date_input)
@@ -223,13 +265,13 @@ def no_manager_card(lang: Lang, *, contacts: Sequence[ContactView]) -> dict:
 
 # ---- notices to the employee (through the outbox) ---------------------------------------------------------
 
-def approved_notice_card(lang: Lang, *, view: PlanView, framework: Framework) -> dict:
+def approved_notice_card(lang: Lang, *, view: PlanView, titles: DigCompTitles) -> dict:
     body: list[Element] = [
         heading(t(lang, "plan.approved_notice.title")),
         text(t(lang, "plan.approved_notice.body", manager=view.approved_by or view.manager_name or "",
                period=view.period)),
     ]
-    body += plan_body(lang, framework, view)
+    body += plan_body(lang, titles, view)
     body.append(text(t(lang, "plan.acknowledge_hint"), spacing="Medium"))
     return card(body, [execute(t(lang, "plan.action.acknowledge"), Verb.PLAN_ACKNOWLEDGE, _ids(view),
                                style="positive"),
@@ -278,6 +320,8 @@ def sample_view(state: str = "draft", *, priorities: Sequence[PriorityView] = SA
         if state == "changes_requested" else None,
         assessed_on=date(2026, 2, 20),
         area_means={"1": 3.3, "2": 3.0, "3": 2.3, "4": 3.5, "5": 3.0},
+        times_sent=0 if state == "draft" else 2 if state == "resent" else 1,
+        changed_on=date(2026, 3, 11) if state == "completed" else date(2026, 3, 2),
     )
 
 
@@ -286,32 +330,41 @@ def _sample_candidates() -> list[CandidateView]:
             CandidateView("2.4", 2, 4, True), CandidateView("5.4", 3, 5, True), CandidateView("3.3", 2, 4, True)]
 
 
-def _framework() -> Framework:
-    return load_framework("2.2")
 
 
 SAMPLES = {
-    "plan-draft": lambda lang: plan_card(lang, view=sample_view("draft"), framework=_framework()),
+    "plan-draft": lambda lang: plan_card(lang, view=sample_view("draft"), titles=sample_titles(lang)),
     "plan-draft-empty": lambda lang: plan_card(lang, view=sample_view("draft", priorities=()),
-                                               framework=_framework()),
-    "plan-sent": lambda lang: plan_card(lang, view=sample_view("sent"), framework=_framework(),
-                                        notice=t(lang, "plan.sent_notice", manager="Karin Ek")),
+                                               titles=sample_titles(lang)),
+    "plan-sent": lambda lang: plan_card(lang, view=sample_view("sent"), titles=sample_titles(lang),
+                                        notice=t(lang, "plan.sent_notice", manager="Karin Ek") + " " + t(
+                                            lang, "plan.sent_when", manager="Karin",
+                                            when=t(lang, "notice.when.weekday", day="måndag" if lang == "sv"
+                                                   else "Monday", time="08.00" if lang == "sv" else "08:00"))),
     "plan-changes-requested": lambda lang: plan_card(lang, view=sample_view("changes_requested"),
-                                                     framework=_framework()),
-    "plan-resent": lambda lang: plan_card(lang, view=sample_view("resent"), framework=_framework()),
+                                                     titles=sample_titles(lang)),
+    "plan-resent": lambda lang: plan_card(lang, view=sample_view("resent"), titles=sample_titles(lang)),
     "plan-withdrawn": lambda lang: plan_card(lang, view=replace(sample_view("draft"), version=7),
-                                             framework=_framework(),
-                                             notice=t(lang, "plan.withdrawn_notice", manager="Karin Ek")),
+                                             titles=sample_titles(lang),
+                                             notice=t(lang, "plan.withdrawn_notice", manager="Karin Ek",
+                                                      when=t(lang, "notice.when.tomorrow", time="08.00"))),
     "plan-withdrawn-after-changes": lambda lang: plan_card(
-        lang, view=replace(sample_view("changes_requested"), version=9), framework=_framework(),
+        lang, view=replace(sample_view("changes_requested"), version=9), titles=sample_titles(lang),
         notice=t(lang, "plan.withdrawn_notice_untold")),
-    "plan-approved": lambda lang: plan_card(lang, view=sample_view("approved"), framework=_framework()),
-    "plan-completed": lambda lang: plan_card(lang, view=sample_view("completed"), framework=_framework(),
+    "plan-newer-assessment": lambda lang: plan_card(
+        lang, view=replace(sample_view("draft"), newer_assessment_on=date(2026, 4, 14),
+                           newer_levels=(("3.1", 2, 4), ("4.2", 3, 4))),
+        titles=sample_titles(lang)),
+    "plan-draft-nothing-written": lambda lang: plan_card(lang, view=replace(sample_view("draft"), goals="",
+                                                                            activities=""),
+                                                         titles=sample_titles(lang)),
+    "plan-approved": lambda lang: plan_card(lang, view=sample_view("approved"), titles=sample_titles(lang)),
+    "plan-completed": lambda lang: plan_card(lang, view=sample_view("completed"), titles=sample_titles(lang),
                                              notice=t(lang, "plan.completed_notice")),
-    "plan-edit": lambda lang: plan_edit_card(lang, view=sample_view("draft"), framework=_framework(),
+    "plan-edit": lambda lang: plan_edit_card(lang, view=sample_view("draft"), titles=sample_titles(lang),
                                              candidates=_sample_candidates()),
     "plan-edit-problems": lambda lang: plan_edit_card(
-        lang, view=sample_view("draft", priorities=()), framework=_framework(), candidates=_sample_candidates(),
+        lang, view=sample_view("draft", priorities=()), titles=sample_titles(lang), candidates=_sample_candidates(),
         problems=["plan.problem.too_few", "plan.problem.duplicate"]),
     "plan-no-assessment": no_assessment_card,
     "plan-no-manager": lambda lang: no_manager_card(lang, contacts=[ContactView("Maria Holm", "maria.holm@stockholm.se")]),
@@ -320,7 +373,7 @@ SAMPLES = {
                         ContactView("Jonas Berg", "jonas.berg@stockholm.se")]),
     "directory-missing-no-contact": lambda lang: not_in_directory_card(lang, contacts=[], feature="team"),
     "plan-approved-notice": lambda lang: approved_notice_card(lang, view=sample_view("approved"),
-                                                              framework=_framework()),
+                                                              titles=sample_titles(lang)),
     "plan-changes-notice": lambda lang: changes_requested_notice_card(
         lang, view=sample_view("changes_requested"),
         comment="Bra start! Lägg gärna till ett mål för informationssäkerhet och en kurs i 4.2."),

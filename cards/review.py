@@ -13,12 +13,14 @@ from cards.elements import (
     Element, action_set, card, choice_set, columns, container, execute, facts, heading, open_url, submit, text,
     text_input,
 )
-from cards.i18n import Lang, t
+from cards.digcomp_titles import DigCompTitles
+from cards.i18n import Lang, t, t_count
 from cards.plan import (
-    ACTIVITIES_ID, TEXT_MAX, PlanView, competence_title, level_label, plan_body, sample_view, without_inputs,
+    ACTIVITIES_ID, TEXT_MAX, PlanView, level_label, newer_assessment_note, plan_body, sample_view, version_facts,
+    without_inputs,
 )
+from cards.sample_titles import sample_titles
 from cards.verbs import Verb
-from store.digcomp import Framework, load_framework
 
 COMMENT_ID = "comment"
 TEAMS_NEW_MEETING = "https://teams.microsoft.com/l/meeting/new"
@@ -40,18 +42,18 @@ def meeting_link(*, subject: str, attendee_email: str | None) -> str:
     return link
 
 
-def _level_choices(lang: Lang, framework: Framework) -> list[tuple[str, str]]:
-    return [(t(lang, "review.level_zero"), "0")] + [
-        (level.title.of(lang), str(level.level)) for level in framework.levels]
+def _level_choices(lang: Lang, titles: DigCompTitles) -> list[tuple[str, str]]:
+    return [(t(lang, "review.level_zero"), "0")] + [(level.title, str(level.level)) for level in titles.levels]
 
 
-def _profile_summary(lang: Lang, framework: Framework, view: PlanView) -> Element:
+def _profile_summary(lang: Lang, titles: DigCompTitles, view: PlanView) -> Element:
     rows = []
-    for area in framework.areas:
+    for area in titles.areas:
         mean = view.area_means.get(area.key)
         shown = t(lang, "review.not_relevant") if mean is None else (
             f"{mean:.1f}".replace(".", ",") if lang == "sv" else f"{mean:.1f}")
-        rows.append((f"{area.key} {area.title.of(lang)}", shown))
+        # The area's number as the narrow title, its name in the wide value column: nothing wraps word by word.
+        rows.append((area.key, t(lang, "review.area_mean", title=area.title, mean=shown)))
     assessed = view.assessed_on.isoformat() if view.assessed_on else t(lang, "review.not_assessed")
     return container([text(t(lang, "review.profile", date=assessed), weight="Bolder"), facts(rows)],
                      style="emphasis")
@@ -61,7 +63,7 @@ def _ids(view: PlanView) -> dict[str, int]:
     return {"plan_id": view.plan_id, "version": view.version}
 
 
-def review_card(lang: Lang, *, view: PlanView, framework: Framework, employee_email: str | None,
+def review_card(lang: Lang, *, view: PlanView, titles: DigCompTitles, employee_email: str | None,
                 notice: str | None = None, notice_color: str = "Warning", as_stand_in: bool = False) -> dict:
     """What the manager opens: whose plan, the profile summary, priorities with agreed level and target
     inputs, the activities, a comment, and approve / ask for changes / book the dialogue."""
@@ -71,28 +73,34 @@ def review_card(lang: Lang, *, view: PlanView, framework: Framework, employee_em
     if as_stand_in:
         body.append(text(t(lang, "review.as_stand_in", manager=view.manager_name or ""), subtle=True))
     body.append(text(t(lang, f"review.state.{view.state}", name=view.owner_name), weight="Bolder"))
-    body.append(facts([(t(lang, "plan.fact.version"), str(view.version))]
-                      + ([(t(lang, "plan.fact.sent"), view.sent_on.isoformat())] if view.sent_on else [])))
-    body.append(_profile_summary(lang, framework, view))
+    body.append(facts(version_facts(lang, view)))
     reviewing = view.state in ("sent", "resent")
-    meeting = open_url(t(lang, "review.action.book"), meeting_link(
-        subject=t(lang, "review.meeting_subject", name=view.owner_name, period=view.period),
-        attendee_email=employee_email))
+    # Booking the meeting is a line to tap, not a button, so the card keeps to three buttons.
+    link = meeting_link(subject=t(lang, "review.meeting_subject", name=view.owner_name, period=view.period),
+                        attendee_email=employee_email)
+    booking = container([text(t(lang, "review.book_link"), color="Accent", weight="Bolder")])
+    booking["selectAction"] = open_url(t(lang, "review.action.book"), link)
+    body.append(booking)
+    if (note := newer_assessment_note(lang, view, for_manager=True)) is not None:
+        body.append(note)
+    body.append(_profile_summary(lang, titles, view))
     if not reviewing:
         # A draft (also one the employee withdrew) is their work in progress: the manager sees it once sent.
         if view.state != "draft":
-            body += plan_body(lang, framework, view)
-        return card(body, [without_inputs(execute(t(lang, "review.action.open"), Verb.REVIEW_OPEN, _ids(view))),
-                           meeting], lang=lang)
+            body += plan_body(lang, titles, view)
+        return card(body, [submit(t(lang, "menu.team"), Verb.TEAM_SHOW)], lang=lang)
 
-    levels = _level_choices(lang, framework)
+    levels = _level_choices(lang, titles)
     body.append(text(t(lang, "plan.priorities"), weight="Bolder", spacing="Medium"))
     body.append(text(t(lang, "review.priorities_hint"), subtle=True, size="Small"))
-    for number, priority in enumerate(view.priorities, start=1):
+    for priority in view.priorities:
         agreed = priority.agreed_level if priority.agreed_level is not None else priority.level
+        level = level_label(lang, priority.level)
+        if priority.competence in view.to_confirm:
+            level = t(lang, "chart.to_confirm", level=level)
         body.append(container([
-            text(f"{number}. {competence_title(lang, framework, priority.competence)}", weight="Bolder"),
-            text(t(lang, "review.self_assessed", level=level_label(lang, priority.level),
+            text(f"{priority.competence} {titles.competence(priority.competence)}", weight="Bolder"),
+            text(t(lang, "review.self_assessed", level=level,
                    target=priority.target if priority.target is not None else "–"), subtle=True),
             columns(
                 ([choice_set(agreed_input_id(priority.competence), label=t(lang, "review.agreed_level"),
@@ -105,35 +113,42 @@ def review_card(lang: Lang, *, view: PlanView, framework: Framework, employee_em
         ], separator=True))
     body.append(text(t(lang, "plan.goals"), weight="Bolder", spacing="Medium"))
     body.append(text(view.goals or t(lang, "plan.empty"), subtle=not view.goals))
-    body.append(text(t(lang, "plan.activities"), weight="Bolder", spacing="Medium"))
-    body.append(text(view.activities or t(lang, "plan.empty"), subtle=not view.activities))
+    # The activities once, in the field the manager may adjust them in.
     body.append(text_input(ACTIVITIES_ID, label=t(lang, "review.activities"), value=view.activities,
-                           multiline=True, max_length=TEXT_MAX))
+                           placeholder=t(lang, "plan.empty"), multiline=True, max_length=TEXT_MAX))
     body.append(facts([(t(lang, "plan.target_date"),
                         view.target_date.isoformat() if view.target_date else t(lang, "plan.empty"))]))
     body.append(text_input(COMMENT_ID, label=t(lang, "review.comment"), placeholder=t(lang, "review.comment_hint"),
                            multiline=True, max_length=TEXT_MAX))
-    body.append(action_set([meeting, execute(t(lang, "review.action.save"), Verb.REVIEW_SAVE, _ids(view))]))
-    # Two buttons a row: Teams cuts the labels of a third in a narrow chat pane.
+    # Three buttons, two in the first row: Teams cuts the labels of a third in a narrow chat pane.
     body.append(action_set([
         execute(t(lang, "review.action.approve"), Verb.REVIEW_APPROVE, _ids(view), style="positive"),
         execute(t(lang, "review.action.changes"), Verb.REVIEW_CHANGES, _ids(view), style="destructive"),
     ]))
-    return card(body, [without_inputs(execute(t(lang, "review.action.open"), Verb.REVIEW_OPEN, _ids(view)))],
-                lang=lang)
+    return card(body, [execute(t(lang, "review.action.save"), Verb.REVIEW_SAVE, _ids(view))], lang=lang)
 
 
-def review_outcome_card(lang: Lang, *, view: PlanView, framework: Framework, outcome: str,
-                        already: bool = False) -> dict:
-    """After approving or asking for changes: what was recorded, and that the employee has been told."""
+def review_outcome_card(lang: Lang, *, view: PlanView, titles: DigCompTitles, outcome: str,
+                        already: bool = False, told: str | None = None) -> dict:
+    """After approving or asking for changes: what was recorded, and when the employee hears of it.
+
+    `told` is when the notice reaches the employee ("now", or a phrase like "i morgon kl. 08.00"); None when
+    no notice was sent by this click.
+    """
     key = f"review.outcome.{outcome}" + (".already" if already else "")
+    said = t(lang, key, name=view.owner_name, date=view.approved_on.isoformat() if view.approved_on else "",
+             manager=view.approved_by or "")
+    if told:
+        said += " " + t(lang, f"review.told.{outcome}", name=first_name(view.owner_name), when=told)
     body: list[Element] = [heading(t(lang, "review.title", name=view.owner_name, period=view.period)),
-                           text(t(lang, key, name=view.owner_name,
-                                  date=view.approved_on.isoformat() if view.approved_on else "",
-                                  manager=view.approved_by or ""), color="Good", weight="Bolder")]
-    body += plan_body(lang, framework, view)
-    return card(body, [without_inputs(execute(t(lang, "review.action.open"), Verb.REVIEW_OPEN, _ids(view))),
+                           text(said, color="Good", weight="Bolder")]
+    body += plan_body(lang, titles, view)
+    return card(body, [execute(t(lang, "review.action.show_plan"), Verb.REVIEW_OPEN, _ids(view)),
                        submit(t(lang, "menu.team"), Verb.TEAM_SHOW)], lang=lang)
+
+
+def first_name(name: str) -> str:
+    return name.split()[0] if name.strip() else name
 
 
 # ---- notices to the manager (through the outbox) ---------------------------------------------------------
@@ -181,7 +196,7 @@ def team_card(lang: Lang, *, members: Sequence[TeamMemberView], period: int, pag
     shown = members[start:start + TEAM_PAGE_SIZE]
     waiting = sum(1 for m in members if m.plan_state in ("sent", "resent"))
     if waiting:
-        body.append(text(t(lang, "team.waiting", count=waiting), color="Attention", weight="Bolder"))
+        body.append(text(t_count(lang, "team.waiting", waiting), color="Attention", weight="Bolder"))
     for member in shown:
         if member.assessment == "finished" and member.assessed_on:
             assessment = t(lang, "team.assessment.finished", date=member.assessed_on.isoformat())
@@ -213,8 +228,6 @@ def not_a_manager_card(lang: Lang) -> dict:
 
 # ---- samples ----------------------------------------------------------------------------------------------
 
-def _framework() -> Framework:
-    return load_framework("2.2")
 
 
 def _sample_team() -> list[TeamMemberView]:
@@ -233,7 +246,7 @@ def _longest_review(lang: Lang) -> dict:
     view = replace(sample_view("sent", priorities=[PriorityView(key, 2, 8, 3) for key in
                                                    ("1.1", "2.2", "3.3", "4.4", "5.4")]),
                    goals="å" * TEXT_MAX, activities="ö" * TEXT_MAX, owner_name="Anna-Karin Lindberg Ekström")
-    return review_card(lang, view=view, framework=_framework(),
+    return review_card(lang, view=view, titles=sample_titles(lang),
                        employee_email="anna-karin.lindberg.ekstrom@stockholm.se", as_stand_in=True,
                        notice=t(lang, "review.reminder", name=view.owner_name, days=21))
 
@@ -247,32 +260,34 @@ def _full_team_page(lang: Lang) -> dict:
 SAMPLES = {
     "review-longest": _longest_review,
     "team-full-page": _full_team_page,
-    "review": lambda lang: review_card(lang, view=sample_view("sent"), framework=_framework(),
+    "review": lambda lang: review_card(lang, view=sample_view("sent"), titles=sample_titles(lang),
                                        employee_email="anna.lindberg@stockholm.se"),
-    "review-resent-stand-in": lambda lang: review_card(lang, view=sample_view("resent"), framework=_framework(),
+    "review-resent-stand-in": lambda lang: review_card(lang, view=sample_view("resent"), titles=sample_titles(lang),
                                                        employee_email="anna.lindberg@stockholm.se",
                                                        as_stand_in=True),
-    "review-stale": lambda lang: review_card(lang, view=sample_view("sent"), framework=_framework(),
+    "review-stale": lambda lang: review_card(lang, view=sample_view("sent"), titles=sample_titles(lang),
                                              employee_email="anna.lindberg@stockholm.se",
                                              notice=t(lang, "review.stale", version=6)),
-    "review-reminder": lambda lang: review_card(lang, view=sample_view("sent"), framework=_framework(),
+    "review-reminder": lambda lang: review_card(lang, view=sample_view("sent"), titles=sample_titles(lang),
                                                 employee_email="anna.lindberg@stockholm.se",
                                                 notice=t(lang, "review.reminder", name="Anna Lindberg", days=8)),
     "review-draft-view": lambda lang: review_card(lang, view=replace(sample_view("draft"), version=7),
-                                                  framework=_framework(),
+                                                  titles=sample_titles(lang),
                                                   employee_email="anna.lindberg@stockholm.se",
                                                   notice=t(lang, "review.stale", version=7)),
     "review-withdrawn-notice": lambda lang: withdrawn_notice_card(lang, view=sample_view("draft")),
     "review-acknowledged-notice": lambda lang: acknowledged_notice_card(lang, view=sample_view("completed")),
-    "review-approved-view": lambda lang: review_card(lang, view=sample_view("approved"), framework=_framework(),
+    "review-approved-view": lambda lang: review_card(lang, view=sample_view("approved"), titles=sample_titles(lang),
                                                      employee_email="anna.lindberg@stockholm.se"),
     "review-outcome-approved": lambda lang: review_outcome_card(lang, view=sample_view("approved"),
-                                                                framework=_framework(), outcome="approved"),
+                                                                titles=sample_titles(lang), outcome="approved",
+                                                                told=t(lang, "notice.when.now")),
     "review-outcome-already": lambda lang: review_outcome_card(lang, view=sample_view("approved"),
-                                                               framework=_framework(), outcome="approved",
+                                                               titles=sample_titles(lang), outcome="approved",
                                                                already=True),
     "review-outcome-changes": lambda lang: review_outcome_card(lang, view=sample_view("changes_requested"),
-                                                               framework=_framework(), outcome="changes_requested"),
+                                                               titles=sample_titles(lang), outcome="changes_requested",
+                                                               told=t(lang, "notice.when.tomorrow", time="08.00")),
     "team": lambda lang: team_card(lang, members=_sample_team(), period=2026),
     "team-empty": lambda lang: team_card(lang, members=[], period=2026),
     "team-not-manager": not_a_manager_card,

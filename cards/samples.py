@@ -18,6 +18,8 @@ _CORE_SAMPLES: dict[str, SampleBuilder] = {
         lang, name="Karin Ek", roles=welcome.MenuRoles(manager=True, coordinator=True)
     ),
     "menu": lambda lang: welcome.menu_card(lang),
+    "menu-manager-coordinator": lambda lang: welcome.menu_card(
+        lang, roles=welcome.MenuRoles(manager=True, coordinator=True)),
     "menu-unrecognised": lambda lang: welcome.menu_card(lang, unrecognised="vad är klockan?"),
     "coming-soon": lambda lang: notices.coming_soon_card(lang, "activities"),
     "error-stale": lambda lang: notices.error_card(lang, "stale"),

@@ -4,8 +4,10 @@ key figures), and the employees' organisation result. Pure: every text and numbe
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Sequence
 
 from cards.elements import (
@@ -239,15 +241,21 @@ def employee_results_card(lang: Lang, view: ResultsView) -> dict:
 
 # ---- samples (cards/samples.py) -----------------------------------------------------------------------
 
-def _sample_view(lang: Lang, *, coordinator: bool) -> ResultsView:
-    from store.survey import load_survey_instrument
+_SAMPLE_INSTRUMENT = Path(__file__).resolve().parents[1] / "store" / "data" / "survey" / "instrument_2026_1.json"
 
-    instrument = load_survey_instrument()
+
+def _instrument() -> dict:
+    """The instrument's data file as the samples show it; real cards get their texts from the handler, and
+    reading the file (not importing store.survey) keeps cards/ free of imports from store/."""
+    return json.loads(_SAMPLE_INSTRUMENT.read_text(encoding="utf-8"))
+
+def _sample_view(lang: Lang, *, coordinator: bool) -> ResultsView:
+    instrument = _instrument()
     means = (3.4, 2.9, 3.1, 3.8, 3.3, 3.6, 2.7, 3.0)
     changes = (0.2, -0.1, 0.3, 0.1, None, 0.4, 0.0, 0.2)
     reference = (3.5, 3.1, 3.0, 3.7, 3.6, 3.4, 2.9, 3.2)
-    rows = [DimensionRow(i + 1, d.title[lang], means[i], changes[i] if coordinator else None,
-                         reference[i] if coordinator else None) for i, d in enumerate(instrument.dimensions)]
+    rows = [DimensionRow(i + 1, d["title"][lang], means[i], changes[i] if coordinator else None,
+                         reference[i] if coordinator else None) for i, d in enumerate(instrument["dimensions"])]
     comments = ("Vi behöver mer tid för att lära oss nya system." if lang == "sv"
                 else "We need more time to learn new systems.",
                 "Bra att vi mäter det här varje år." if lang == "sv" else "Good that we measure this every year.")
@@ -267,24 +275,20 @@ def _sample_view(lang: Lang, *, coordinator: bool) -> ResultsView:
 
 
 def _sample_dimension(lang: Lang, index: int, *, missing: bool = False) -> dict:
-    from store.survey import load_survey_instrument
-
-    instrument = load_survey_instrument()
-    dimension = instrument.dimensions[index]
-    page = DimensionPage(dimension.title[lang], dimension.intro[lang],
-                         [(s.id, s.text[lang]) for s in dimension.statements])
-    answers = {dimension.statements[0].id: 4} if missing else {}
-    return dimension_card(lang, round_id=17, revision=index, index=index, count=len(instrument.dimensions),
-                          page=page, scale=instrument.scale_labels[lang], dont_know=instrument.dont_know[lang],
-                          answers=answers, missing=missing)
+    instrument = _instrument()
+    dimension = instrument["dimensions"][index]
+    page = DimensionPage(dimension["title"][lang], dimension["intro"][lang],
+                         [(s["id"], s[lang]) for s in dimension["statements"]])
+    answers = {dimension["statements"][0]["id"]: 4} if missing else {}
+    return dimension_card(lang, round_id=17, revision=index, index=index, count=len(instrument["dimensions"]),
+                          page=page, scale=tuple(instrument["scale"]["labels"][lang]),
+                          dont_know=instrument["scale"]["dont_know"][lang], answers=answers, missing=missing)
 
 
 def _sample_free_text(lang: Lang) -> dict:
-    from store.survey import load_survey_instrument
-
-    instrument = load_survey_instrument()
-    return free_text_card(lang, round_id=17, revision=8, count=len(instrument.dimensions),
-                          question=instrument.free_text_question[lang], max_length=instrument.free_text_max,
+    instrument = _instrument()
+    return free_text_card(lang, round_id=17, revision=8, count=len(instrument["dimensions"]),
+                          question=instrument["free_text"][lang], max_length=instrument["free_text"]["max_length"],
                           min_group=5)
 
 

@@ -11,7 +11,7 @@ from typing import Sequence
 
 from PIL import Image, ImageDraw
 
-from cards.chart import _font, chart_data_uri
+from cards.chart import chart_data_uri, chart_font
 
 SIZE = 300
 SCALE_MIN, SCALE_MAX = 1, 5
@@ -46,7 +46,7 @@ def _draw(current, previous, reference) -> bytes:
     radius = SIZE / 2 - 26
     image = Image.new("RGB", (SIZE, SIZE), "#ffffff")
     draw = ImageDraw.Draw(image)
-    font = _font()
+    font = chart_font(12)
     for step in range(SCALE_MIN, SCALE_MAX + 1):
         ring = [_point(i, count, step, radius) for i in range(count)]
         draw.polygon(ring, outline=_GRID)

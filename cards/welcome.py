@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cards.elements import action_set, card, container, heading, submit, text
+from cards.elements import action_set, card, container, facts, heading, submit, text
 from cards.i18n import Lang, t
 from cards.verbs import Verb
 
@@ -73,13 +73,25 @@ def welcome_card(lang: Lang, *, name: str | None, roles: MenuRoles = MenuRoles()
     )
 
 
+# Every typed command ("hjälp" lists them all), as dialogs/routes.py's COMMANDS accepts them: (Swedish, English).
+COMMANDS = (
+    ("help", "hjälp", "help"), ("assessment", "skattning", "assessment"), ("resume", "fortsätt", "continue"),
+    ("profile", "min profil", "my profile"), ("history", "historik", "history"), ("targets", "mina mål", "my targets"),
+    ("plan", "min plan", "my plan"), ("activities", "aktiviteter", "activities"),
+)
+MANAGER_COMMANDS = (("team", "mina medarbetare", "my team"),)
+COORDINATOR_COMMANDS = (("activity_new", "ny aktivitet", "new activity"), ("broadcast", "utskick", "broadcast"),
+                        ("report", "rapport", "report"))
+
+
+def commands_list(lang: Lang, roles: MenuRoles):
+    entries = COMMANDS + (MANAGER_COMMANDS if roles.manager else ()) + (COORDINATOR_COMMANDS if roles.coordinator
+                                                                        else ())
+    return container([text(t(lang, "menu.commands.title"), weight="Bolder", spacing="Medium"),
+                      facts([(sv if lang == "sv" else en, t(lang, f"menu.command.{key}")) for key, sv, en in entries])])
+
+
 def menu_card(lang: Lang, *, roles: MenuRoles = MenuRoles(), unrecognised: str | None = None) -> dict:
     intro = t(lang, "unrecognised.text", text=unrecognised[:80]) if unrecognised else t(lang, "menu.title")
-    return card(
-        [
-            text(intro, weight="Bolder", size="Medium"),
-            *menu_body(lang, roles),
-            text(t(lang, "menu.hint"), subtle=True, size="Small"),
-        ],
-        lang=lang,
-    )
+    return card([text(intro, weight="Bolder", size="Medium"), *menu_body(lang, roles), commands_list(lang, roles)],
+                lang=lang)

@@ -32,6 +32,8 @@ from dialogs.notify import notify
 from dialogs.rules.matching import ActivityFacts, rank_activities
 from dialogs.turn import Reply, Turn
 from store import activities as store, audit
+from cards.digcomp_titles import DigCompTitles
+from dialogs.digcomp_titles import digcomp_titles
 from store.digcomp import Framework, load_framework
 from store.models.activity import Activity, ActivityFormat, ActivityStatus, SignupStatus
 from store.models.core import Person
@@ -48,6 +50,10 @@ TEXT_MAX = 2000
 
 def framework() -> Framework:
     return load_framework(FRAMEWORK_VERSION)
+
+
+def _titles(lang: Lang) -> DigCompTitles:
+    return digcomp_titles(FRAMEWORK_VERSION, lang)
 
 
 # ---- views -------------------------------------------------------------------------------------------------
@@ -171,7 +177,7 @@ def catalogue_reply_card(turn: Turn, view: str, page: int, *, notice: str | None
         items = _views(turn, activities, reasons)
     more = more if view == "mine" else offset + PAGE_SIZE < (total or 0)
     return catalogue_card(turn.lang, items=items, page=ListPage(view, page, total, choice, more),
-                          framework=framework(),
+                          titles=_titles(turn.lang),
                           notice=notice, notice_color=notice_color)
 
 
@@ -198,7 +204,7 @@ def _reason_for(turn: Turn, activity: Activity) -> ReasonView | None:
 
 def _one(turn: Turn, activity: Activity, *, notice: str | None = None, notice_color: str = "Good") -> dict:
     view = _views(turn, [activity], {activity.id: r} if (r := _reason_for(turn, activity)) else None)[0]
-    return activity_card(turn.lang, view=view, framework=framework(), notice=notice, notice_color=notice_color)
+    return activity_card(turn.lang, view=view, titles=_titles(turn.lang), notice=notice, notice_color=notice_color)
 
 
 def open_activity(turn: Turn) -> Reply:
@@ -348,7 +354,7 @@ def show_mine(turn: Turn) -> Reply:
 
 def new_activity(turn: Turn) -> Reply:
     _coordinated(turn)
-    return Reply.of(activity_form_card(turn.lang, framework=framework()))
+    return Reply.of(activity_form_card(turn.lang, titles=_titles(turn.lang)))
 
 
 def _form_values(activity: Activity, config: DialogConfig) -> dict[str, Any]:
@@ -369,7 +375,7 @@ def _form_values(activity: Activity, config: DialogConfig) -> dict[str, Any]:
 def edit_activity(turn: Turn) -> Reply:
     _organisation, activity = _coordinated_activity(turn)
     return Reply.of(activity_form_card(turn.lang, values=_form_values(activity, turn.config), activity_id=activity.id,
-                                       version=activity.version, framework=framework()))
+                                       version=activity.version, titles=_titles(turn.lang)))
 
 
 def parse_form(data: Mapping[str, Any], config: DialogConfig) -> tuple[dict[str, Any], list[str]]:
@@ -444,7 +450,7 @@ def save_activity(turn: Turn) -> Reply:
         return Reply.of(activity_form_card(turn.lang, values=form, activity_id=activity.id if activity else None,
                                            version=activity.version if activity else None,
                                            problems=[t(turn.lang, key) for key in dict.fromkeys(problems)],
-                                           framework=framework()))
+                                           titles=_titles(turn.lang)))
     publish = str(turn.data.get("publish")).lower() == "true"
     key = activity.key if activity else f"teams-{uuid.uuid4().hex[:12]}"
     saved, created = store.save_activity(turn.session, organisation_id=organisation.id, key=key, values=values,
@@ -530,7 +536,7 @@ def profile_sections(session: Session, person: Person, *, now: datetime, lang: L
     needs = store.person_needs(session, person=person, assessed=assessed, targets=targets, role=role)
     sections = activity_proposals(lang, proposal_views(session, person, now=now, lang=lang, config=config,
                                                        needs=needs) if needs else [],
-                                  framework=framework(), heading_key="activities.proposals.next_step")
+                                  titles=_titles(lang), heading_key="activities.proposals.next_step")
     return sections + done_section(lang, _done_views(done, config), total)
 
 
@@ -557,7 +563,7 @@ def plan_sections(session: Session, plan: Plan, *, viewer: Person, now: datetime
                 if view.id not in chosen and view.id not in {p.id for p in proposals}:
                     proposals.append(view)
                     break
-        sections += activity_proposals(lang, proposals, framework=framework(), plan_id=plan.id, more=False)
+        sections += activity_proposals(lang, proposals, titles=_titles(lang), plan_id=plan.id, more=False)
     if owner is not None:
         done, total = store.done_activities(session, person_id=owner.id, limit=DONE_SHOWN)
         sections += done_section(lang, _done_views(done, config), total)
@@ -600,17 +606,17 @@ def _may_change_links(turn: Turn, plan: Plan) -> str:
 
 def _plan_reply(turn: Turn, plan: Plan, role: str, notice: str) -> Reply:
     from cards.plan import plan_card
-    from dialogs.plan import framework as plan_framework, plan_view
+    from dialogs.plan import plan_view, titles
 
     if role == "owner":
-        base = plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), framework=plan_framework(),
+        base = plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), titles=titles(turn.lang),
                          notice=notice)
     else:
         from cards.review import review_card
         from store import directory
 
         employee = directory.entry_for_person_id(turn.session, plan.person_id)
-        base = review_card(turn.lang, view=plan_view(turn.session, plan, turn.config), framework=plan_framework(),
+        base = review_card(turn.lang, view=plan_view(turn.session, plan, turn.config), titles=titles(turn.lang),
                            employee_email=employee.email if employee else None, notice=notice, notice_color="Good")
     return Reply.of(with_sections(base, plan_sections(turn.session, plan, viewer=turn.person, now=turn.now,
                                                       lang=turn.lang, config=turn.config, removable=True)))

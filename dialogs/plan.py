@@ -17,19 +17,22 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
+from cards.digcomp_titles import DigCompTitles
 from cards.i18n import Lang, t
 from cards.plan import (
     ACTIVITIES_ID, GOALS_ID, PRIORITY_SLOTS, TARGET_DATE_ID, CandidateView, ContactView, PlanView, PriorityView,
     approved_notice_card, no_assessment_card, no_manager_card, not_in_directory_card, plan_card, plan_edit_card,
     priority_input_id,
 )
-from cards.review import acknowledged_notice_card, review_card, withdrawn_notice_card
+from cards.review import acknowledged_notice_card, first_name, review_card, withdrawn_notice_card
 from dialogs.config import DialogConfig
 from dialogs.errors import NotPermitted, StaleCard, UserFacingError
-from dialogs.notify import notify
+from dialogs.digcomp_titles import digcomp_titles
+from dialogs.notify import arrival_text, notify
+from dialogs.profile import levels_to_confirm
 from dialogs.rules.plan_rules import (
     EMPLOYEE_EDITS, MIN_PRIORITIES, SIGNED_BY_MANAGER, WITHDRAWABLE, Candidate, check_priorities,
-    priority_candidates, state_after_sending,
+    priority_candidates, sending_problems, state_after_sending,
 )
 from dialogs.rules.scoring import summarise_assessment
 from dialogs.turn import Reply, Turn
@@ -87,6 +90,11 @@ def framework() -> Framework:
     return load_framework(FRAMEWORK_VERSION)
 
 
+def titles(lang: Lang) -> DigCompTitles:
+    """The DigComp titles the plan and review cards show, in the reader's language."""
+    return digcomp_titles(FRAMEWORK_VERSION, lang)
+
+
 def period_of(now: datetime, config: DialogConfig) -> int:
     return now.astimezone(config.tz).year
 
@@ -125,6 +133,13 @@ def plan_view(session: Session, plan: Plan, config: DialogConfig) -> PlanView:
         known = {c.key for c in fw.competences}
         means = {key: s.mean for key, s in summarise_assessment(
             {k: v for k, v in levels.items() if k in known}, fw).items()}
+    times_sent, changed_at = plans.sending_count(session, plan), plan.updated_at
+    newer_on, newer_levels = None, ()
+    latest = profile_of(session, plan.person_id)
+    if latest is not None and plan.assessment_id is not None and latest.assessment_id != plan.assessment_id:
+        newer_levels = tuple((p["competence"], p.get("level"), latest.levels.get(p["competence"]))
+                             for p in plan.priorities if p.get("level") != latest.levels.get(p["competence"]))
+        newer_on = _local_date(latest.finished_at, config) if newer_levels else None
     return PlanView(
         plan_id=plan.id, version=plan.version, state=plan.state, period=plan.period,
         owner_name=_name(session, plan.person_id) or "",
@@ -134,6 +149,10 @@ def plan_view(session: Session, plan: Plan, config: DialogConfig) -> PlanView:
         sent_on=_local_date(plan.sent_at, config), approved_on=_local_date(plan.approved_at, config),
         approved_by=_name(session, plan.approved_by_person_id), completed_on=_local_date(plan.completed_at, config),
         changes_comment=comment, assessed_on=_local_date(finished_at, config), area_means=means,
+        times_sent=times_sent, changed_on=_local_date(changed_at, config), newer_assessment_on=newer_on,
+        newer_levels=newer_levels,
+        to_confirm=levels_to_confirm(session, person_id=plan.person_id,
+                                     levels={p["competence"]: p.get("level") for p in plan.priorities}),
     )
 
 
@@ -187,7 +206,7 @@ def offering_current_version(current_card: Callable[[Turn, Plan], dict]) -> Call
 
 
 def _own_plan_card(turn: Turn, plan: Plan) -> dict:
-    return plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), framework=framework(),
+    return plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), titles=titles(turn.lang),
                      notice=t(turn.lang, "review.stale", version=plan.version), notice_color="Warning")
 
 
@@ -230,7 +249,7 @@ def show_plan(turn: Turn) -> Reply:
                                  assessment_id=profile.assessment_id, now=turn.now,
                                  priorities=_draft_priorities(profile))
         log.info("person %s drafted plan %s for %s", turn.person.id, plan.id, period)
-    card = plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), framework=framework())
+    card = plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), titles=titles(turn.lang))
     # Issue 13: chosen catalogue activities, proposals per priority (drafts), completed hours (dialogs.activities).
     from dialogs.activities import plan_sections, with_sections
 
@@ -247,7 +266,7 @@ def _edit_card(turn: Turn, plan: Plan, *, problems: Sequence[str] = (), view: Pl
     extra = [CandidateView(p["competence"], p.get("level") or 0, p.get("target"), True)
              for p in plan.priorities if p["competence"] not in known]
     return plan_edit_card(turn.lang, view=view or plan_view(turn.session, plan, turn.config),
-                          framework=framework(),
+                          titles=titles(turn.lang),
                           candidates=[CandidateView(c.competence, c.level, c.target, c.has_gap)
                                       for c in candidates] + extra,
                           problems=problems)
@@ -295,7 +314,7 @@ def save_plan(turn: Turn) -> Reply:
     plans.edit_plan(turn.session, plan, expected_version=version, actor_person_id=turn.person.id, now=turn.now,
                     priorities=priorities, goals=goals, activities=activities, target_date=target_date,
                     assessment_id=profile.assessment_id if profile else None)
-    return Reply.of(plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), framework=framework(),
+    return Reply.of(plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), titles=titles(turn.lang),
                               notice=t(turn.lang, "plan.saved_notice")))
 
 
@@ -308,6 +327,10 @@ def submit_plan(turn: Turn) -> Reply:
     version = check_version(plan, turn.data)
     if len(plan.priorities) < MIN_PRIORITIES:
         return Reply.of(_edit_card(turn, plan, problems=["plan.problem.too_few"]))
+    if problems := sending_problems(goals=plan.goals, activities=plan.activities):
+        log.info("person %s tried to send plan %s with nothing written", turn.person.id, plan.id)
+        return Reply.of(plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), titles=titles(turn.lang),
+                                  notice=t(turn.lang, problems[0]), notice_color="Attention"))
     entry = directory.entry_for_person(turn.session, turn.person)
     if entry is None:
         return Reply.of(not_in_directory_card(turn.lang, contacts=contacts(turn)))
@@ -320,8 +343,13 @@ def submit_plan(turn: Turn) -> Reply:
     reached = notify_reviewers(turn.session, plan, reviewers, employee=entry, now=turn.now, config=turn.config,
                                tenant_id=turn.person.tenant_id)
     manager = reviewers[0].name
-    notice = t(turn.lang, "plan.sent_notice" if reached else "plan.sent_not_reachable", manager=manager)
-    return Reply.of(plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), framework=framework(),
+    notice = t(turn.lang, "plan.sent_notice" if reached else "plan.sent_not_reachable", manager=manager,
+               first=first_name(manager))
+    at = turn.config.next_sending_moment(turn.now)
+    if reached and at > turn.now:  # quiet hours hold the manager's card: say when it arrives
+        notice += " " + t(turn.lang, "plan.sent_when", manager=first_name(manager),
+                          when=arrival_text(turn.lang, at, now=turn.now, config=turn.config))
+    return Reply.of(plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), titles=titles(turn.lang),
                               notice=notice))
 
 
@@ -350,7 +378,7 @@ def notify_reviewers(session: Session, plan: Plan, reviewers: Sequence[Directory
 
         def build(lang: Lang, as_stand_in: bool = as_stand_in) -> dict:
             notice = t(lang, notice_key, name=view.owner_name, **(notice_params or {})) if notice_key else None
-            return review_card(lang, view=view, framework=framework(), employee_email=employee.email,
+            return review_card(lang, view=view, titles=titles(lang), employee_email=employee.email,
                                notice=notice, notice_color="Accent", as_stand_in=as_stand_in)
 
         if notify(session, recipient=person, campaign=campaign or f"plan-review:{plan.id}:v{plan.version}",
@@ -364,7 +392,7 @@ def acknowledge_plan(turn: Turn) -> Reply:
     """'Jag har tagit del av planen': the employee's sign-off after the manager's completes the plan."""
     plan = _own(turn)
     if plan.state == PlanState.COMPLETED:
-        return Reply.of(plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), framework=framework(),
+        return Reply.of(plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), titles=titles(turn.lang),
                                   notice=t(turn.lang, "plan.acknowledged_already")))
     if plan.state != PlanState.APPROVED:
         raise UserFacingError("plan_not_editable", f"plan {plan.id} is {plan.state}; nothing to acknowledge")
@@ -373,7 +401,7 @@ def acknowledge_plan(turn: Turn) -> Reply:
                        actor_person_id=turn.person.id, now=turn.now, completed_at=turn.now)
     notify_manager_acknowledged(turn.session, plan, now=turn.now, config=turn.config,
                                 tenant_id=turn.person.tenant_id)
-    return Reply.of(plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), framework=framework(),
+    return Reply.of(plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), titles=titles(turn.lang),
                               notice=t(turn.lang, "plan.completed_notice")))
 
 
@@ -381,7 +409,7 @@ def notify_employee_approved(session: Session, plan: Plan, *, now: datetime, con
     employee = session.get(Person, plan.person_id)
     view = plan_view(session, plan, config)
     return notify(session, recipient=employee, campaign=f"plan-approved:{plan.id}",
-                  card=lambda lang: approved_notice_card(lang, view=view, framework=framework()), now=now,
+                  card=lambda lang: approved_notice_card(lang, view=view, titles=titles(lang)), now=now,
                   config=config)
 
 
@@ -429,9 +457,10 @@ def withdraw_plan(turn: Turn) -> Reply:
                              tenant_id=turn.person.tenant_id)
     log.info("person %s withdrew plan %s (now %s); %s reviewer(s) told", turn.person.id, plan.id, plan.state,
              len(told))
-    notice = (t(turn.lang, "plan.withdrawn_notice", manager=told[0].name) if told
+    when = arrival_text(turn.lang, turn.config.next_sending_moment(turn.now), now=turn.now, config=turn.config)
+    notice = (t(turn.lang, "plan.withdrawn_notice", manager=told[0].name, when=when) if told
               else t(turn.lang, "plan.withdrawn_notice_untold"))
-    return Reply.of(plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), framework=framework(),
+    return Reply.of(plan_card(turn.lang, view=plan_view(turn.session, plan, turn.config), titles=titles(turn.lang),
                               notice=notice))
 
 

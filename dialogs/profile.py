@@ -12,6 +12,7 @@ from cards.profile import (
 )
 from cards.i18n import t
 from cards.verbs import Verb
+from dialogs.digcomp_titles import digcomp_titles
 from dialogs.errors import NotPermitted, UserFacingError
 from dialogs.rules.scoring import Gap, gaps, summarise_assessment, top_gaps
 from dialogs.turn import Reply, Turn
@@ -20,6 +21,8 @@ from store.assessments import (
     latest_finished_assessment, owned_assessment,
 )
 from store.digcomp import load_framework
+from store.plan_states import SIGNED_BY_MANAGER
+from store.plans import latest_plan
 from store.targets import (
     UnknownRole, effective_targets, person_role, personal_targets, role_profiles, set_person_role,
     set_personal_targets,
@@ -27,6 +30,44 @@ from store.targets import (
 
 log = logging.getLogger(__name__)
 HISTORY_LIMIT = 10
+# Assessments saved before the scoring version was recorded were scored by the first rule.
+FIRST_SCORING_VERSION = 1
+
+
+def needs_confirmation(level: int | None) -> bool:
+    """Whether a self-assessed level waits for the manager's confirmation in the development dialogue (7-8).
+
+    The one place the profile, the plan and the review ask this; at merge it calls the scoring rule's
+    `dialogs.rules.scoring.needs_confirmation`, which owns the rule.
+    """
+    return level is not None and level >= 7
+
+
+def scoring_version_of(result: AssessmentResult) -> int:
+    """The scoring rule an assessment's levels were counted by (older rows: the first)."""
+    return getattr(result, "scoring_version", None) or FIRST_SCORING_VERSION
+
+
+def not_comparable_reason(result: AssessmentResult, previous: AssessmentResult) -> str | None:
+    """Why two assessments' levels must not be compared ("framework", "scoring"), or None when they may be."""
+    if previous.framework_version != result.framework_version:
+        return "framework"
+    if scoring_version_of(previous) != scoring_version_of(result):
+        return "scoring"
+    return None
+
+
+def confirmed_competences(session: Session, *, person_id: int) -> frozenset[str]:
+    """Competences whose level the manager has agreed in a signed plan (the latest)."""
+    plan = latest_plan(session, person_id=person_id)
+    if plan is None or plan.state not in SIGNED_BY_MANAGER:
+        return frozenset()
+    return frozenset(p["competence"] for p in plan.priorities if p.get("agreed_level") is not None)
+
+
+def levels_to_confirm(session: Session, *, person_id: int, levels) -> frozenset[str]:
+    confirmed = confirmed_competences(session, person_id=person_id)
+    return frozenset(key for key, level in levels.items() if needs_confirmation(level) and key not in confirmed)
 
 
 def profile_gaps(session: Session, *, person_id: int) -> list[Gap]:
@@ -62,9 +103,8 @@ def profile_reply(turn: Turn, *, assessment_id: object = None, notice: str | Non
         current = in_progress_assessment(turn.session, person_id=turn.person.id, now=turn.now)
         return Reply.of(no_profile_card(turn.lang, in_progress_id=current.id if current else None))
     result, previous = found
-    if previous is not None and previous.framework_version != result.framework_version:
-        previous = None  # levels of different framework versions are compared through a mapping, not here
-    framework = load_framework(result.framework_version)
+    not_comparable = not_comparable_reason(result, previous) if previous is not None else None
+    shown_previous = None if not_comparable else previous
     targets = {key: target.level for key, target in effective_targets(turn.session, person_id=turn.person.id).items()}
     role = person_role(turn.session, person_id=turn.person.id)
     view = ProfileView(
@@ -75,11 +115,15 @@ def profile_reply(turn: Turn, *, assessment_id: object = None, notice: str | Non
         targets=targets,
         top_gaps=top_gaps(result.levels, targets, 3),
         previous_finished=_local_date(turn, previous) if previous else None,
-        previous_levels=previous.levels if previous else None,
-        previous_area_means=_area_means(previous) if previous else None,
+        previous_levels=shown_previous.levels if shown_previous else None,
+        previous_area_means=_area_means(shown_previous) if shown_previous else None,
         role_title=role.title(turn.lang) if role else None,
+        previous_not_comparable=not_comparable,
+        previous_mode=shown_previous.mode if shown_previous else None,
+        to_confirm=levels_to_confirm(turn.session, person_id=turn.person.id, levels=result.levels),
     )
-    card = profile_card(turn.lang, framework=framework, view=view, notice=notice)
+    card = profile_card(turn.lang, titles=digcomp_titles(result.framework_version, turn.lang), view=view,
+                        notice=notice)
     # Issue 13: the next step, activities matched to the gaps, and completed activities (dialogs.activities);
     # not on an earlier assessment opened from the history.
     from dialogs.activities import profile_sections, with_sections
@@ -99,16 +143,17 @@ def show_profile(turn: Turn) -> Reply:
 def show_history(turn: Turn) -> Reply:
     results = assessment_history(turn.session, person_id=turn.person.id, limit=HISTORY_LIMIT)
     framework = load_framework(results[0].framework_version if results else "2.2")
-    entries = [HistoryEntry(r.id, _local_date(turn, r), r.mode, r.levels, _area_means(r)) for r in results
+    entries = [HistoryEntry(r.id, _local_date(turn, r), r.mode, r.levels, _area_means(r), scoring_version_of(r))
+               for r in results
                if r.framework_version == framework.version]
-    return Reply.of(history_card(turn.lang, framework=framework, entries=entries))
+    return Reply.of(history_card(turn.lang, titles=digcomp_titles(framework.version, turn.lang), entries=entries))
 
 
 def _targets_card(turn: Turn, *, saved: bool = False) -> dict:
     roles = role_profiles(turn.session)
     role = person_role(turn.session, person_id=turn.person.id)
     return targets_card(
-        turn.lang, framework=load_framework("2.2"),
+        turn.lang, titles=digcomp_titles("2.2", turn.lang),
         roles=[RoleChoice(r.key, r.title(turn.lang)) for r in roles],
         role_key=role.key if role else None, role_targets=role.targets if role else {},
         personal_targets=personal_targets(turn.session, person_id=turn.person.id), saved=saved,

@@ -25,9 +25,9 @@ from cards.review import (
 )
 from dialogs.config import DialogConfig
 from dialogs.errors import MalformedAction, UserFacingError
-from dialogs.notify import notify
+from dialogs.notify import arrival_text, notify
 from dialogs.plan import (
-    check_version, contacts, framework, notify_employee_approved, notify_reviewers, offering_current_version,
+    check_version, contacts, notify_employee_approved, titles, notify_reviewers, offering_current_version,
     period_of, plan_view,
 )
 from dialogs.rules.plan_rules import AWAITING_REVIEW, SIGNED_BY_MANAGER, parse_level
@@ -70,7 +70,7 @@ def _authorised(turn: Turn, *, for_update: bool = True) -> Review:
 def _card(turn: Turn, review: Review, *, view: PlanView | None = None, notice: str | None = None,
           notice_color: str = "Warning") -> dict:
     return review_card(turn.lang, view=view or plan_view(turn.session, review.plan, turn.config),
-                       framework=framework(), employee_email=review.employee.email, notice=notice,
+                       titles=titles(turn.lang), employee_email=review.employee.email, notice=notice,
                        notice_color=notice_color, as_stand_in=review.as_stand_in)
 
 
@@ -149,8 +149,8 @@ def approve(turn: Turn) -> Reply:
     view_after = lambda: plan_view(turn.session, plan, turn.config)  # noqa: E731
     if plan.state in SIGNED_BY_MANAGER:
         log.info("plan %s approved again by person %s: nothing to do", plan.id, turn.person.id)
-        return Reply.of(review_outcome_card(turn.lang, view=view_after(), framework=framework(), outcome="approved",
-                                            already=True))
+        return Reply.of(review_outcome_card(turn.lang, view=view_after(), titles=titles(turn.lang),
+                                            outcome="approved", already=True))
     version = check_version(plan, turn.data)
     if plan.state not in AWAITING_REVIEW:
         return _not_awaiting(turn, review)
@@ -163,9 +163,15 @@ def approve(turn: Turn) -> Reply:
                        actor_person_id=turn.person.id, now=turn.now, approved_at=turn.now,
                        approved_by_person_id=turn.person.id,
                        details={"as_stand_in": review.as_stand_in, "reviewer": review.employee.manager_entry_id})
-    notify_employee_approved(turn.session, plan, now=turn.now, config=turn.config)
+    at = notify_employee_approved(turn.session, plan, now=turn.now, config=turn.config)
     log.info("plan %s approved by person %s", plan.id, turn.person.id)
-    return Reply.of(review_outcome_card(turn.lang, view=view_after(), framework=framework(), outcome="approved"))
+    return Reply.of(review_outcome_card(turn.lang, view=view_after(), titles=titles(turn.lang), outcome="approved",
+                                        told=_told(turn, at)))
+
+
+def _told(turn: Turn, at: datetime | None) -> str | None:
+    """When the employee hears of the manager's decision, in words; None when no notice was enqueued."""
+    return arrival_text(turn.lang, at, now=turn.now, config=turn.config) if at is not None else None
 
 
 @offering_current_version(_current_review_card)
@@ -191,10 +197,11 @@ def request_changes(turn: Turn) -> Reply:
                       now=turn.now)
     employee = turn.session.get(Person, plan.person_id)
     view = plan_view(turn.session, plan, turn.config)
-    notify(turn.session, recipient=employee, campaign=f"plan-changes:{plan.id}:v{plan.version}",
-           card=lambda lang: changes_requested_notice_card(lang, view=view, comment=comment), now=turn.now,
-           config=turn.config)
-    return Reply.of(review_outcome_card(turn.lang, view=view, framework=framework(), outcome="changes_requested"))
+    at = notify(turn.session, recipient=employee, campaign=f"plan-changes:{plan.id}:v{plan.version}",
+                card=lambda lang: changes_requested_notice_card(lang, view=view, comment=comment), now=turn.now,
+                config=turn.config)
+    return Reply.of(review_outcome_card(turn.lang, view=view, titles=titles(turn.lang), outcome="changes_requested",
+                                        told=_told(turn, at)))
 
 
 # ---- "mina medarbetare" ------------------------------------------------------------------------------------

@@ -14,6 +14,10 @@ export PORT="${PORT:-3978}"
 export MICROSOFT_APP_ID=""
 # The Playground always sends en-US; answer in Swedish, as Teams would for our users (see .env.example).
 export DEV_LOCALE="${DEV_LOCALE:-sv-SE}"
+# Notifications at any hour on any day, so the local loop (send a plan, the manager gets it) works in the
+# evening too; production keeps the weekday working hours (README, Configuration).
+export WORKING_DAYS="${WORKING_DAYS:-1-7}"
+export WORKING_HOURS="${WORKING_HOURS:-00:00-24:00}"
 mkdir -p var
 # Local data for the Playground's identities (idempotent): role targets, an organisation, a small directory.
 .venv/bin/python -m bot role-profiles import store/data/role_profiles.csv >/dev/null

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, bindparam, func, or_
 from sqlmodel import Session, delete, select
 
-from dialogs.rules.matching import ActivityFacts, PersonNeeds, Proposal, effective_levels, rank_activities
+from store.matching import ActivityFacts, PersonNeeds, Proposal, effective_levels, rank_activities
 from store import audit, directory
 from store.models.activity import (
     Activity, ActivityCompetence, ActivityHours, ActivitySignup, ActivityStatus, PlanActivity, SignupStatus,
@@ -258,7 +258,7 @@ class Proposed:
     activity: Activity
 
 
-# rank_activities (dialogs/rules/matching.py) is the rule; ranked_page gives the same page of it while reading
+# rank_activities (store/matching.py) is the rule; ranked_page gives the same page of it while reading
 # only a few index rows per gap competence, so a turn costs the same whatever the catalogue's size (ranking
 # 2,000 activities in Python or in one SQL statement cost 15 and 8 times a help turn: bench/activities.py).
 # tests/unit/test_matching.py checks that the two always agree.
@@ -347,7 +347,7 @@ def ranked_page(session: Session, *, needs: PersonNeeds, now: datetime, offset: 
 def proposals_for_person(session: Session, person: Person, now: datetime, limit: int = 3, offset: int = 0,
                          competences: Sequence[str] | None = None, needs: PersonNeeds | None = None
                          ) -> tuple[list[Proposed], bool]:
-    """The person's ranked proposals (rules: dialogs/rules/matching.py): one page with the activities, and
+    """The person's ranked proposals (rules: store/matching.py): one page with the activities, and
     whether more follow; ([], False) without a finished self-assessment. `competences` narrows them."""
     needs = needs or person_needs(session, person=person)
     if needs is None:

@@ -28,6 +28,7 @@ from sqlalchemy import update as sa_update
 from sqlmodel import Session, select
 
 from store import audit
+from store.directory import link_known_people
 from store.models.directory import DirectoryEntry, DirectoryRole, Organisation, Unit
 from store.models.core import utcnow
 
@@ -111,6 +112,8 @@ class ImportReport:
     deactivated: list[str] = field(default_factory=list)
     # (employee email, old manager email or None, new manager email or None)
     manager_changes: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    # People who already used the bot, linked to their entries by this import (e-mails).
+    linked: list[str] = field(default_factory=list)
     units_created: int = 0
     units_deactivated: int = 0
     roles_created: int = 0
@@ -134,6 +137,8 @@ class ImportReport:
             f"roles created: {self.roles_created}",
         ]
         lines += [f"  left: {email}" for email in self.deactivated]
+        if self.linked:
+            lines.append(f"  linked to people who already use the bot: {len(self.linked)}")
         lines += [f"  new manager for {who}: {old or '-'} -> {new or '-'}" for who, old, new in self.manager_changes]
         if self.ignored_columns:
             lines.append(f"  ignored columns: {', '.join(self.ignored_columns)}")
@@ -413,11 +418,12 @@ def import_directory(session: Session, *, organisation_key: str, people: Table, 
         unit.code: unit for unit in session.exec(select(Unit).where(Unit.organisation_id == organisation.id))}
     roles = _upsert_roles(session, organisation, person_rows, report)
     _upsert_entries(session, organisation, person_rows, units_by_code, roles, report, now, leavers)
+    report.linked = [entry.email for entry in link_known_people(session, organisation)]
     audit.record(session, actor_person_id=actor_person_id, action="directory.imported",
                  subject_type="organisation", subject_id=organisation.id,
                  details={"created": len(report.created), "updated": len(report.updated),
                           "deactivated": len(report.deactivated), "reactivated": len(report.reactivated),
-                          "manager_changes": len(report.manager_changes)})
+                          "manager_changes": len(report.manager_changes), "linked": len(report.linked)})
     session.flush()
     if dry_run:
         session.rollback()

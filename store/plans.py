@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
-from dialogs.rules.plan_rules import EMPLOYEE_EDITS, check_transition, state_after_withdrawing
 from store import audit
 from store.models.plan import Plan, PlanComment, PlanState, PlanVersion
 from store.people import aware
+from store.plan_states import EMPLOYEE_EDITS, check_transition, state_after_withdrawing
 
 SUBJECT = "plan"
 
@@ -203,6 +203,13 @@ def latest_comment(session: Session, plan: Plan, *, kind: str | None = None) -> 
     if kind:
         query = query.where(PlanComment.kind == kind)
     return session.exec(query.order_by(PlanComment.id.desc())).first()
+
+
+def sending_count(session: Session, plan: Plan) -> int:
+    """How often the employee has sent the plan (first sending and every sending again): the versions a
+    person would count, unlike `plan.version`, which grows with every saved change."""
+    return session.exec(select(func.count()).select_from(PlanVersion).where(
+        PlanVersion.plan_id == plan.id, PlanVersion.change.in_([PlanState.SENT, PlanState.RESENT]))).one()
 
 
 def versions_of(session: Session, plan: Plan) -> list[PlanVersion]:

@@ -1,17 +1,6 @@
-"""Pure rules of the development plan: its states and transitions, who acts in which state, choosing
-priorities from the competences with gaps, and when a reminder is due.
-
-    draft ──send──▶ sent ──approve──▶ approved ──acknowledge──▶ completed
-      ▲              │                   ▲
-      └──withdraw────┤                   └──────────────────────────────────────approve──┐
-                     └─ask for changes─▶ changes_requested ──send again──▶ resent ───────┘
-                                          ▲                                  │
-                                          └────ask for changes, withdraw─────┘
-
-Withdrawing (the employee, before the manager has decided) goes back to where the employee last worked
-on the plan rather than to a state of its own: a first sending back to draft, a sending again back to
-changes_requested, where the manager's request still stands and is shown again. Sending after that is
-sent or resent as before, so no state or card has to learn what "withdrawn" means.
+"""Pure rules of the development plan: who acts in which state, choosing priorities from the competences with
+gaps, and when a reminder is due. The state machine itself (states, transitions, withdrawing) is one table in
+store/plan_states.py, which the store enforces on every write; it is re-exported here for the dialogs.
 """
 
 from __future__ import annotations
@@ -21,23 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from store.models.plan import PlanState
-
-TRANSITIONS: Mapping[str, frozenset[str]] = {
-    PlanState.DRAFT: frozenset({PlanState.SENT}),
-    PlanState.SENT: frozenset({PlanState.APPROVED, PlanState.CHANGES_REQUESTED, PlanState.DRAFT}),
-    PlanState.CHANGES_REQUESTED: frozenset({PlanState.RESENT}),
-    PlanState.RESENT: frozenset({PlanState.APPROVED, PlanState.CHANGES_REQUESTED}),
-    PlanState.APPROVED: frozenset({PlanState.COMPLETED}),
-    PlanState.COMPLETED: frozenset(),
-}
-# The employee edits the plan only while it is theirs to work on.
-EMPLOYEE_EDITS = frozenset({PlanState.DRAFT, PlanState.CHANGES_REQUESTED})
-# The manager reviews (sets agreed levels, edits, approves, asks for changes) while it waits for them.
-AWAITING_REVIEW = frozenset({PlanState.SENT, PlanState.RESENT})
-SIGNED_BY_MANAGER = frozenset({PlanState.APPROVED, PlanState.COMPLETED})
-# Where withdrawing a plan that waits for the manager takes it (see the module docstring).
-WITHDRAWN_TO: Mapping[str, str] = {PlanState.SENT: PlanState.DRAFT, PlanState.RESENT: PlanState.CHANGES_REQUESTED}
-WITHDRAWABLE = frozenset(WITHDRAWN_TO)
+from store.plan_states import (  # noqa: F401  (the dialogs' view of the one table)
+    AWAITING_REVIEW, EMPLOYEE_EDITS, SIGNED_BY_MANAGER, TRANSITIONS, WITHDRAWABLE, WITHDRAWN_TO, TransitionRefused,
+    check_transition, state_after_sending, state_after_withdrawing,
+)
 
 MIN_PRIORITIES, MAX_PRIORITIES = 3, 5
 MAX_LEVEL = 8
@@ -45,31 +21,6 @@ REVIEW_REMINDER_AFTER = timedelta(days=7)
 REVIEW_REMINDERS_MAX = 3
 DRAFT_REMINDER_AFTER = timedelta(days=7)
 DRAFT_REMINDERS_MAX = 2
-
-
-class TransitionRefused(ValueError):
-    """The plan is not in a state that allows this step."""
-
-
-def check_transition(source: str, target: str) -> None:
-    if target not in TRANSITIONS.get(source, frozenset()):
-        raise TransitionRefused(f"a plan cannot go from {source} to {target}")
-
-
-def state_after_sending(state: str) -> str:
-    """Sending a draft makes it sent; sending after changes were asked for makes it resent."""
-    target = PlanState.SENT if state == PlanState.DRAFT else PlanState.RESENT
-    check_transition(state, target)
-    return target
-
-
-def state_after_withdrawing(state: str) -> str:
-    """Withdrawing a sent plan makes it a draft again; withdrawing a resent plan makes it changes_requested."""
-    target = WITHDRAWN_TO.get(state)
-    if target is None:
-        raise TransitionRefused(f"a plan that is {state} cannot be withdrawn: it does not wait for the manager")
-    check_transition(state, target)
-    return target
 
 
 # ---- priorities -------------------------------------------------------------------------------------------
@@ -113,6 +64,12 @@ def check_priorities(chosen: Sequence[str | None], candidates: Sequence[Candidat
     if any(key not in allowed for key in picked):
         problems.append("plan.problem.not_a_candidate")
     return picked, problems
+
+
+def sending_problems(*, goals: str, activities: str) -> list[str]:
+    """Why a plan with its priorities chosen still cannot be sent, as catalogue keys: a plan in which the person
+    wrote nothing (no goal, no activity) tells the manager nothing and is not sent."""
+    return [] if (goals or "").strip() or (activities or "").strip() else ["plan.problem.nothing_written"]
 
 
 def parse_level(value: object) -> int | None:

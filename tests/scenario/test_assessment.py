@@ -142,7 +142,7 @@ async def test_long_assessment_goes_area_by_area_each_card_replaced_by_the_next_
     assert seen == [f"Område {n} av 5 · lång skattning" for n in range(1, 6)]
     profile = card_text(card)
     assert "Din kompetensprofil" in profile
-    assert "1.1 Söka, filtrera och bläddra i data, information och digitalt innehåll 3 (Medel)" in profile
+    assert "1.1 Söka, filtrera och bläddra i data, information och digitalt innehåll: 3 (Medel)" in profile
     assert "Det här är din första slutförda skattning" in profile
     assert "Du har inga mål ännu" in profile
     [finished] = assessments(bot, chat.user)
@@ -152,15 +152,15 @@ async def test_long_assessment_goes_area_by_area_each_card_replaced_by_the_next_
     assert len(levels_of(bot, finished.id)) == 21
 
 
-async def test_profile_chart_is_an_embedded_png_of_600_by_260(chat: Chat):
+async def test_profile_chart_is_an_embedded_png_drawn_at_twice_its_size(chat: Chat):
     profile = await finish_long(chat)
 
     [chart] = [element for element in profile["body"] if element.get("type") == "Image"]
     prefix = "data:image/png;base64,"
     assert chart["url"].startswith(prefix)
     image = Image.open(io.BytesIO(base64.b64decode(chart["url"][len(prefix):])))
-    assert image.format == "PNG" and image.size == (600, 260)
-    assert "1.1 3" in chart["altText"]
+    assert image.format == "PNG" and image.size[0] == 880 and chart["size"] == "Stretch"
+    assert "1.1 3" in chart["altText"] and "1 Informations- och datakunskap" in chart["altText"]
 
 
 async def test_stopping_and_resuming_continues_at_the_area_where_the_person_left_off(chat: Chat):
@@ -386,7 +386,7 @@ async def test_short_mode_end_to_end_gives_the_upper_level_of_the_chosen_group(c
     levels = levels_of(bot, finished.id)
     assert finished.mode == "short"
     assert levels["1.1"] == 4 and levels["5.1"] == 6 and levels["5.4"] is None
-    assert "5.4 Identifiera digitala kompetensluckor Inte relevant" in card_text(profile)
+    assert "5.4 Identifiera digitala kompetensluckor: Inte relevant" in card_text(profile)
 
 
 async def test_an_english_user_takes_the_assessment_in_english(bot: RunningBot, connector):
@@ -428,7 +428,7 @@ async def test_min_profil_and_history_compare_the_two_latest_assessments(clocked
     profile = card_text((await clocked_chat.say("min profil"))[0])
     assert "Skattningen slutfördes 2026-09-18 (lång skattning)." in profile
     assert "Jämfört med skattningen 2026-03-02: höjt i 2, sänkt i 0 av 21 kompetenser." in profile
-    assert "2.1 Interagera genom digitala teknologier 5 (Avancerad) · +2 sedan förra" in profile
+    assert "2.1 Interagera genom digitala teknologier: 5 (Avancerad) · +2 sedan förra" in profile
 
     history = (await clocked_chat.say("historik"))[0]
     text = card_text(history)

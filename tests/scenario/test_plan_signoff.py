@@ -20,6 +20,7 @@ from store.people import find_person
 from tests.directory_fixtures import give_finished_assessment, import_people, person_row, seed_organisation, \
     write_people, write_units
 from tests.fakes.activities import TeamsUser
+from cards.walk import inputs as iter_inputs
 from tests.harness import (
     Chat, card_text, find_action, iter_actions, latest_plan_of, person_id_of, registered_user,
 )
@@ -52,12 +53,31 @@ async def _cards_in(connector, user: TeamsUser, count: int, bot=None) -> list[di
     return connector.cards(user.conversation_id)
 
 
+def activities_on(review: dict) -> str:
+    """The activities as the manager sees them: once, in the field where they may adjust them."""
+    (field,) = [i for i in iter_inputs(review) if i["id"] == "activities"]
+    return field.get("value", "")
+
+
+def meeting_link_on(review: dict) -> str:
+    """The line that books the development dialogue (a tap opens a new Teams meeting)."""
+    (url,) = [a["url"] for a in iter_actions(review) if a["type"] == "Action.OpenUrl"]
+    return url
+
+
 async def _send_plan(chat: Chat, bot, clock) -> dict:
     """Anna writes (and is linked by e-mail), has a finished assessment, drafts the plan and sends it."""
     await chat.say("hjälp")
     give_finished_assessment(_db(bot), person_id_of(bot, chat.user), now=clock.now() - timedelta(days=3))
     plan_card = (await chat.say("min plan"))[0]
-    return (await chat.click(plan_card, "Skicka till min chef"))[0]
+    return (await chat.click(await _write_goal(chat, plan_card), "Skicka till min chef"))[0]
+
+
+async def _write_goal(chat: Chat, plan_card: dict) -> dict:
+    """Keeps the drafted priorities and writes a goal: a plan with nothing written is not sent."""
+    edit = (await chat.click(plan_card, "Redigera planen"))[0]
+    return (await chat.click(edit, "Spara", {"priority_1": "3.1", "priority_2": "4.2", "priority_3": "1.2",
+                                              "goals": "Göra korta filmer om bibliotekets program."}))[0]
 
 
 async def test_the_whole_loop_employee_manager_employee_with_a_chat_created_for_the_manager(
@@ -85,10 +105,14 @@ async def test_the_whole_loop_employee_manager_employee_with_a_chat_created_for_
     text = card_text(review)
     assert "Utvecklingsplan 2026: Anna Lindberg" in text
     assert "Självskattning 2026-03-10, medelnivå per område" in text
-    assert "1. 4.2 Skydda personuppgifter och privatliv" in text and "Kurs i mobilfilm." in text
-    book = find_action(review, "Boka utvecklingssamtal")
-    query = parse_qs(urlparse(book["url"]).query)
-    assert urlparse(book["url"]).path == "/l/meeting/new"
+    assert "4.2 Skydda personuppgifter och privatliv" in text and "1. 4.2" not in text, "numbered once"
+    assert activities_on(review) == "Kurs i mobilfilm." and "Kurs i mobilfilm." not in text, "shown once"
+    assert [a["title"] for a in iter_actions(review) if a["type"] != "Action.OpenUrl"] == [
+        "Godkänn planen", "Begär ändringar", "Spara ändringar"]
+    assert "Version" not in text
+    book = meeting_link_on(review)
+    query = parse_qs(urlparse(book).query)
+    assert urlparse(book).path == "/l/meeting/new"
     assert query["attendees"] == [anna.email] and "Anna Lindberg" in query["subject"][0]
     with _db(bot).session() as session:
         karin_person = find_person(session, tenant_id=karin.tenant_id, aad_object_id=karin.aad_object_id)
@@ -146,7 +170,8 @@ async def test_asking_for_changes_sends_the_comment_and_the_resent_plan_reaches_
     assert latest_plan_of(bot, anna).state == PlanState.RESENT
 
     second = (await _cards_in(connector, karin, 2))[-1]
-    assert "Kurs i informationssäkerhet (4.2)." in card_text(second)
+    assert activities_on(second) == "Kurs i informationssäkerhet (4.2)."
+    assert "· 2 gånger" in card_text(second)
     manager.seen = 2
     await manager.click(second, "Godkänn planen")
     assert latest_plan_of(bot, anna).state == PlanState.APPROVED
@@ -230,7 +255,7 @@ async def test_a_card_for_an_older_version_says_so_and_shows_the_current_version
 
     current = latest_plan_of(bot, anna)
     assert current.version == sent_version + 1 and current.state == PlanState.SENT
-    assert f"Här är den aktuella versionen ({current.version})" in card_text(stale)
+    assert "Här är planen som den ser ut nu; ingenting har sparats." in card_text(stale)
     assert find_action(stale, "Godkänn planen")["data"]["version"] == current.version
     approved = (await manager.click(stale, "Godkänn planen"))[0]
     assert "Du har godkänt planen." in card_text(approved)
@@ -320,9 +345,10 @@ async def test_an_employee_card_for_an_older_version_shows_the_current_plan_and_
         bot, connector, chat, anna, karin, directory, clock):
     await chat.say("hjälp")
     give_finished_assessment(_db(bot), person_id_of(bot, anna), now=clock.now())
-    old_card = (await chat.say("min plan"))[0]
+    old_card = await _write_goal(chat, (await chat.say("min plan"))[0])
     edit = (await chat.click(old_card, "Redigera planen"))[0]
-    await chat.click(edit, "Spara", {"priority_1": "5.4", "priority_2": "3.1", "priority_3": "4.2"})
+    await chat.click(edit, "Spara", {"priority_1": "5.4", "priority_2": "3.1", "priority_3": "4.2",
+                                     "goals": "Ett annat mål."})
 
     stale = (await chat.click(old_card, "Skicka till min chef"))[0]
 

@@ -57,7 +57,7 @@ async def test_unrecognised_text_is_quoted_back_with_the_menu(chat: Chat):
     cards = await chat.say("vad är klockan?")
 
     text = card_text(cards[0])
-    assert 'Jag förstod inte "vad är klockan?"' in text
+    assert "Jag förstod inte ”vad är klockan?”" in text
     assert any(a["title"] == "Min plan" for a in iter_actions(cards[0]))
 
 
