@@ -83,8 +83,8 @@ def test_area_actions_carry_assessment_area_and_revision_and_back_sends_no_input
 def test_the_last_area_finishes_and_the_progress_counts_areas():
     last = area(index=4)
     assert last["body"][0]["text"] == "Område 5 av 5 · lång skattning"
-    assert last["actions"][-1]["title"] == "Slutför skattningen"
-    assert area("en", index=0)["actions"][-1]["title"] == "Next area"
+    assert last["actions"][0]["title"] == "Slutför skattningen"
+    assert area("en", index=0)["actions"][0]["title"] == "Next area"
 
 
 def test_an_answered_area_becomes_one_line_and_the_ending_offers_the_plan_not_a_new_assessment():
