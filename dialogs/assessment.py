@@ -213,8 +213,9 @@ def _answer(turn: Turn, assessment: Assessment) -> Reply:
         return refused
     if card_revision != assessment.revision:
         if repeated and assessment.area_index == area_index + 1:
+            # The first click already sent the next area as a message: this card becomes the same one line.
             log.info("repeated answer for area %s of assessment %s: saved once", area_index, assessment.id)
-            return Reply.of(_current_card(turn, assessment))
+            return Reply.of(_area_done_card(turn, assessment, area_index))
         raise StaleCard(f"assessment {assessment.id} is at revision {assessment.revision}, card {card_revision}",
                         key="assessment_outdated")
     if not checked.complete:
