@@ -485,3 +485,51 @@ async def test_role_and_personal_targets_give_the_three_largest_gaps_on_the_prof
     reopened = (await chat.say("mål"))[0]
     assert prefilled(reopened)["role"] == "bibliotekarie" and prefilled(reopened)["t3_4"] == "8"
     assert prefilled(reopened)["t2_5"] == "role"
+
+
+# --- not relevant, the ending, starting again --------------------------------------------------------------------
+
+
+async def test_not_relevant_in_the_long_mode_is_left_out_never_counted_as_the_highest_answer(
+        chat: Chat, bot: RunningBot):
+    na = {"f": "na", "i": "na", "a": "na", "h": "na"}
+    top_na = {"f": "2", "i": "2", "a": "2", "h": "na"}  # advanced on my own, the top group not relevant
+    middle_na = {"f": "2", "i": "na", "a": "3", "h": "0"}  # intermediate skipped, advanced guiding others
+    ending = await finish_long(chat, LEVEL_3, overrides={"2.3": na, "1.1": top_na, "1.2": middle_na})
+
+    [finished] = assessments(bot, chat.user)
+    levels = levels_of(bot, finished.id)
+    assert levels["2.3"] is None, "all four not relevant: not assessed, not level 0 and not level 8"
+    assert levels["1.1"] == 5, "the top group not relevant does not lift advanced 'on my own' to 7 or 8"
+    assert levels["1.2"] == 6
+    assert "Att bekräfta i utvecklingssamtalet" not in card_text(ending)
+    profile = card_text(await show_profile(chat, ending))
+    assert "2.3 Engagera medborgarskap genom digitala teknologier Inte relevant" in profile
+
+
+async def test_levels_7_and_8_are_shown_as_to_be_confirmed_in_the_development_dialogue(chat: Chat, bot: RunningBot):
+    ending = await finish_long(chat, LEVEL_3, overrides={"2.1": LEVEL_8})
+
+    text = card_text(ending)
+    assert "Att bekräfta i utvecklingssamtalet:" in text
+    assert "2.1 Interagera genom digitala teknologier, nivå 8" in text
+    [finished] = assessments(bot, chat.user)
+    assert finished.scoring_version == 2
+
+
+async def test_starting_again_within_30_days_of_a_finished_assessment_asks_first(clocked_chat: Chat, clocked_bot):
+    await finish_long(clocked_chat)
+    clocked_bot.clock.advance(timedelta(days=29))
+
+    asked = (await clocked_chat.say("skattning"))[0]
+    assert "Du har nyligen gjort en skattning" in card_text(asked)
+    assert "Du slutförde en skattning 2026-03-02" in card_text(asked)
+    profile = (await clocked_chat.click(asked, "Visa min profil"))
+    assert "Din kompetensprofil" in card_text(profile[0])
+    mode = (await clocked_chat.click(asked, "Ja, gör en ny skattning"))[0]
+    assert "Självskattning av digital kompetens" in card_text(mode)
+    assert len(assessments(clocked_bot, clocked_chat.user)) == 1, "nothing starts before a mode is chosen"
+
+    clocked_bot.clock.advance(timedelta(days=2))
+    later = (await clocked_chat.say("skattning"))[0]
+    assert "Självskattning av digital kompetens" in card_text(later), "after 30 days: straight to the modes"
