@@ -107,6 +107,7 @@ class AreaView:
     title: str
     description: str
     competences: tuple[CompetenceView, ...]
+    question: str = ""  # asked of every statement in the long mode: "Hur gör du det i dag?"
 
 
 def area_card(
@@ -129,8 +130,10 @@ def area_card(
              subtle=True, size="Small"),
         heading(f"{area.key} {area.title}"),
         text(area.description),
-        text(t(lang, f"assessment.area.instructions_{mode}"), weight="Bolder"),
     ]
+    if area.question:
+        body.append(text(area.question, weight="Bolder", size="Medium"))
+    body.append(text(t(lang, f"assessment.area.instructions_{mode}"), weight="Bolder" if not area.question else None))
     if missing_competences:
         body.append(text(t(lang, "assessment.area.missing", competences=", ".join(missing_competences)),
                          color="Attention", weight="Bolder"))
@@ -275,9 +278,11 @@ def _sample_area_view(lang: Lang, mode: str, index: int) -> AreaView:
         competences.append(CompetenceView(key, "Nätetikett" if sv else "Netiquette",
                                           "Att kommunicera respektfullt i digitala miljöer." if sv
                                           else "Communicating respectfully in digital environments.", questions))
-    return AreaView(index, 5, str(index + 1), "Kommunikation och samarbete" if sv else "Communication and collaboration",
-                    "Att kommunicera och samarbeta med digital teknik." if sv
-                    else "Communicating and collaborating through digital technologies.", tuple(competences))
+    title = "Kommunikation och samarbete" if sv else "Communication and collaboration"
+    description = ("Att kommunicera och samarbeta med digital teknik." if sv
+                   else "Communicating and collaborating through digital technologies.")
+    question = ("Hur gör du det i dag?" if sv else "How do you do this today?") if mode == LONG else ""
+    return AreaView(index, 5, str(index + 1), title, description, tuple(competences), question)
 
 
 def _sample_finished(lang: Lang, *, to_confirm: Sequence[str] = ()) -> dict:

@@ -81,7 +81,8 @@ def area_view(instrument_version: str, mode: str, area_index: int, lang: Lang) -
                                           competence.description.of(lang), questions))
     assert sum(len(c.questions) for c in competences) == len(items.item_ids)
     return AreaView(index=area_index, total=len(framework.areas), key=area.key, title=area.title.of(lang),
-                    description=area.description.of(lang), competences=tuple(competences))
+                    description=area.description.of(lang), competences=tuple(competences),
+                    question=instrument.scale.question.of(lang) if mode == LONG else "")
 
 
 @dataclass(frozen=True)
