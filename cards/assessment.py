@@ -251,33 +251,51 @@ def _sample_area(lang: Lang, mode: str, index: int, *, answered: bool = False,
                      missing_competences=missing)
 
 
+_SAMPLE_COMPETENCES = (
+    ("Interagera genom digitala teknologier", "Interacting through digital technologies"),
+    ("Dela genom digitala teknologier", "Sharing through digital technologies"),
+    ("Engagera medborgarskap genom digitala teknologier", "Engaging citizenship through digital technologies"),
+    ("Samarbeta genom digitala teknologier", "Collaborating through digital technologies"),
+    ("Nätetikett", "Netiquette"),
+    ("Hantera digital identitet", "Managing digital identity"),
+)
+_SAMPLE_TASKS = {
+    "f": ("Skriva ett artigt och tydligt meddelande i chatt eller e-post.",
+          "Write a polite and clear message in chat or e-mail."),
+    "i": ("Anpassa ton och språk efter mottagaren, t.ex. en kollega, en vårdnadshavare eller en besökare i sociala "
+          "medier.", "Adapt tone and language to the reader, e.g. a colleague, a pupil's guardian or a visitor on "
+          "social media."),
+    "a": ("Bemöta fientliga eller kränkande kommentarer i våra kanaler enligt stadens riktlinjer.",
+          "Respond to hostile or offensive comments in our channels in line with the city's guidelines."),
+    "h": ("Ta fram riktlinjer för respektfull digital kommunikation i verksamheten.",
+          "Write guidelines for respectful digital communication in the organisation."),
+}
+
+
 def _sample_area_view(lang: Lang, mode: str, index: int) -> AreaView:
-    """A sample area with area 2's shape (six competences, four statements each in the long mode): the size
-    budget of the real cards is checked on the real data in tests/unit/test_assessment_cards.py."""
+    """Sample data with area 2's shape (six competences, four statements each in the long mode); the real areas
+    are built from the instrument by the handler, and their size is checked in tests/unit/test_assessment_cards.py."""
     sv = lang == "sv"
+    pick = 0 if sv else 1
     scale = ((("Jag vet inte hur", "0"), ("Med hjälp", "1"), ("På egen hand", "2"),
               ("Med säkerhet, och jag kan vägleda andra", "3"), ("Inte relevant i mitt arbete", NOT_RELEVANT))
              if sv else (("I don't know how", "0"), ("With help", "1"), ("On my own", "2"),
                          ("With confidence, and I can guide others", "3"), ("Not relevant in my work", NOT_RELEVANT)))
-    task = ("Anpassa ton och språk efter mottagaren, t.ex. en kollega, en vårdnadshavare eller en besökare i "
-            "sociala medier." if sv else
-            "Adapt tone and language to the reader, e.g. a colleague, a pupil's guardian or a visitor on social media.")
-    describe = ("Jag anpassar ton och språk efter mottagaren i chatt, e-post och sociala medier."
-                if sv else "I adapt tone and language to the reader in chat, e-mail and social media.")
     competences = []
-    for n in range(1, 7):
+    for n, titles in enumerate(_SAMPLE_COMPETENCES, start=1):
         key = f"{index + 1}.{n}"
         if mode == LONG:
-            questions = tuple(Question(f"c{index + 1}_{n}_{g}", task, scale) for g in "fiah")
+            questions = tuple(Question(f"c{index + 1}_{n}_{g}", _SAMPLE_TASKS[g][pick], scale) for g in "fiah")
         else:
-            choices = ((("Inte ännu" if sv else "Not yet"), "0"), *((describe, g) for g in "fiah"),
+            choices = ((("Inte ännu" if sv else "Not yet"), "0"),
+                       *((_SAMPLE_TASKS[g][pick].replace("Skriva", "Jag skriver") if sv else _SAMPLE_TASKS[g][pick],
+                          g) for g in "fiah"),
                        (scale[-1][0], NOT_RELEVANT))
             questions = (Question(short_item_id(key), ("Vilket stämmer bäst på det du gör på egen hand i dag?" if sv
                                                        else "Which best describes what you do on your own today?"),
                                   choices),)
-        competences.append(CompetenceView(key, "Nätetikett" if sv else "Netiquette",
-                                          "Att kommunicera respektfullt i digitala miljöer." if sv
-                                          else "Communicating respectfully in digital environments.", questions))
+        competences.append(CompetenceView(key, titles[pick], "Att kommunicera och samarbeta digitalt." if sv
+                                          else "Communicating and collaborating digitally.", questions))
     title = "Kommunikation och samarbete" if sv else "Communication and collaboration"
     description = ("Att kommunicera och samarbeta med digital teknik." if sv
                    else "Communicating and collaborating through digital technologies.")
