@@ -8,6 +8,7 @@ as the real connector does; its CPU shows up on the other core, and turns.py rep
 from __future__ import annotations
 
 import multiprocessing
+import re
 import time
 from collections import Counter
 from multiprocessing.connection import Connection
@@ -40,7 +41,8 @@ def _shape(activity: dict[str, Any]) -> str:
 
     cards = adaptive_cards(activity)
     if cards:
-        first = _first_text(cards[0]) or "?"
+        # Numbers out: "Område 2 av 5" and "Område 3 av 5" are one shape (the next area of the assessment).
+        first = re.sub(r"\d+", "N", _first_text(cards[0]) or "?")
         return f"card: {first[:40]}"
     text = activity.get("text") or ""
     return f"text: {text.split(' ')[0][:20]}"

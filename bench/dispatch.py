@@ -64,7 +64,8 @@ def next_turn(person: Person, rng: random.Random) -> tuple[str, Request]:
     mode = card_action(card, Verb.ASSESSMENT_MODE, mode="long") if card else None
     if mode is not None:
         return "mode", person.request(Verb.ASSESSMENT_MODE, dict(mode["data"]))
-    data: dict[str, Any] = {"verb": Verb.ASSESSMENT_START}
+    start = card_action(card, Verb.ASSESSMENT_START) if card else None  # "Ja, gör en ny skattning" within 30 days
+    data: dict[str, Any] = dict(start["data"]) if start else {"verb": Verb.ASSESSMENT_START}
     if person.addressee is not None:
         data[ADDRESSEE_KEY] = person.addressee
     return "start", person.request(Verb.ASSESSMENT_START, data)
@@ -83,7 +84,9 @@ def measure(url: str, *, people: int, rounds: int, warmup: int, seed: int = 0) -
                 started = time.thread_time()
                 reply = dispatcher.handle(request)
                 spent = time.thread_time() - started
-                person.card = reply.cards[0]
+                # An area answer replaces its card with one line and sends the next area as a new message: the
+                # card to answer next is the last one.
+                person.card = reply.cards[-1]
                 if kind == "answer" and card_action(person.card, Verb.ASSESSMENT_ANSWER) is None:
                     kind = "finish"  # the last area: the profile came back
                 if round_ >= warmup:

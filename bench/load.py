@@ -152,16 +152,18 @@ class AreaScenario(Scenario):
     """The self-assessment, long mode, driven by reading each card the bot answers with, as Teams would:
     fill every input of the area card with a valid choice (at random) and press its Action.Execute.
 
-    Measured kinds: "answer" (area saved, the next area's card) and "finish" (the last area saved, scored,
-    the profile card with its chart). To keep going, a finished person starts over: the profile's "new
-    assessment" button (sent as Action.Execute so its answer, the mode card, comes back in the response to
-    be read) and the long mode's button; those two are counted as "start" and "mode", apart. Every turn is
-    an invoke answered in place, so the connector must receive nothing.
+    Measured kinds: "answer" (area saved, its card replaced by one line, the next area's card sent as a new
+    message through the connector) and "finish" (the last area saved, scored, the "Klart!" card). To keep
+    going, a finished person starts over: "skattning" (sent as Action.Execute so its answer comes back in
+    the response to be read), which within 30 days asks first, its "yes", and the long mode's button; those
+    are counted as "start" and "mode", apart. The next area's card, which Teams would show from the new
+    message, is built here with the bot's own card builder from the answered card's data (the bench client
+    does not read the connector).
     """
 
     name = "area"
     measured = frozenset({"answer", "finish"})
-    replies = {"answer": 0, "finish": 0, "start": 0, "mode": 0, "resume": 0}
+    replies = {"answer": 1, "finish": 0, "start": 0, "mode": 0, "resume": 0}
 
     async def prepare(self, client: Client, post) -> None:
         # "skattning" from the menu, as a card action, then the long mode: the first area's card.
@@ -182,7 +184,7 @@ class AreaScenario(Scenario):
         card = client.state.get("card")
         answer = card_action(card, "assessment.answer") if card else None
         if answer is not None:
-            client.state["pending"] = ("answer", answer["data"].get("area"))
+            client.state["pending"] = ("answer", answer["data"])
             inputs = {element["id"]: self.random.choice(element["choices"])["value"]
                       for element in iter_inputs(card) if element.get("type") == "Input.ChoiceSet"}
             return _execute(client, answer, inputs)
@@ -201,8 +203,12 @@ class AreaScenario(Scenario):
         return _execute(client, {"verb": start.get("verb") or start["data"]["verb"], "data": start["data"]})
 
     def check(self, client: Client, status: int, raw: bytes) -> tuple[str, str | None]:
-        kind, area = client.state.pop("pending")
+        kind, answered = client.state.pop("pending")
+        area = answered.get("area") if isinstance(answered, dict) else None
         card, problem = _replacement_card(status, raw)
+        if not problem and kind == "answer" and card_action(card, "assessment.answer") is None and \
+                card_action(card, "plan.show") is None:
+            card = _next_area_card(answered)  # the answered area became one line; the next one is a message
         client.state["card"] = card
         if problem:
             return kind, problem
@@ -214,16 +220,26 @@ class AreaScenario(Scenario):
         if kind == "answer":
             if following is None:
                 kind = "finish"
-                if card_action(card, "assessment.start") is None:
-                    return kind, f"the last area's answer did not show the profile: {_texts(card)}"
+                if card_action(card, "plan.show") is None:
+                    return kind, f"the last area's answer did not show the ending: {_texts(card)}"
             elif following["data"].get("area") != area + 1:
                 return kind, f"area {area} answered, then area {following['data'].get('area')}: {_texts(card)}"
         elif kind in ("mode", "resume") and following is None:
             return kind, f"{kind} did not show an area card: {_texts(card)}"
         elif kind == "start" and card_action(card, "assessment.mode") is None and \
-                card_action(card, "assessment.resume") is None:
+                card_action(card, "assessment.resume") is None and card_action(card, "assessment.start") is None:
             return kind, f"start showed neither the mode nor the resume card: {_texts(card)}"
         return kind, None
+
+
+def _next_area_card(answered: dict[str, Any]) -> dict[str, Any]:
+    """The card the bot sent as a new message after an area answer: the next area, one revision on."""
+    from cards.assessment import area_card
+    from dialogs.rules.answers import area_view
+    from store.digcomp import CURRENT_INSTRUMENT
+
+    return area_card("sv", area=area_view(CURRENT_INSTRUMENT, "long", int(answered["area"]) + 1, "sv"), mode="long",
+                     assessment_id=answered["assessment"], revision=int(answered["rev"]) + 1, answers={})
 
 
 class AnswersScenario(AreaScenario):

@@ -14,7 +14,6 @@ from cards.elements import Element, action_set, card, choice_set, container, exe
 from cards.i18n import Lang, t
 from cards.notices import error_card
 from cards.verbs import Verb
-from store.digcomp import Framework, Instrument, load_framework, load_instrument
 
 LONG, SHORT = "long", "short"
 NOT_RELEVANT = "na"
@@ -81,81 +80,158 @@ def nothing_to_resume_card(lang: Lang) -> dict:
     )
 
 
+@dataclass(frozen=True)
+class Question:
+    """One input of an area card: a statement (long mode) or a competence's level descriptions (short mode)."""
+
+    id: str
+    label: str
+    choices: tuple[tuple[str, str], ...]  # (title, value), in the order shown
+
+
+@dataclass(frozen=True)
+class CompetenceView:
+    key: str
+    title: str
+    description: str
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class AreaView:
+    """What an area card shows, in the person's language: the handler builds it from the framework and instrument."""
+
+    index: int
+    total: int
+    key: str
+    title: str
+    description: str
+    competences: tuple[CompetenceView, ...]
+    question: str = ""  # asked of every statement in the long mode: "Hur gör du det i dag?"
+
+
 def area_card(
     lang: Lang,
     *,
-    framework: Framework,
-    instrument: Instrument,
+    area: AreaView,
     mode: str,
     assessment_id: int,
     revision: int,
-    area_index: int,
     answers: Mapping[str, str],
     missing_competences: Sequence[str] = (),
 ) -> dict:
     """One DigComp area: its competences with their statements (long) or level descriptions (short).
 
-    Inputs are prefilled from `answers`, so going back, resuming or a refused submit loses nothing.
+    Every choice is a visible radio button: one tap per statement, and one "Nästa område" per area. Inputs are
+    prefilled from `answers`, so going back, resuming or a refused submit loses nothing.
     """
-    area = framework.areas[area_index]
-    total = len(framework.areas)
     body: list[Element] = [
-        text(t(lang, "assessment.area.progress", number=area_index + 1, total=total, mode=mode_label(lang, mode)),
+        text(t(lang, "assessment.area.progress", number=area.index + 1, total=area.total, mode=mode_label(lang, mode)),
              subtle=True, size="Small"),
-        heading(f"{area.key} {area.title.of(lang)}"),
-        text(area.description.of(lang)),
-        text(t(lang, f"assessment.area.instructions_{mode}"), weight="Bolder"),
+        heading(f"{area.key} {area.title}"),
+        text(area.description),
     ]
+    if area.question:
+        body.append(text(area.question, weight="Bolder", size="Medium"))
+    body.append(text(t(lang, f"assessment.area.instructions_{mode}"), weight="Bolder" if not area.question else None))
     if missing_competences:
         body.append(text(t(lang, "assessment.area.missing", competences=", ".join(missing_competences)),
                          color="Attention", weight="Bolder"))
-    long_inputs = _LongInputTexts.of(lang, instrument) if mode == LONG else None
+    required = t(lang, "assessment.area.required" if mode == LONG else "assessment.area.required_short")
     for competence in area.competences:
         items: list[Element] = [
-            text(f"{competence.key} {competence.title.of(lang)}", weight="Bolder", size="Medium"),
-            text(competence.description.of(lang), subtle=True, spacing="None"),
+            text(f"{competence.key} {competence.title}", weight="Bolder", size="Medium"),
+            text(competence.description, subtle=True, spacing="None"),
         ]
-        if mode == LONG:
-            items.extend(_statement_input(statement.id, statement.text.of(lang), answers, long_inputs)
-                         for statement in instrument.statements_for(competence.key))
-        else:
-            items.append(_short_input(lang, instrument, competence.key, answers))
+        for question in competence.questions:
+            element = choice_set(question.id, label=question.label, choices=question.choices, required=True,
+                                 error_message=required, value=answers.get(question.id), expanded=True)
+            element["wrap"] = True
+            items.append(element)
         body.append(container(items, separator=True))
     body.append(text(t(lang, "assessment.area.saved_hint"), subtle=True, size="Small"))
 
-    data = {"assessment": assessment_id, "area": area_index, "rev": revision}
-    actions = []
-    if area_index > 0:
+    data = {"assessment": assessment_id, "area": area.index, "rev": revision}
+    last = area.index == area.total - 1
+    # The forward button first: it is the one a person looks for at the end of the area.
+    actions = [execute(t(lang, "assessment.area.finish" if last else "assessment.area.next"),
+                       Verb.ASSESSMENT_ANSWER, data, style="positive")]
+    if area.index > 0:
         actions.append(_without_inputs(execute(t(lang, "assessment.area.back"), Verb.ASSESSMENT_BACK, data)))
-    last = area_index == total - 1
-    actions.append(execute(t(lang, "assessment.area.finish" if last else "assessment.area.next"),
-                           Verb.ASSESSMENT_ANSWER, data, style="positive"))
     return card(body, actions, lang=lang)
 
 
+def area_done_card(lang: Lang, *, number: int, total: int, area_key: str, area_title: str, mode: str) -> dict:
+    """What an answered area card becomes: one short line, so the next area (a new message) starts in view."""
+    return card([
+        text(t(lang, "assessment.area.done.title", number=number, total=total, mode=mode_label(lang, mode)),
+             weight="Bolder", color="Good"),
+        text(t(lang, "assessment.area.done.body", code=area_key, title=area_title), subtle=True, spacing="None"),
+    ], lang=lang)
+
+
 @dataclass(frozen=True)
-class _LongInputTexts:
-    """What every statement's input on a long-mode card shares: looked up once per card, not per statement."""
-
-    choices: tuple[tuple[str, str], ...]
-    required: str
-    placeholder: str
-
-    @classmethod
-    def of(cls, lang: Lang, instrument: Instrument) -> "_LongInputTexts":
-        choices = [(option.text.of(lang), str(option.value)) for option in instrument.scale.options]
-        choices.append((instrument.scale.not_relevant.text.of(lang), NOT_RELEVANT))
-        return cls(tuple(choices), t(lang, "assessment.area.required"), t(lang, "assessment.area.placeholder"))
+class AreaResult:
+    key: str
+    title: str
+    mean: float | None  # None: nothing in the area is relevant to the person's work
 
 
-def _statement_input(statement_id: str, statement: str, answers: Mapping[str, str],
-                     texts: _LongInputTexts) -> Element:
-    # Compact (a dropdown per statement): 24 expanded radio groups would make area 2 very long to scroll.
-    element = choice_set(statement_id, label=statement, choices=texts.choices, required=True,
-                         error_message=texts.required, value=answers.get(statement_id), expanded=False)
-    element["placeholder"] = texts.placeholder
-    element["wrap"] = True
-    return element
+def finished_card(lang: Lang, *, assessment_id: int, mode: str, areas: Sequence[AreaResult],
+                  to_confirm: Sequence[tuple[str, str, int]] = (), activities: Sequence[str] = ()) -> dict:
+    """"Klart!": the area means, what happens next, and the way on. No "new assessment" button: that is on the
+    profile, never where the finishing button was.
+
+    `to_confirm` lists (key, title, level) of the competences at levels 7-8, which are to be confirmed in the
+    development dialogue (dialogs.rules.scoring.needs_confirmation).
+    `activities` is where proposed activities will go once the activity catalogue exists; until then the card
+    says where they will appear.
+    """
+    lines = [
+        t(lang, "assessment.finished.area_line", code=a.key, title=a.title, mean=_decimal(lang, a.mean))
+        if a.mean is not None else t(lang, "assessment.finished.area_none", code=a.key, title=a.title)
+        for a in areas
+    ]
+    body: list[Element] = [
+        heading(t(lang, "assessment.finished.title")),
+        text(t(lang, "assessment.finished.body", total=len(areas), mode=mode_label(lang, mode))),
+        text(t(lang, "assessment.finished.areas_title"), weight="Bolder"),
+        text("\n".join(f"- {line}" for line in lines), spacing="None"),
+    ]
+    if to_confirm:
+        listed = "\n".join("- " + t(lang, "assessment.finished.to_confirm_item", code=key, title=title, level=level)
+                            for key, title, level in to_confirm)
+        body.append(container([text(t(lang, "assessment.finished.to_confirm"), color="Warning", weight="Bolder"),
+                               text(listed, spacing="None")]))
+    body.append(container([
+        text(t(lang, "assessment.finished.next_title"), weight="Bolder"),
+        text(t(lang, "assessment.finished.next_body"), spacing="None"),
+    ], separator=True))
+    # --- Proposed activities: built by the activities feature; until then, say where they will be. ---
+    if activities:
+        body.append(container([text(t(lang, "assessment.finished.activities_title"), weight="Bolder"),
+                               text("\n".join(f"- {a}" for a in activities), spacing="None")], separator=True))
+    else:
+        body.append(text(t(lang, "assessment.finished.activities_placeholder"), subtle=True, size="Small"))
+    return card(body, [
+        submit(t(lang, "assessment.finished.plan"), Verb.PLAN_SHOW, style="positive"),
+        submit(t(lang, "assessment.finished.profile"), Verb.PROFILE_SHOW, {"assessment": assessment_id}),
+    ], lang=lang)
+
+
+def recent_assessment_card(lang: Lang, *, finished: date) -> dict:
+    """Starting again within 30 days of a finished assessment: ask first."""
+    return card(
+        [heading(t(lang, "assessment.recent.title")),
+         text(t(lang, "assessment.recent.body", date=finished.isoformat()))],
+        [submit(t(lang, "assessment.recent.profile"), Verb.PROFILE_SHOW, style="positive"),
+         submit(t(lang, "assessment.recent.confirm"), Verb.ASSESSMENT_START, {"confirmed": True})],
+        lang=lang,
+    )
+
+
+def _decimal(lang: Lang, value: float) -> str:
+    return f"{value:.1f}".replace(".", ",") if lang == "sv" else f"{value:.1f}"
 
 
 def short_item_id(competence: str) -> str:
@@ -163,42 +239,78 @@ def short_item_id(competence: str) -> str:
     return "s" + competence.replace(".", "_")
 
 
-def _short_input(lang: Lang, instrument: Instrument, competence: str, answers: Mapping[str, str]) -> Element:
-    short = instrument.short_mode
-    item = short.item(competence)
-    choices = []
-    for choice in short.choices:
-        title = short.zero_text.of(lang) if choice.group is None else item.descriptions[choice.group].of(lang)
-        choices.append((title, choice.value))
-    choices.append((short.not_relevant.text.of(lang), NOT_RELEVANT))
-    item_id = short_item_id(competence)
-    element = choice_set(item_id, label=short.question.of(lang), choices=choices, required=True,
-                         error_message=t(lang, "assessment.area.required_short"), value=answers.get(item_id))
-    element["wrap"] = True
-    return element
-
-
-def _sample_answers(instrument: Instrument, mode: str, area_keys: Sequence[str]) -> dict[str, str]:
-    """Plausible answers for the given areas: confident at the bottom, unsure at the top, one "not relevant"."""
-    answers: dict[str, str] = {}
-    for statement in instrument.statements:
-        if statement.competence.split(".")[0] in area_keys:
-            group_value = {"foundation": "3", "intermediate": "2", "advanced": "1", "highly_specialised": "0"}
-            answers[statement.id] = NOT_RELEVANT if statement.competence == "2.3" else group_value[statement.group]
-    for item in instrument.short_mode.items:
-        if item.competence.split(".")[0] in area_keys:
-            answers[short_item_id(item.competence)] = "i"
-    return answers
-
-
-def _sample_area(lang: Lang, mode: str, area_index: int, *, answered: bool = False,
+def _sample_area(lang: Lang, mode: str, index: int, *, answered: bool = False,
                  missing: Sequence[str] = ()) -> dict:
-    instrument = load_instrument()
-    framework = load_framework(instrument.framework_version)
-    keys = [framework.areas[area_index].key] if answered else []
-    return area_card(lang, framework=framework, instrument=instrument, mode=mode, assessment_id=48213,
-                     revision=7, area_index=area_index, answers=_sample_answers(instrument, mode, keys),
+    area = _sample_area_view(lang, mode, index)
+    answers = {}
+    if answered:
+        for c, competence in enumerate(area.competences):
+            for q, question in enumerate(competence.questions):
+                answers[question.id] = question.choices[(c + q) % len(question.choices)][1]
+    return area_card(lang, area=area, mode=mode, assessment_id=48213, revision=7, answers=answers,
                      missing_competences=missing)
+
+
+_SAMPLE_COMPETENCES = (
+    ("Interagera genom digitala teknologier", "Interacting through digital technologies"),
+    ("Dela genom digitala teknologier", "Sharing through digital technologies"),
+    ("Engagera medborgarskap genom digitala teknologier", "Engaging citizenship through digital technologies"),
+    ("Samarbeta genom digitala teknologier", "Collaborating through digital technologies"),
+    ("Nätetikett", "Netiquette"),
+    ("Hantera digital identitet", "Managing digital identity"),
+)
+_SAMPLE_TASKS = {
+    "f": ("Skriva ett artigt och tydligt meddelande i chatt eller e-post.",
+          "Write a polite and clear message in chat or e-mail."),
+    "i": ("Anpassa ton och språk efter mottagaren, t.ex. en kollega, en vårdnadshavare eller en besökare i sociala "
+          "medier.", "Adapt tone and language to the reader, e.g. a colleague, a pupil's guardian or a visitor on "
+          "social media."),
+    "a": ("Bemöta fientliga eller kränkande kommentarer i våra kanaler enligt stadens riktlinjer.",
+          "Respond to hostile or offensive comments in our channels in line with the city's guidelines."),
+    "h": ("Ta fram riktlinjer för respektfull digital kommunikation i verksamheten.",
+          "Write guidelines for respectful digital communication in the organisation."),
+}
+
+
+def _sample_area_view(lang: Lang, mode: str, index: int) -> AreaView:
+    """Sample data with area 2's shape (six competences, four statements each in the long mode); the real areas
+    are built from the instrument by the handler, and their size is checked in tests/unit/test_assessment_cards.py."""
+    sv = lang == "sv"
+    pick = 0 if sv else 1
+    scale = ((("Jag vet inte hur", "0"), ("Med hjälp", "1"), ("På egen hand", "2"),
+              ("Med säkerhet, och jag kan vägleda andra", "3"), ("Inte relevant i mitt arbete", NOT_RELEVANT))
+             if sv else (("I don't know how", "0"), ("With help", "1"), ("On my own", "2"),
+                         ("With confidence, and I can guide others", "3"), ("Not relevant in my work", NOT_RELEVANT)))
+    competences = []
+    for n, titles in enumerate(_SAMPLE_COMPETENCES, start=1):
+        key = f"{index + 1}.{n}"
+        if mode == LONG:
+            questions = tuple(Question(f"c{index + 1}_{n}_{g}", _SAMPLE_TASKS[g][pick], scale) for g in "fiah")
+        else:
+            choices = ((("Inte ännu" if sv else "Not yet"), "0"),
+                       *((_SAMPLE_TASKS[g][pick].replace("Skriva", "Jag skriver") if sv else _SAMPLE_TASKS[g][pick],
+                          g) for g in "fiah"),
+                       (scale[-1][0], NOT_RELEVANT))
+            questions = (Question(short_item_id(key), ("Vilket stämmer bäst på det du gör på egen hand i dag?" if sv
+                                                       else "Which best describes what you do on your own today?"),
+                                  choices),)
+        competences.append(CompetenceView(key, titles[pick], "Att kommunicera och samarbeta digitalt." if sv
+                                          else "Communicating and collaborating digitally.", questions))
+    title = "Kommunikation och samarbete" if sv else "Communication and collaboration"
+    description = ("Att kommunicera och samarbeta med digital teknik." if sv
+                   else "Communicating and collaborating through digital technologies.")
+    question = ("Hur gör du det i dag?" if sv else "How do you do this today?") if mode == LONG else ""
+    return AreaView(index, 5, str(index + 1), title, description, tuple(competences), question)
+
+
+def _sample_finished(lang: Lang, *, to_confirm: Sequence[str] = ()) -> dict:
+    sv = lang == "sv"
+    areas = [AreaResult("1", "Informations- och datakunskap" if sv else "Information and data literacy", 3.3),
+             AreaResult("2", "Kommunikation och samarbete" if sv else "Communication and collaboration", 4.0),
+             AreaResult("3", "Skapa digitalt innehåll" if sv else "Digital content creation", 2.5),
+             AreaResult("4", "Säkerhet" if sv else "Safety", None),
+             AreaResult("5", "Problemlösning" if sv else "Problem solving", 5.0)]
+    return finished_card(lang, assessment_id=48213, mode=LONG, areas=areas, to_confirm=to_confirm)
 
 
 SAMPLES = {
@@ -209,8 +321,16 @@ SAMPLES = {
                                                   area_count=5, started=date(2026, 3, 2), expires=date(2026, 4, 1)),
     "assessment-nothing-to-resume": lambda lang: nothing_to_resume_card(lang),
     "assessment-area-1-long": lambda lang: _sample_area(lang, LONG, 0),
-    # The largest card: area 2 has six competences, 24 statements, all answered when the person comes back.
+    # The largest shape: six competences, 24 statements, all answered when the person comes back.
     "assessment-area-2-long-answered": lambda lang: _sample_area(lang, LONG, 1, answered=True),
+    "assessment-area-done": lambda lang: area_done_card(
+        lang, number=1, total=5, area_key="1", mode=LONG,
+        area_title="Informations- och datakunskap" if lang == "sv" else "Information and data literacy"),
+    "assessment-finished": lambda lang: _sample_finished(lang),
+    "assessment-finished-to-confirm": lambda lang: _sample_finished(lang, to_confirm=(
+        ("2.1", "Interagera genom digitala teknologier" if lang == "sv" else "Interacting through digital technologies",
+         7),)),
+    "assessment-recent": lambda lang: recent_assessment_card(lang, finished=date(2026, 11, 20)),
     "assessment-area-2-long-missing": lambda lang: _sample_area(lang, LONG, 1, missing=("2.3", "2.5")),
     "assessment-area-5-long-last": lambda lang: _sample_area(lang, LONG, 4),
     "assessment-area-2-short": lambda lang: _sample_area(lang, SHORT, 1, answered=True),

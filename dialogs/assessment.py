@@ -3,9 +3,11 @@
 The state lives on the assessment row (store/assessments.py): `status` (in_progress -> finished | expired |
 restarted), `area_index` (the card the person is on) and `revision` (grows with every save). Steps:
 
-    start    -> the mode card, or the resume card when an assessment is in progress
+    start    -> the mode card, or the resume card when an assessment is in progress; within 30 days of a
+                finished assessment it asks first
     mode     -> a new assessment, first area card (a repeated click shows the current card instead)
-    answer   -> saves the area, next area card; after the last area: finished, the profile card
+    answer   -> saves the area; the answered card becomes a one-line "Område 1 av 5 klart" and the next area
+                arrives as a new message (so its top is in view); after the last area: finished, "Klart!"
     back     -> the previous area card, answers kept
     resume   -> the card the person was on
     restart  -> the mode card; choosing a mode closes the old assessment as restarted
@@ -21,18 +23,21 @@ from typing import Any, Mapping
 
 from sqlmodel import Session
 
-from cards.assessment import area_card, mode_card, nothing_to_resume_card, resume_card
+from cards.assessment import (
+    AreaResult, area_card, area_done_card, finished_card, mode_card, nothing_to_resume_card, recent_assessment_card,
+    resume_card,
+)
 from cards.notices import error_card
 from dialogs.errors import MalformedAction, NotPermitted, StaleCard
-from dialogs.profile import profile_reply
 from dialogs.rules.answers import (
-    MODES, area_answers, area_items, check_area_answers, first_incomplete_area, levels_from_answers,
+    MODES, area_answers, area_items, area_view, check_area_answers, first_incomplete_area, levels_from_answers,
 )
+from dialogs.rules.scoring import SCORING_VERSION, needs_confirmation, summarise_assessment
 from dialogs.turn import Reply, Sender, Turn
 from store.assessments import (
-    AssessmentClosed, ConcurrentAssessmentChange, expire_if_due, expires_at, finish_assessment, go_to_area,
-    in_progress_assessment, last_assessment, owned_assessment, owner_with_locked_assessment, save_area_answers,
-    start_assessment,
+    EXPIRY, AssessmentClosed, ConcurrentAssessmentChange, expire_if_due, expires_at, finish_assessment,
+    finished_assessment_with_previous, go_to_area, in_progress_assessment, last_assessment, latest_finished,
+    owned_assessment, owner_with_locked_assessment, save_area_answers, start_assessment,
 )
 from store.digcomp import CURRENT_INSTRUMENT, Framework, Instrument, load_framework, load_instrument
 from store.models.assessment import Assessment, AssessmentStatus
@@ -40,6 +45,9 @@ from store.models.core import Person
 from store.people import aware
 
 log = logging.getLogger(__name__)
+
+# Starting a new assessment this soon after finishing one asks first: a few weeks rarely change a competence.
+RECENT = EXPIRY  # 30 days
 
 _STALE_KEYS = {
     AssessmentStatus.FINISHED: "assessment_finished",
@@ -55,10 +63,26 @@ def _instrument_of(assessment: Assessment) -> tuple[Instrument, Framework]:
 
 def _area_card(turn: Turn, assessment: Assessment, area_index: int, *, answers: dict[str, str] | None = None,
                missing: tuple[str, ...] = ()) -> dict:
-    instrument, framework = _instrument_of(assessment)
-    return area_card(turn.lang, framework=framework, instrument=instrument, mode=assessment.mode,
-                     assessment_id=assessment.id, revision=assessment.revision, area_index=area_index,
+    return area_card(turn.lang, area=area_view(assessment.instrument_version, assessment.mode, area_index, turn.lang),
+                     mode=assessment.mode, assessment_id=assessment.id, revision=assessment.revision,
                      answers=assessment.answers if answers is None else answers, missing_competences=missing)
+
+
+def _area_done_card(turn: Turn, assessment: Assessment, area_index: int) -> dict:
+    area = area_view(assessment.instrument_version, assessment.mode, area_index, turn.lang)
+    return area_done_card(turn.lang, number=area_index + 1, total=area.total, area_key=area.key,
+                          area_title=area.title, mode=assessment.mode)
+
+
+def _finished_card(turn: Turn, assessment: Assessment, levels: Mapping[str, int | None]) -> dict:
+    """"Klart!" with the area means and the competences at levels 7-8, to confirm with the manager."""
+    _, framework = _instrument_of(assessment)
+    summaries = summarise_assessment(levels, framework)
+    areas = [AreaResult(area.key, area.title.of(turn.lang), summaries[area.key].mean) for area in framework.areas]
+    to_confirm = [(c.key, c.title.of(turn.lang), levels[c.key]) for c in framework.competences
+                  if needs_confirmation(levels.get(c.key))]
+    return finished_card(turn.lang, assessment_id=assessment.id, mode=assessment.mode, areas=areas,
+                         to_confirm=to_confirm)
 
 
 def _current_card(turn: Turn, assessment: Assessment) -> dict:
@@ -116,6 +140,11 @@ def _missing(assessment: Assessment, area_index: int) -> tuple[str, ...]:
 def start(turn: Turn) -> Reply:
     """'skattning': the mode card, or the resume card when an assessment is in progress."""
     current = in_progress_assessment(turn.session, person_id=turn.person.id, now=turn.now)
+    if current is None and turn.data.get("confirmed") is not True:
+        finished = latest_finished(turn.session, person_id=turn.person.id)
+        if finished is not None and turn.now - aware(finished.finished_at) < RECENT:
+            return Reply.of(recent_assessment_card(
+                turn.lang, finished=aware(finished.finished_at).astimezone(turn.config.tz).date()))
     if current is None:
         last = last_assessment(turn.session, person_id=turn.person.id)
         expired = last is not None and last.status == AssessmentStatus.EXPIRED
@@ -174,15 +203,19 @@ def _answer(turn: Turn, assessment: Assessment) -> Reply:
     repeated = (checked.complete and card_revision == assessment.revision - 1
                 and area_answers(items, assessment.answers) == checked.answers)
     if repeated and assessment.status == AssessmentStatus.FINISHED and area_index == last_area:
-        log.info("repeated finishing answer for assessment %s: showing its profile", assessment.id)
-        return profile_reply(turn, assessment_id=assessment.id)
+        log.info("repeated finishing answer for assessment %s: showing its ending again", assessment.id)
+        found = finished_assessment_with_previous(turn.session, person_id=turn.person.id,
+                                                  assessment_id=assessment.id)
+        assert found is not None
+        return Reply.of(_finished_card(turn, assessment, found[0].levels))
     refused = _refuse_closed(turn, assessment)
     if refused is not None:
         return refused
     if card_revision != assessment.revision:
         if repeated and assessment.area_index == area_index + 1:
+            # The first click already sent the next area as a message: this card becomes the same one line.
             log.info("repeated answer for area %s of assessment %s: saved once", area_index, assessment.id)
-            return Reply.of(_current_card(turn, assessment))
+            return Reply.of(_area_done_card(turn, assessment, area_index))
         raise StaleCard(f"assessment {assessment.id} is at revision {assessment.revision}, card {card_revision}",
                         key="assessment_outdated")
     if not checked.complete:
@@ -198,12 +231,17 @@ def _answer(turn: Turn, assessment: Assessment) -> Reply:
         next_area = area_index + 1 if area_index < last_area else incomplete
         save_area_answers(turn.session, assessment=assessment, answers=checked.answers, next_area=next_area,
                           now=turn.now)
-        return Reply.of(_area_card(turn, assessment, next_area,
+        # The answered card shrinks to one line and the next area comes as a new message: Teams and the
+        # Playground keep the scroll position when a card is replaced, so a long card replaced in place would
+        # leave the person at the bottom of the new area (docs/assessment-flow.md).
+        return Reply.of(_area_done_card(turn, assessment, area_index),
+                        _area_card(turn, assessment, next_area,
                                    missing=() if area_index < last_area else _missing(assessment, next_area)))
     levels = levels_from_answers(instrument, framework, assessment.mode, merged)
-    finish_assessment(turn.session, assessment=assessment, answers=checked.answers, levels=levels, now=turn.now)
+    finish_assessment(turn.session, assessment=assessment, answers=checked.answers, levels=levels, now=turn.now,
+                      scoring_version=SCORING_VERSION)
     log.info("person %s finished assessment %s", turn.person.id, assessment.id)
-    return profile_reply(turn, assessment_id=assessment.id)
+    return Reply.of(_finished_card(turn, assessment, levels))
 
 
 def back(turn: Turn) -> Reply:

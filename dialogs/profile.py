@@ -13,6 +13,7 @@ from cards.profile import (
 from cards.i18n import t
 from cards.verbs import Verb
 from dialogs.digcomp_titles import digcomp_titles
+from dialogs.rules import scoring
 from dialogs.errors import NotPermitted, UserFacingError
 from dialogs.rules.scoring import Gap, gaps, summarise_assessment, top_gaps
 from dialogs.turn import Reply, Turn
@@ -35,12 +36,9 @@ FIRST_SCORING_VERSION = 1
 
 
 def needs_confirmation(level: int | None) -> bool:
-    """Whether a self-assessed level waits for the manager's confirmation in the development dialogue (7-8).
-
-    The one place the profile, the plan and the review ask this; at merge it calls the scoring rule's
-    `dialogs.rules.scoring.needs_confirmation`, which owns the rule.
-    """
-    return level is not None and level >= 7
+    """Whether a self-assessed level waits for the manager's confirmation in the development dialogue (7-8):
+    the one place the profile, the plan and the review ask this, by the scoring rule that owns it."""
+    return level is not None and scoring.needs_confirmation(level)
 
 
 def scoring_version_of(result: AssessmentResult) -> int:

@@ -57,6 +57,8 @@ class AssessmentResult:
     started_at: datetime
     finished_at: datetime
     levels: Mapping[str, int | None]
+    # The scoring rule's version (1 for assessments finished before versions were recorded).
+    scoring_version: int = 1
 
 
 def is_expired(assessment: Assessment, *, now: datetime) -> bool:
@@ -286,15 +288,16 @@ def go_to_area(session: Session, *, assessment: Assessment, area_index: int, now
 
 
 def finish_assessment(session: Session, *, assessment: Assessment, levels: Mapping[str, int | None],
-                      now: datetime, answers: Mapping[str, str] | None = None) -> AssessmentResult:
-    """Saves the last `answers`, dates the assessment and stores its level per competence, in one revision.
-
-    From now on it never changes.
+                      now: datetime, answers: Mapping[str, str] | None = None,
+                      scoring_version: int = 1) -> AssessmentResult:
+    """Saves the last `answers`, dates the assessment and stores its level per competence and the version of
+    the scoring rule that gave them, in one revision. From now on it never changes.
     """
     if AssessmentStatus.FINISHED not in ALLOWED_STATUS_CHANGES[assessment.status]:
         raise AssessmentClosed(assessment)
     _guarded_update(session, assessment, answers={**assessment.answers, **(answers or {})},
-                    status=AssessmentStatus.FINISHED, finished_at=now, updated_at=now)
+                    status=AssessmentStatus.FINISHED, finished_at=now, updated_at=now,
+                    scoring_version=scoring_version)
     if levels:
         session.execute(_INSERT_LEVELS, [{"assessment_id": assessment.id, "competence": key, "level": level}
                                          for key, level in levels.items()])
@@ -313,6 +316,7 @@ def _result(assessment: Assessment, levels: dict[str, int | None]) -> Assessment
         started_at=aware(assessment.started_at),
         finished_at=aware(assessment.finished_at),
         levels=levels,
+        scoring_version=assessment.scoring_version or 1,
     )
 
 
@@ -334,6 +338,11 @@ def latest_finished_assessment(session: Session, *, person_id: int) -> Assessmen
     """The person's most recent finished assessment with a level (0-8, None = not relevant) per competence."""
     history = assessment_history(session, person_id=person_id, limit=1)
     return history[0] if history else None
+
+
+def latest_finished(session: Session, *, person_id: int) -> Assessment | None:
+    """The person's most recently finished assessment row (without its levels), or None."""
+    return session.exec(_HISTORY, params={"person_id": person_id, "limit": 1}).first()
 
 
 def assessment_history(session: Session, *, person_id: int, limit: int = 20) -> list[AssessmentResult]:

@@ -123,6 +123,7 @@ class ScaleOption:
 class Scale:
     options: tuple[ScaleOption, ...]
     not_relevant: ScaleOption
+    question: Text  # asked of every statement: the statements are tasks, the scale says how they are done
 
 
 @dataclass(frozen=True)
@@ -364,6 +365,7 @@ def instrument_from_dict(raw: Mapping[str, Any], framework: Framework) -> Instru
             for o in scale_raw.get("options", ())
         ),
         not_relevant=_option(scale_raw.get("not_relevant"), "scale not_relevant"),
+        question=_text(scale_raw.get("question"), "scale question"),
     )
     if [o.value for o in scale.options] != [0, 1, 2, 3]:
         raise DigCompDataError(f"scale values must be 0, 1, 2, 3, found {[o.value for o in scale.options]}")

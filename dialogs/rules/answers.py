@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from functools import cache
 
 # The input ids and values are the area card's vocabulary, so they are defined with the card.
-from cards.assessment import LONG, NOT_RELEVANT, SHORT, short_item_id
+from cards.assessment import LONG, NOT_RELEVANT, SHORT, AreaView, CompetenceView, Question, short_item_id
+from cards.i18n import Lang
 from dialogs.rules.scoring import score_competence, score_short_choice
 from store.digcomp import Framework, Instrument, load_framework, load_instrument
 
@@ -51,6 +52,37 @@ def area_items(instrument_version: str, mode: str, area_index: int) -> AreaItems
         else:
             competence_of[short_item_id(competence.key)] = competence.key
     return AreaItems(area.key, tuple(competence_of), competence_of)
+
+
+@cache
+def area_view(instrument_version: str, mode: str, area_index: int, lang: Lang) -> AreaView:
+    """What the area card shows, in `lang`: titles, descriptions and each input's label and choices."""
+    instrument = load_instrument(instrument_version)
+    framework = load_framework(instrument.framework_version)
+    items = area_items(instrument_version, mode, area_index)  # checks mode and index
+    area = framework.areas[area_index]
+    if mode == LONG:
+        scale = tuple((option.text.of(lang), str(option.value)) for option in instrument.scale.options)
+        scale += ((instrument.scale.not_relevant.text.of(lang), NOT_RELEVANT),)
+    competences = []
+    for competence in area.competences:
+        if mode == LONG:
+            questions = tuple(Question(statement.id, statement.text.of(lang), scale)
+                              for statement in instrument.statements_for(competence.key))
+        else:
+            short = instrument.short_mode
+            item = short.item(competence.key)
+            choices = tuple(
+                (short.zero_text.of(lang) if choice.group is None else item.descriptions[choice.group].of(lang),
+                 choice.value) for choice in short.choices
+            ) + ((short.not_relevant.text.of(lang), NOT_RELEVANT),)
+            questions = (Question(short_item_id(competence.key), short.question.of(lang), choices),)
+        competences.append(CompetenceView(competence.key, competence.title.of(lang),
+                                          competence.description.of(lang), questions))
+    assert sum(len(c.questions) for c in competences) == len(items.item_ids)
+    return AreaView(index=area_index, total=len(framework.areas), key=area.key, title=area.title.of(lang),
+                    description=area.description.of(lang), competences=tuple(competences),
+                    question=instrument.scale.question.of(lang) if mode == LONG else "")
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,14 @@
 """Pure scoring rules: self-assessment answers to DigComp 2.2 levels, area summaries and gaps.
 
-Competence level from the four group answers (0..3; None = not relevant or not answered):
+Competence level from the four group answers (0 don't know, 1 with help, 2 on my own, 3 with confidence and
+can guide others; None = not relevant or not answered), scoring version 2 (store/data/digcomp/SCORING.md):
 1. leave out None groups; if none is left the result is None;
-2. walk the rest upwards and stop at the first answered 0 or 1;
-3. level = upper level of the last group passed (answered 2 or 3), or 0 if none was passed;
-4. if the stop group was answered 1 ("with help"), level = that group's lower level;
-5. otherwise, if the last group passed was answered 3 ("guide others"), level + 1 (max 8).
-Examples and reasons: store/data/digcomp/SCORING.md.
+2. walk the rest upwards while the answer is 2 or 3 ("reached"); the walk stops at the first 0 or 1;
+3. nothing reached: level 1 if the walk stopped at "with help" (DigComp's L1, "with guidance"), else 0;
+4. otherwise, with R the highest group reached: foundation gives 2; a higher group gives its lower level for
+   "on my own" and its upper level for "can guide others".
+So no answer lifts a competence above the highest group the person does at least on their own, and
+"guide others" only separates the two levels of a group already reached.
 """
 
 from __future__ import annotations
@@ -21,16 +23,26 @@ GROUP_LEVELS = {"foundation": (1, 2), "intermediate": (3, 4), "advanced": (5, 6)
 DONT_KNOW, WITH_HELP, ON_MY_OWN, GUIDE_OTHERS = 0, 1, 2, 3
 MAX_LEVEL = 8
 
-# Short mode: a group's description means "I do this on my own", which the full
-# assessment scores as the group's upper level; "0" is "not yet", "na" not relevant.
-SHORT_CHOICE_LEVELS: Mapping[str, int | None] = {
-    "0": 0,
-    "f": 2,
-    "i": 4,
-    "a": 6,
-    "h": 8,
-    "na": None,
+# The version of the rule below, recorded on every finished assessment. Version 1 (until 2026-12) credited
+# "guide others" with the next group's lower level and "with help" with a group's lower level; assessments
+# scored by it keep their levels (docs/scoring-history.md).
+SCORING_VERSION = 2
+
+# Levels 7-8 (highly specialised: contributing to professional practice, proposing new ideas to the field) are a
+# claim about one's field, not one's own work: shown as "to be confirmed in the development dialogue" until the
+# manager agrees them.
+CONFIRMATION_FROM_LEVEL = 7
+
+# Short mode: a group's description means "I do this on my own today", which is the long mode's "on my own" for
+# that group and every group below it, and "I don't know how" above it; "0" is "not yet", "na" not relevant.
+SHORT_CHOICE_GROUP: Mapping[str, str | None] = {
+    "0": None,
+    "f": "foundation",
+    "i": "intermediate",
+    "a": "advanced",
+    "h": "highly_specialised",
 }
+NOT_RELEVANT = "na"
 
 
 def score_competence(answers: Mapping[str, int | None]) -> int | None:
@@ -45,25 +57,53 @@ def score_competence(answers: Mapping[str, int | None]) -> int | None:
     if not relevant:
         return None
 
-    level, last_passed = 0, None
+    reached, reached_answer, stop_answer = None, None, None
     for group, answer in relevant:
-        if answer >= ON_MY_OWN:
-            level, last_passed = GROUP_LEVELS[group][1], answer
-            continue
-        if answer == WITH_HELP:
-            return GROUP_LEVELS[group][0]
-        break
-    if last_passed == GUIDE_OTHERS:
-        level = min(level + 1, MAX_LEVEL)
-    return level
+        if answer < ON_MY_OWN:
+            stop_answer = answer
+            break
+        reached, reached_answer = group, answer
+    if reached is None:
+        return GROUP_LEVELS["foundation"][0] if stop_answer == WITH_HELP else 0
+    lower, upper = GROUP_LEVELS[reached]
+    if reached == "foundation":
+        # DigComp's L2 is "autonomy, with guidance where needed": doing foundation tasks on my own is L2 already.
+        return upper
+    return upper if reached_answer == GUIDE_OTHERS else lower
+
+
+def short_choice_answers(choice: str) -> dict[str, int | None]:
+    """The long-mode answers a short-mode choice stands for: "on my own" up to its group, "don't know" above."""
+    if choice == NOT_RELEVANT:
+        return {group: None for group in GROUPS}
+    try:
+        chosen = SHORT_CHOICE_GROUP[choice]
+    except KeyError:
+        raise ValueError(
+            f"unknown short-mode choice {choice!r}; expected one of {[*SHORT_CHOICE_GROUP, NOT_RELEVANT]}"
+        ) from None
+    top = -1 if chosen is None else GROUPS.index(chosen)
+    return {group: ON_MY_OWN if i <= top else DONT_KNOW for i, group in enumerate(GROUPS)}
 
 
 def score_short_choice(choice: str) -> int | None:
-    """Level for a short-mode choice: "0" -> 0, "f"/"i"/"a"/"h" -> 2/4/6/8, "na" -> None."""
-    try:
-        return SHORT_CHOICE_LEVELS[choice]
-    except KeyError:
-        raise ValueError(f"unknown short-mode choice {choice!r}; expected one of {list(SHORT_CHOICE_LEVELS)}") from None
+    """Level for a short-mode choice, by the long-mode rule on the answers it stands for: 0, f, i, a, h -> 0, 2,
+    3, 5, 7; "na" -> None. The same underlying answers give the same level in both modes."""
+    return score_competence(short_choice_answers(choice))
+
+
+def needs_confirmation(level: int | None) -> bool:
+    """True for levels 7-8: shown as "to be confirmed in the development dialogue" until the manager agrees."""
+    return level is not None and level >= CONFIRMATION_FROM_LEVEL
+
+
+def comparable(previous_mode: str, previous_scoring: int | None, mode: str, scoring: int | None) -> bool:
+    """Whether two assessments' levels can be compared competence by competence: same mode and scoring version.
+
+    The short mode cannot say "guide others", so it never gives a group's upper level above foundation; and an
+    assessment scored by an older version was scored by another rule. A profile says so instead of comparing.
+    """
+    return previous_mode == mode and (previous_scoring or 1) == (scoring or 1)
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,8 @@ class Assessment(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     finished_at: Optional[datetime] = None
     closed_at: Optional[datetime] = None  # when it expired or was restarted
+    # The version of the scoring rule (dialogs/rules/scoring.py) that gave the levels; set when finished.
+    scoring_version: Optional[int] = None
 
 
 class AssessmentLevel(SQLModel, table=True):

@@ -165,13 +165,13 @@ def test_welcome_help_and_a_menu_button(world):
     world.done.add("welcome")
 
 
-# Answers of the long mode, one per statement in turn; all five kinds, "not relevant" included.
-LONG_ANSWERS = ("Med hjälp", "På egen hand", "Jag vet inte hur", "Säkert, och jag kan vägleda andra",
-                "Inte relevant i mitt arbete")
+# Answers of the long mode, by radio position: all five kinds, "not relevant" (the last) included.
+LONG_ANSWER_COUNT = 5
 
 
 def test_assessment_by_clicking_from_mode_to_profile(world):
-    """Long mode by dropdowns, forward and back; start over in the short mode by radios; finish; the profile."""
+    """Long mode by radios (one tap per statement), forward and back; start over in the short mode; finish;
+    "Klart!"; the profile."""
     from playwright.sync_api import expect
 
     anna = world.anna
@@ -186,23 +186,28 @@ def test_assessment_by_clicking_from_mode_to_profile(world):
     area = anna.wait_for_card_text(sv("assessment.area.progress", number=1, total=5, mode=long_label))
     expect(area).not_to_contain_text(sv("assessment.mode.title"))
     expect(anna.bot_messages).to_have_count(shown + 1)
-    dropdowns = anna.dropdowns()
-    chosen = [LONG_ANSWERS[i % len(LONG_ANSWERS)] for i in range(dropdowns.count())]
-    assert len(chosen) == 12, "area 1 has 3 competences with 4 statements each"
+    groups = anna.radio_groups()
+    assert groups.count() == 12, "area 1 has 3 competences with 4 statements each"
+    chosen = [i % LONG_ANSWER_COUNT for i in range(groups.count())]
     for i, answer in enumerate(chosen):
-        anna.choose_in_dropdown(dropdowns.nth(i), answer)
+        groups.nth(i).get_by_role("radio").nth(answer).click()
     anna.screenshot(RESULTS / "playground-bot-area-long.png")
+    # The answered area becomes one line; area 2 arrives as a new message.
     anna.click_button(sv("assessment.area.next"))
+    anna.wait_for_bot_messages(shown + 2)
     anna.wait_for_card_text(sv("assessment.area.progress", number=2, total=5, mode=long_label))
     anna.click_button(sv("assessment.area.back"))
     anna.wait_for_card_text(sv("assessment.area.progress", number=1, total=5, mode=long_label))
-    expect(anna.bot_messages).to_have_count(shown + 1)
-    dropdowns = anna.dropdowns()
-    assert [dropdowns.nth(i).input_value() for i in range(dropdowns.count())] == chosen, "saved answers come back"
+    expect(anna.bot_messages).to_have_count(shown + 2)
+    groups = anna.radio_groups()
+    checked = [next(r for r in range(LONG_ANSWER_COUNT) if groups.nth(i).get_by_role("radio").nth(r).is_checked())
+               for i in range(groups.count())]
+    assert checked == chosen, "saved answers come back"
 
     # Typing "skattning" again offers to resume; start over in the short mode instead.
+    shown = anna.bot_messages.count()
     anna.send("skattning")
-    anna.wait_for_bot_messages(shown + 2)
+    anna.wait_for_bot_messages(shown + 1)
     expect(anna.last_card()).to_contain_text(sv("assessment.resume.title"))
     anna.click_button(sv("assessment.resume.restart"))
     anna.wait_for_card_text(sv("assessment.mode.replaces"))
@@ -217,10 +222,17 @@ def test_assessment_by_clicking_from_mode_to_profile(world):
             groups.nth(g).get_by_role("radio").nth((g + number - 1) % 4 + 1).check()
         if number == 1:
             anna.screenshot(RESULTS / "playground-bot-area-short.png")
+        before_click = anna.bot_messages.count()
         anna.click_button(sv("assessment.area.finish" if number == 5 else "assessment.area.next"))
+        if number < 5:
+            anna.wait_for_bot_messages(before_click + 1)
 
+    ending = anna.wait_for_card_text(sv("assessment.finished.title"))
+    expect(ending.get_by_role("button", name=sv("assessment.finished.plan"), exact=True)).to_be_visible()
+    shown = anna.bot_messages.count()
+    anna.click_button(sv("assessment.finished.profile"))
+    anna.wait_for_bot_messages(shown + 1)
     profile = anna.wait_for_card_text(sv("profile.title"))
-    expect(anna.bot_messages).to_have_count(shown + 2)
     expect(profile).to_contain_text(sv("profile.comparison.first"))
     # 1.1 answered with its first description: level 2, "Grundläggande" in DigComp 2.2.
     expect(profile).to_contain_text("Söka, filtrera och bläddra i data, information och digitalt innehåll: "

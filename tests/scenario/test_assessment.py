@@ -25,10 +25,11 @@ from tests.fakes.activities import TeamsUser
 from tests.harness import Chat, RunningBot, card_text, find_action
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
-# Long mode answers per level group -> level: (2, 1, 0, 0) stops at intermediate "with help" = 3.
-LEVEL_3 = {"f": "2", "i": "1", "a": "0", "h": "0"}
-LEVEL_5 = {"f": "3", "i": "2", "a": "1", "h": "0"}
-LEVEL_8 = {"f": "2", "i": "2", "a": "2", "h": "2"}
+# Long mode answers per level group -> level (store/data/digcomp/SCORING.md): intermediate on my own = 3; advanced
+# on my own with the top group "with help" = 5; everything with confidence, guiding others = 8.
+LEVEL_3 = {"f": "2", "i": "2", "a": "1", "h": "0"}
+LEVEL_5 = {"f": "3", "i": "2", "a": "2", "h": "1"}
+LEVEL_8 = {"f": "3", "i": "3", "a": "3", "h": "3"}
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------
@@ -96,16 +97,22 @@ async def answer_areas(chat: Chat, card: dict[str, Any], count: int, by_group=LE
                        button: str = "Nästa område") -> dict[str, Any]:
     for _ in range(count):
         cards = await chat.click(card, button, long_answers(card, by_group, overrides))
-        assert len(cards) == 1, [card_text(c)[:80] for c in cards]
-        card = cards[0]
+        assert len(cards) == 2 and "klart" in card_text(cards[0]), [card_text(c)[:80] for c in cards]
+        card = cards[1]
     return card
 
 
 async def finish_long(chat: Chat, by_group=LEVEL_3, overrides=None) -> dict[str, Any]:
+    """The whole long assessment; returns the "Klart!" card."""
     card = await start_long(chat)
     card = await answer_areas(chat, card, 4, by_group, overrides)
     cards = await chat.click(card, "Slutför skattningen", long_answers(card, by_group, overrides))
+    assert len(cards) == 1 and card_text(cards[0]).startswith("Klart!")
     return cards[0]
+
+
+async def show_profile(chat: Chat, ending: dict[str, Any]) -> dict[str, Any]:
+    return (await chat.click(ending, "Visa min profil"))[0]
 
 
 @pytest.fixture
@@ -121,7 +128,7 @@ def clocked_chat(clocked_bot, connector, anna) -> Chat:
 # --- the whole flow --------------------------------------------------------------------------------------------
 
 
-async def test_long_assessment_goes_area_by_area_each_card_replaced_by_the_next_and_ends_with_the_profile(
+async def test_long_assessment_goes_area_by_area_each_answered_card_shrinks_and_the_next_comes_as_a_message(
         chat: Chat, bot: RunningBot):
     mode = (await chat.say("skattning"))[0]
     assert "Självskattning av digital kompetens" in card_text(mode)
@@ -136,11 +143,23 @@ async def test_long_assessment_goes_area_by_area_each_card_replaced_by_the_next_
         response, extra = await chat.execute(Verb.ASSESSMENT_ANSWER, {
             **find_action(card, "Slutför skattningen" if number == 5 else "Nästa område")["data"],
             **long_answers(card, LEVEL_3)})
-        assert response.status == 200 and extra == [], "an Action.Execute answer replaces the card, nothing more"
-        card = response.card
+        assert response.status == 200
+        if number < 5:
+            # The answered card becomes one line; the next area arrives as a new message, its top in view.
+            assert card_text(response.card).startswith(f"Område {number} av 5 klart (lång skattning)")
+            assert "actions" not in response.card
+            [card] = extra
+        else:
+            assert extra == [], "the ending replaces the last area, nothing more"
+            card = response.card
 
     assert seen == [f"Område {n} av 5 · lång skattning" for n in range(1, 6)]
-    profile = card_text(card)
+    ending = card_text(card)
+    assert ending.startswith("Klart!")
+    assert "1 Informations- och datakunskap: 3,0" in ending
+    assert [action["title"] for action in card["actions"]] == ["Ta fram min utvecklingsplan", "Visa min profil"]
+    assert "Gör en ny skattning" not in str(card), "never where the finishing button was"
+    profile = card_text(await show_profile(chat, card))
     assert "Din kompetensprofil" in profile
     assert "1.1 Söka, filtrera och bläddra i data, information och digitalt innehåll: 3 (Medel)" in profile
     assert "Det här är din första slutförda skattning" in profile
@@ -153,7 +172,7 @@ async def test_long_assessment_goes_area_by_area_each_card_replaced_by_the_next_
 
 
 async def test_profile_chart_is_an_embedded_png_drawn_at_twice_its_size(chat: Chat):
-    profile = await finish_long(chat)
+    profile = await show_profile(chat, await finish_long(chat))
 
     [chart] = [element for element in profile["body"] if element.get("type") == "Image"]
     prefix = "data:image/png;base64,"
@@ -189,7 +208,7 @@ async def test_going_back_shows_the_earlier_answers_and_a_changed_answer_counts_
     assert prefilled(area_1) == first_answers
 
     changed = long_answers(area_1, LEVEL_3, overrides={"1.2": LEVEL_8})
-    card = (await chat.click(area_1, "Nästa område", changed))[0]
+    card = (await chat.click(area_1, "Nästa område", changed))[-1]
     assert progress(card) == "Område 2 av 5 · lång skattning"
     assert prefilled(card) == long_answers(card, LEVEL_3), "area 2 keeps its answers when passed again"
     card = await answer_areas(chat, card, 3)
@@ -218,17 +237,16 @@ async def test_a_missing_answer_brings_the_same_card_back_with_a_message_and_not
 # --- refusals and repeats --------------------------------------------------------------------------------------
 
 
-async def test_a_double_clicked_answer_is_saved_once_and_the_second_click_shows_the_current_card(
-        chat: Chat, bot: RunningBot):
+async def test_a_double_clicked_answer_is_saved_once_and_sends_the_next_area_once(chat: Chat, bot: RunningBot):
     card = await start_long(chat)
     answers = long_answers(card, LEVEL_3)
 
-    first = (await chat.click(card, "Nästa område", answers))[0]
+    done, area_2 = await chat.click(card, "Nästa område", answers)
     after_first = snapshot(bot)
-    second = (await chat.click(card, "Nästa område", answers))[0]
+    second = await chat.click(card, "Nästa område", answers)
 
-    assert progress(first) == progress(second) == "Område 2 av 5 · lång skattning"
-    assert find_action(second, "Nästa område")["data"] == find_action(first, "Nästa område")["data"]
+    assert progress(area_2) == "Område 2 av 5 · lång skattning"
+    assert [card_text(c) for c in second] == [card_text(done)], "the same one line, and no second area 2"
     assert snapshot(bot) == after_first
     [assessment] = assessments(bot, chat.user)
     assert assessment.revision == 2
@@ -240,8 +258,9 @@ async def test_simultaneous_clicks_on_one_card_are_saved_once_and_all_show_the_n
     for number in range(2, 6):
         data = {**find_action(card, "Nästa område")["data"], **long_answers(card, LEVEL_3)}
         results = await asyncio.gather(*(chat.execute(Verb.ASSESSMENT_ANSWER, data) for _ in range(3)))
-        assert [progress(response.card) for response, _ in results] == [f"Område {number} av 5 · lång skattning"] * 3
-        card = results[0][0].card
+        assert [progress(response.card) for response, _ in results] == [
+            f"Område {number - 1} av 5 klart (lång skattning)"] * 3
+        [card] = [extra for _, extras in results for extra in extras]  # the next area is sent once
     [assessment] = assessments(bot, chat.user)
     assert (assessment.revision, assessment.area_index) == (5, 4)
 
@@ -270,7 +289,7 @@ async def test_answering_an_area_takes_two_sql_statements_whatever_the_area(chat
         assert turn[0].rstrip().endswith("FOR UPDATE OF assessment")
 
 
-async def test_a_double_clicked_finish_shows_the_profile_again_and_stores_the_levels_once(
+async def test_a_double_clicked_finish_shows_the_ending_again_and_stores_the_levels_once(
         chat: Chat, bot: RunningBot):
     card = await answer_areas(chat, await start_long(chat), 4)
     answers = long_answers(card, LEVEL_3)
@@ -279,7 +298,7 @@ async def test_a_double_clicked_finish_shows_the_profile_again_and_stores_the_le
     after_first = snapshot(bot)
     second = (await chat.click(card, "Slutför skattningen", answers))[0]
 
-    assert "Din kompetensprofil" in card_text(first) and "Din kompetensprofil" in card_text(second)
+    assert card_text(first).startswith("Klart!") and card_text(second) == card_text(first)
     assert snapshot(bot) == after_first
     [assessment] = assessments(bot, chat.user)
     assert len(levels_of(bot, assessment.id)) == 21
@@ -371,21 +390,23 @@ async def test_resume_after_29_days_still_works(clocked_chat: Chat, clocked_bot)
 # --- short mode, language, profile, history, targets -----------------------------------------------------------
 
 
-async def test_short_mode_end_to_end_gives_the_upper_level_of_the_chosen_group(chat: Chat, bot: RunningBot):
+async def test_short_mode_end_to_end_gives_the_level_of_doing_the_chosen_group_on_ones_own(
+        chat: Chat, bot: RunningBot):
     mode = (await chat.say("skattning"))[0]
     card = (await chat.click(mode, "Starta kort skattning"))[0]
     for number in range(1, 5):
         assert progress(card) == f"Område {number} av 5 · kort skattning"
-        card = (await chat.click(card, "Nästa område", short_answers(card, "i")))[0]
+        card = (await chat.click(card, "Nästa område", short_answers(card, "i")))[-1]
     answers = short_answers(card, "a")
     answers["s5_4"] = "na"
-    profile = (await chat.click(card, "Slutför skattningen", answers))[0]
+    profile = await show_profile(chat, (await chat.click(card, "Slutför skattningen", answers))[0])
 
     assert "Din kompetensprofil" in card_text(profile)
     [finished] = assessments(bot, chat.user)
     levels = levels_of(bot, finished.id)
     assert finished.mode == "short"
-    assert levels["1.1"] == 4 and levels["5.1"] == 6 and levels["5.4"] is None
+    # The same levels as the long mode answered "on my own" up to the chosen group (SCORING.md).
+    assert levels["1.1"] == 3 and levels["5.1"] == 5 and levels["5.4"] is None
     assert "5.4 Identifiera digitala kompetensluckor: Inte relevant" in card_text(profile)
 
 
@@ -400,8 +421,10 @@ async def test_an_english_user_takes_the_assessment_in_english(bot: RunningBot, 
     assert progress(card) == "Area 1 of 5 · full assessment"
     assert "Information and data literacy" in card_text(card)
     for _ in range(4):
-        card = (await chat.click(card, "Next area", long_answers(card, LEVEL_5)))[0]
-    profile = (await chat.click(card, "Finish the assessment", long_answers(card, LEVEL_5)))[0]
+        card = (await chat.click(card, "Next area", long_answers(card, LEVEL_5)))[-1]
+    ending = (await chat.click(card, "Finish the assessment", long_answers(card, LEVEL_5)))[0]
+    assert card_text(ending).startswith("Done!")
+    profile = (await chat.click(ending, "Show my profile"))[0]
 
     text = card_text(profile)
     assert "Your competence profile" in text
@@ -462,3 +485,51 @@ async def test_role_and_personal_targets_give_the_three_largest_gaps_on_the_prof
     reopened = (await chat.say("mål"))[0]
     assert prefilled(reopened)["role"] == "bibliotekarie" and prefilled(reopened)["t3_4"] == "8"
     assert prefilled(reopened)["t2_5"] == "role"
+
+
+# --- not relevant, the ending, starting again --------------------------------------------------------------------
+
+
+async def test_not_relevant_in_the_long_mode_is_left_out_never_counted_as_the_highest_answer(
+        chat: Chat, bot: RunningBot):
+    na = {"f": "na", "i": "na", "a": "na", "h": "na"}
+    top_na = {"f": "2", "i": "2", "a": "2", "h": "na"}  # advanced on my own, the top group not relevant
+    middle_na = {"f": "2", "i": "na", "a": "3", "h": "0"}  # intermediate skipped, advanced guiding others
+    ending = await finish_long(chat, LEVEL_3, overrides={"2.3": na, "1.1": top_na, "1.2": middle_na})
+
+    [finished] = assessments(bot, chat.user)
+    levels = levels_of(bot, finished.id)
+    assert levels["2.3"] is None, "all four not relevant: not assessed, not level 0 and not level 8"
+    assert levels["1.1"] == 5, "the top group not relevant does not lift advanced 'on my own' to 7 or 8"
+    assert levels["1.2"] == 6
+    assert "Att bekräfta i utvecklingssamtalet" not in card_text(ending)
+    profile = card_text(await show_profile(chat, ending))
+    assert "2.3 Engagera medborgarskap genom digitala teknologier: Inte relevant" in profile
+
+
+async def test_levels_7_and_8_are_shown_as_to_be_confirmed_in_the_development_dialogue(chat: Chat, bot: RunningBot):
+    ending = await finish_long(chat, LEVEL_3, overrides={"2.1": LEVEL_8})
+
+    text = card_text(ending)
+    assert "Att bekräfta i utvecklingssamtalet:" in text
+    assert "2.1 Interagera genom digitala teknologier, nivå 8" in text
+    [finished] = assessments(bot, chat.user)
+    assert finished.scoring_version == 2
+
+
+async def test_starting_again_within_30_days_of_a_finished_assessment_asks_first(clocked_chat: Chat, clocked_bot):
+    await finish_long(clocked_chat)
+    clocked_bot.clock.advance(timedelta(days=29))
+
+    asked = (await clocked_chat.say("skattning"))[0]
+    assert "Du har nyligen gjort en skattning" in card_text(asked)
+    assert "Du slutförde en skattning 2026-03-02" in card_text(asked)
+    profile = (await clocked_chat.click(asked, "Visa min profil"))
+    assert "Din kompetensprofil" in card_text(profile[0])
+    mode = (await clocked_chat.click(asked, "Ja, gör en ny skattning"))[0]
+    assert "Självskattning av digital kompetens" in card_text(mode)
+    assert len(assessments(clocked_bot, clocked_chat.user)) == 1, "nothing starts before a mode is chosen"
+
+    clocked_bot.clock.advance(timedelta(days=2))
+    later = (await clocked_chat.say("skattning"))[0]
+    assert "Självskattning av digital kompetens" in card_text(later), "after 30 days: straight to the modes"

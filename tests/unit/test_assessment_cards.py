@@ -1,17 +1,16 @@
 """Assessment, profile and target cards: valid and small in both languages, carrying what staleness checks need;
 the chart is a small PNG of a fixed size."""
 
-import io
 
 import pytest
-from PIL import Image
 
-from cards.assessment import area_card, mode_card
+from cards.assessment import AreaResult, area_card, area_done_card, finished_card, mode_card, recent_assessment_card
 from cards.i18n import LANGS
 from cards.profile import decimal, signed
 from cards.samples import all_samples
 from cards.validate import MAX_CARD_BYTES, card_problems, card_size
 from cards.verbs import Verb
+from dialogs.rules.answers import area_view
 from store.digcomp import load_framework, load_instrument
 
 INSTRUMENT = load_instrument()
@@ -19,8 +18,8 @@ FRAMEWORK = load_framework(INSTRUMENT.framework_version)
 
 
 def area(lang="sv", mode="long", index=1, answers=None, missing=()):
-    return area_card(lang, framework=FRAMEWORK, instrument=INSTRUMENT, mode=mode, assessment_id=41, revision=9,
-                     area_index=index, answers=answers or {}, missing_competences=missing)
+    return area_card(lang, area=area_view(INSTRUMENT.version, mode, index, lang), mode=mode, assessment_id=41,
+                     revision=9, answers=answers or {}, missing_competences=missing)
 
 
 def inputs(card):
@@ -40,14 +39,19 @@ def test_every_area_card_is_valid_and_under_the_size_budget_even_fully_answered(
     assert card_size(card) < 20 * 1024
 
 
-def test_area_card_inputs_are_required_labelled_and_prefilled_and_long_mode_uses_dropdowns():
+def test_area_card_inputs_are_required_labelled_and_prefilled_and_long_mode_is_one_tap_per_statement():
     answers = {"c2_1_f": "3", "c2_6_h": "na"}
     card = area(answers=answers)
     elements = inputs(card)
 
     assert len(elements) == 24
     assert all(e["isRequired"] and e["label"] and e["errorMessage"] for e in elements)
-    assert all(e["style"] == "compact" for e in elements)
+    # Radio buttons, not dropdowns: a dropdown takes two taps (open, choose), a radio one.
+    assert all(e["style"] == "expanded" for e in elements)
+    assert [c["title"] for c in elements[0]["choices"]] == [
+        "Jag vet inte hur", "Med hjälp", "På egen hand", "Med säkerhet, och jag kan vägleda andra",
+        "Inte relevant i mitt arbete"]
+    assert "Hur gör du det i dag?" in " ".join(b.get("text", "") for b in card["body"])
     assert {e["id"]: e["value"] for e in elements if "value" in e} == answers
     assert [c["value"] for c in elements[0]["choices"]] == ["0", "1", "2", "3", "na"]
 
@@ -62,7 +66,7 @@ def test_short_mode_shows_the_level_descriptions_as_radio_buttons():
 
 def test_area_actions_carry_assessment_area_and_revision_and_back_sends_no_inputs():
     card = area(index=1)
-    back, answer = card["actions"]
+    answer, back = card["actions"]
 
     assert answer["verb"] == Verb.ASSESSMENT_ANSWER
     assert answer["data"] == {"verb": Verb.ASSESSMENT_ANSWER, "assessment": 41, "area": 1, "rev": 9}
@@ -75,8 +79,42 @@ def test_area_actions_carry_assessment_area_and_revision_and_back_sends_no_input
 def test_the_last_area_finishes_and_the_progress_counts_areas():
     last = area(index=4)
     assert last["body"][0]["text"] == "Område 5 av 5 · lång skattning"
-    assert last["actions"][-1]["title"] == "Slutför skattningen"
-    assert area("en", index=0)["actions"][-1]["title"] == "Next area"
+    assert last["actions"][0]["title"] == "Slutför skattningen"
+    assert area("en", index=0)["actions"][0]["title"] == "Next area"
+
+
+def test_an_answered_area_becomes_one_line_and_the_ending_offers_the_plan_not_a_new_assessment():
+    done = area_done_card("sv", number=1, total=5, area_key="1", area_title="Informations- och datakunskap",
+                          mode="long")
+    assert done["body"][0]["text"] == "Område 1 av 5 klart (lång skattning)"
+    assert "actions" not in done and card_size(done) < 1024
+
+    areas = [AreaResult("1", "Informations- och datakunskap", 3.3), AreaResult("4", "Säkerhet", None)]
+    ending = finished_card("sv", assessment_id=5, mode="long", areas=areas,
+                           to_confirm=[("2.1", "Interagera genom digitala teknologier", 7)])
+    texts = " ".join(b.get("text", "") for b in ending["body"] if b["type"] == "TextBlock")
+    assert ending["body"][0]["text"] == "Klart!"
+    assert "1 Informations- och datakunskap: 3,3" in texts and "4 Säkerhet: inget relevant" in texts
+    assert "Att bekräfta i utvecklingssamtalet" in str(ending["body"])
+    assert "aktivitetskatalogen" in texts, "the place where proposed activities will go is marked"
+    titles = [a["title"] for a in ending["actions"]]
+    assert titles == ["Ta fram min utvecklingsplan", "Visa min profil"]
+    assert [a["data"]["verb"] for a in ending["actions"]] == [Verb.PLAN_SHOW, Verb.PROFILE_SHOW]
+
+
+def test_the_recent_assessment_question_confirms_with_a_flag_and_offers_the_profile_first():
+    from datetime import date
+
+    card = recent_assessment_card("sv", finished=date(2026, 11, 20))
+    assert "2026-11-20" in card["body"][1]["text"]
+    assert [a["data"] for a in card["actions"]] == [{"verb": Verb.PROFILE_SHOW},
+                                                    {"verb": Verb.ASSESSMENT_START, "confirmed": True}]
+
+
+def test_the_assessment_cards_take_their_texts_from_the_handler_not_from_the_framework_files():
+    import cards.assessment as module
+    source = open(module.__file__, encoding="utf-8").read()
+    assert "store.digcomp" not in source and "load_framework" not in source and "load_instrument" not in source
 
 
 def test_a_restart_mode_card_names_the_assessment_it_replaces():

@@ -55,7 +55,8 @@ def test_short_mode_accepts_its_own_values_and_not_the_long_scale():
 
 
 def test_long_answers_give_levels_by_the_scoring_rule_and_not_relevant_gives_none():
-    group_answer = {"f": "2", "i": "3", "a": "1", "h": "0"}  # stops at advanced "with help": 5
+    # Intermediate reached with "guide others": its upper level 4; advanced "with help" adds nothing.
+    group_answer = {"f": "2", "i": "3", "a": "1", "h": "0"}
     answers = all_answers("long", lambda item_id: group_answer[item_id[-1]])
     for letter in "fiah":
         answers[f"c4_4_{letter}"] = "na"
@@ -63,17 +64,17 @@ def test_long_answers_give_levels_by_the_scoring_rule_and_not_relevant_gives_non
     levels = levels_from_answers(INSTRUMENT, FRAMEWORK, "long", answers)
 
     assert len(levels) == 21
-    assert levels["1.1"] == 5 and levels["5.4"] == 5
+    assert levels["1.1"] == 4 and levels["5.4"] == 4
     assert levels["4.4"] is None
 
 
-def test_short_answers_give_the_upper_level_of_the_chosen_group():
+def test_short_answers_give_the_level_of_doing_the_chosen_group_on_ones_own():
     choices = {"s1_1": "0", "s1_2": "f", "s1_3": "i", "s2_1": "a", "s2_2": "h", "s2_3": "na"}
     answers = all_answers("short", lambda item_id: choices.get(item_id, "i"))
 
     levels = levels_from_answers(INSTRUMENT, FRAMEWORK, "short", answers)
 
-    assert [levels[k] for k in ("1.1", "1.2", "1.3", "2.1", "2.2", "2.3")] == [0, 2, 4, 6, 8, None]
+    assert [levels[k] for k in ("1.1", "1.2", "1.3", "2.1", "2.2", "2.3")] == [0, 2, 3, 5, 7, None]
 
 
 def test_first_incomplete_area_is_where_an_answer_is_missing_or_the_area_count_when_done():

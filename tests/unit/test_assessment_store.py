@@ -165,3 +165,41 @@ def test_personal_targets_override_the_role_and_gaps_use_the_latest_levels(db, p
         assert set(effective_targets(session, person_id=anna)) == {"1.2"}
         with pytest.raises(UnknownRole):
             set_person_role(session, person_id=anna, role_key="astronaut")
+
+
+def test_migration_0004_gives_finished_assessments_scoring_version_1_and_keeps_their_levels(database_url):
+    """Assessments scored before the rule changed keep the levels they were given, marked as version 1."""
+    from sqlalchemy import text as sql
+
+    from store.db import Database, upgrade
+
+    database = Database(database_url)
+    upgrade(database.url, "0003_directory_plan")
+    with database.engine.begin() as connection:
+        connection.execute(sql("INSERT INTO person (id, tenant_id, created_at) VALUES (1, 't', :now)"),
+                           {"now": NOW})
+        for assessment_id, status in ((1, "finished"), (2, "in_progress")):
+            connection.execute(sql(
+                "INSERT INTO assessment (id, person_id, framework_version, instrument_version, mode, status, "
+                "area_index, revision, answers, started_at, updated_at) "
+                "VALUES (:id, 1, '2.2', '2026.1', 'long', :status, 0, 1, '{}', :now, :now)"),
+                {"id": assessment_id, "status": status, "now": NOW})
+        connection.execute(sql("INSERT INTO assessment_level (assessment_id, competence, level) "
+                               "VALUES (1, '2.1', 7), (1, '2.2', NULL)"))
+    database.migrate()
+    with database.engine.connect() as connection:
+        versions = dict(connection.execute(sql("SELECT id, scoring_version FROM assessment ORDER BY id")).all())
+        levels = dict(connection.execute(sql("SELECT competence, level FROM assessment_level")).all())
+    database.dispose()
+    assert versions == {1: 1, 2: None}, "the one in progress gets the version it is finished with"
+    assert levels == {"2.1": 7, "2.2": None}
+
+
+def test_a_finished_assessment_records_the_scoring_version_it_was_given(db, people):
+    anna = people[0]
+    with db.session() as session:
+        assessment = start_assessment(session, person_id=anna, mode="long", framework_version="2.2",
+                                      instrument_version="2026.1", now=NOW)
+        finish_assessment(session, assessment=assessment, levels={"1.1": 3}, now=NOW, scoring_version=2)
+    with db.session() as session:
+        assert latest_finished_assessment(session, person_id=anna).scoring_version == 2

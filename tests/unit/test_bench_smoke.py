@@ -39,8 +39,9 @@ def test_the_answers_subject_answers_prepared_assessments_only_and_starts_over_w
 
     for row in (plenty, scarce):
         assert row["subject"] == "answers/sqlite" and row["clients"] == 2
-        assert row["verified"] and row["errors"] == 0, row
-        assert row["replies_expected"] == row["replies_received"] == 0, row
+        assert row["verified"] and row["errors"] == 0, {k: v for k, v in row.items() if k not in ("kinds",)}
+        # Each area answer but the last sends the next area as a new message; the ending comes in place.
+        assert row["replies_expected"] == row["replies_received"] > 0, row
         assert row["kinds"]["finish"]["per_second"] > 0 and row["kinds"]["answer"]["per_second"] > 0, row
     # Every prepared person started (and chose the long mode) before the clock; none on it.
     assert plenty["people_per_client"] == 130 and plenty["ok"]["start"] == plenty["ok"]["mode"] == 260

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dialogs.rules.scoring import SHORT_CHOICE_LEVELS, map_level_2_2_to_3_0
+from dialogs.rules.scoring import map_level_2_2_to_3_0, score_short_choice
 from store.digcomp import (
     DATA_DIR,
     DigCompDataError,
@@ -50,7 +50,7 @@ def test_framework_2_2_has_5_areas_and_exactly_the_21_digcomp_competence_keys():
     [
         ("1.1", "Browsing, searching and filtering data, information and digital content",
          "Söka, filtrera och bläddra i data, information och digitalt innehåll"),
-        ("2.3", "Engaging in citizenship through digital technologies",
+        ("2.3", "Engaging citizenship through digital technologies",
          "Engagera medborgarskap genom digitala teknologier"),
         ("2.5", "Netiquette", "Nätetikett"),
         ("3.2", "Integrating and re-elaborating digital content", "Integrera och omformulera digitalt innehåll"),
@@ -121,11 +121,26 @@ def test_framework_3_0_levels_list_the_two_2_2_levels_each_covers():
     assert [lv.levels_2_2 for lv in load_framework("3.0").levels] == [(1, 2), (3, 4), (5, 6), (7, 8)]
 
 
-def test_framework_3_0_titles_not_checked_against_the_jrc_publication_are_marked_provisional():
+def test_framework_3_0_titles_are_those_of_the_jrc_data_supplement_with_the_sources_named():
     fw = load_framework("3.0")
-    statuses = {a.title_status for a in fw.areas} | {c.title_status for c in fw.competences}
-    assert statuses <= {"official", "provisional"}
-    assert "changes" in fw.attribution and "provisional" in fw.attribution["changes"]
+    titles = {c.key: c.title.en for c in fw.competences}
+    assert titles["1.1"] == "Browsing, searching and filtering information"
+    assert titles["3.4"] == "Computational thinking and programming"
+    assert titles["4.4"] == "Environmental impacts of digital technologies"
+    assert titles["5.4"] == "Identifying and addressing digital competence needs"
+    old = {c.key: c.title.en for c in load_framework("2.2").competences}
+    renamed = {key for key in titles if titles[key] != old[key] and key != "2.3"}
+    assert len(renamed) == 12, sorted(renamed)
+    assert {a.title_status for a in fw.areas} | {c.title_status for c in fw.competences} == {"official"}
+    assert "data supplement" in fw.attribution["changes"] and fw.attribution["sources"]
+
+
+def test_framework_2_2_titles_of_2_3_and_5_3_follow_the_2_2_report_not_2_1_and_the_note_says_how_checked():
+    fw = load_framework("2.2")
+    assert fw.competence("2.3").title.en == "Engaging citizenship through digital technologies"
+    assert fw.competence("5.3").title.en == "Creatively using digital technology"
+    assert "JRC128415" in fw.attribution["changes"]
+    assert "are the official ones" not in fw.attribution["changes"].split("Competence titles")[1]
 
 
 # --- both languages everywhere ----------------------------------------------------------
@@ -190,12 +205,33 @@ def test_every_statement_is_at_most_140_characters_in_both_languages():
     assert too_long == []
 
 
-def test_every_statement_is_a_first_person_can_statement():
-    wrong = [
-        s.id for s in load_instrument().statements
-        if not (s.text.en.startswith("I can ") and s.text.sv.startswith("Jag kan "))
-    ]  # fmt: skip
+def test_every_statement_is_a_task_that_answers_the_question_how_do_you_do_this_today():
+    instrument = load_instrument()
+    assert (instrument.scale.question.sv, instrument.scale.question.en) == (
+        "Hur gör du det i dag?", "How do you do this today?")
+    # A task, not a claim: "Jag kan ..." answered "Med hjälp" reads as "I can ... with help".
+    wrong = [s.id for s in instrument.statements if s.text.sv.startswith("Jag ") or s.text.en.startswith("I ")]
     assert wrong == []
+
+
+@pytest.mark.parametrize("word", ["kolla", " AR ", "vägled", "lär andra", "hjälpa andra", "coacha", "ge råd",
+                                  "och hjälpa", "förälder", " belastning "])
+def test_statements_avoid_slang_unexplained_abbreviations_and_guide_others_which_the_scale_asks(word):
+    found = [s.id for s in load_instrument().statements if word in f" {s.text.sv} "]
+    assert found == []
+
+
+def test_statements_use_the_administrations_own_words():
+    texts = " ".join(s.text.sv for s in load_instrument().statements)
+    for word in ("vårdnadshavare", "belastningsbesvär", "informationshanteringsplan", "förstärkt verklighet (AR)"):
+        assert word in texts, word
+
+
+def test_no_foundation_statement_asks_two_things_joined_by_and_i():
+    # c1_2_f asked "tell an official source ... and I ask someone"; c2_5_f "write politely ... and I do not forward".
+    doubles = [s.id for s in load_instrument().statements if " och jag " in s.text.sv or ", and I " in s.text.en
+               or " och frågar " in s.text.sv or " och vidarebefordrar " in s.text.sv]
+    assert doubles == []
 
 
 def test_no_statement_text_is_repeated_in_either_language():
@@ -211,7 +247,7 @@ def test_answer_scale_has_the_four_agreed_options_and_not_relevant():
         (0, "Jag vet inte hur", "I don't know how"),
         (1, "Med hjälp", "With help"),
         (2, "På egen hand", "On my own"),
-        (3, "Säkert, och jag kan vägleda andra", "Confidently, and I can guide others"),
+        (3, "Med säkerhet, och jag kan vägleda andra", "With confidence, and I can guide others"),
     ]
     assert (scale.not_relevant.value, scale.not_relevant.text.sv, scale.not_relevant.text.en) == (
         "na",
@@ -234,7 +270,7 @@ def test_short_mode_has_one_item_per_competence_with_four_descriptions_of_at_mos
 def test_short_mode_levels_in_the_data_match_score_short_choice():
     short = load_instrument().short_mode
     in_data = {c.value: c.level for c in short.choices} | {short.not_relevant.value: None}
-    assert in_data == dict(SHORT_CHOICE_LEVELS)
+    assert in_data == {value: score_short_choice(value) for value in in_data}
     assert (short.zero_text.sv, short.zero_text.en) == ("Inte ännu", "Not yet")
 
 

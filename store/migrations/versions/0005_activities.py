@@ -3,7 +3,7 @@ waiting list, completed hours per person and month (ESF), and catalogue activiti
 plans are untouched: their free-text activities stay in plan.activities, and plan_activity links entries later.
 
 Revision ID: 0005_activities
-Revises: 0003_directory_plan
+Revises: 0004_scoring_version
 Create Date: 2026-12-07
 """
 from alembic import op
@@ -12,7 +12,7 @@ import sqlmodel
 
 
 revision = '0005_activities'
-down_revision = '0003_directory_plan'
+down_revision = '0004_scoring_version'
 branch_labels = None
 depends_on = None
 
