@@ -36,9 +36,10 @@ def locale_of(activity: Activity) -> str | None:
     if activity.locale:
         return activity.locale
     for entity in activity.entities or []:
-        properties = getattr(entity, "additional_properties", None) or {}
-        if getattr(entity, "type", None) == "clientInfo" and properties.get("locale"):
-            return properties["locale"]
+        properties = getattr(entity, "additional_properties", None)
+        locale = properties.get("locale") if isinstance(properties, dict) else None
+        if getattr(entity, "type", None) == "clientInfo" and locale and isinstance(locale, str):
+            return locale
     return None
 
 

@@ -139,9 +139,10 @@ def _reply_request(activity: Activity, client: Any) -> tuple[str, dict[str, str]
     if reply_to_id:
         headers["x-ms-conversation-id"] = conversation_id  # only reply_to_activity sends it
     try:
-        # As msrest's ClientRequest.add_content; a body json cannot write is msrest's to handle.
-        body = json.dumps(write_activity(activity)).encode()
-    except TypeError:
+        # Compact UTF-8, as Teams counts a message's size (msrest's add_content writes \u escapes: an all-Swedish
+        # card twice its size); a body json cannot write is msrest's to handle.
+        body = json.dumps(write_activity(activity), separators=(",", ":"), ensure_ascii=False).encode()
+    except (TypeError, ValueError):
         return None
     return url, headers, body
 

@@ -82,6 +82,9 @@ class RunningBot:
             return Response(response.status, await response.json(content_type=None))
 
 
+PERSON_PACE_SECONDS = 1.0
+
+
 @dataclass
 class Chat:
     """One person's personal chat with the bot, driven the way the person would: type, click, read cards."""
@@ -103,22 +106,30 @@ class Chat:
         fresh, self.seen = cards[self.seen:], len(cards)
         return fresh
 
+    def _pace(self) -> None:
+        # A person reads a card before the next click: a second apart on the connector's clock (its rate limits).
+        self.connector.advance(PERSON_PACE_SECONDS)
+
     async def install(self) -> list[dict[str, Any]]:
+        self._pace()
         await self.bot.post(teams.install(self.user, self.service_url))
         await self.bot.post(teams.bot_added(self.user, self.service_url))
         return self._new_cards()
 
     async def say(self, words: str) -> list[dict[str, Any]]:
+        self._pace()
         response = await self.bot.post(teams.text(self.user, words, service_url=self.service_url))
         assert response.status in (200, 201), response
         return self._new_cards()
 
     async def submit(self, data: dict[str, Any]) -> list[dict[str, Any]]:
+        self._pace()
         response = await self.bot.post(teams.submit(self.user, data, service_url=self.service_url))
         assert response.status in (200, 201), response
         return self._new_cards()
 
     async def execute(self, verb: str, data: dict[str, Any]) -> tuple[Response, list[dict[str, Any]]]:
+        self._pace()
         response = await self.bot.post(teams.execute(self.user, verb, data, service_url=self.service_url))
         return response, self._new_cards()
 
