@@ -106,8 +106,11 @@ def fit_activity(activity: Activity) -> None:
         if value and limit and len(value) > limit:
             raise Refused(400, f"{label} is {len(value)} characters long, more than the {limit} it may have")
     sender = activity.from_property
+    if sender is not None and isinstance(sender.aad_object_id, str) and not sender.aad_object_id.strip():
+        sender.aad_object_id = None  # "" is no AAD object id (and would be one shared by everyone who sends it)
     if sender is not None and isinstance(sender.name, str):
-        sender.name = _cut(sender.name, "from.name", column_limit(Person, "name"))
+        # Blank is no name (a greeting says "Hej !" otherwise); surrounding white space is nobody's name either.
+        sender.name = _cut(sender.name.strip(), "from.name", column_limit(Person, "name")) or None
     locale_limit = column_limit(Person, "locale")
     if isinstance(activity.locale, str):
         activity.locale = _cut(activity.locale, "locale", locale_limit)

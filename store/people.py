@@ -55,6 +55,7 @@ def record_sender(
     `found`: the sender, already looked up by the caller with this tenant and user id.
     """
     now = now or utcnow()
+    aad_object_id = aad_object_id or None  # "" names nobody; stored, it would be everybody's
     person = found or find_person(session, tenant_id=tenant_id, teams_user_id=teams_user_id,
                                   aad_object_id=aad_object_id)
     if person is None:
