@@ -6,6 +6,7 @@ the parameterized authentication cannot handle, and re-serializes invoke bodies 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 
@@ -21,6 +22,18 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# How long a client may take (docs/edge.md): aiohttp closes a connection that has not sent a whole request's headers
+# within IDLE_SECONDS of opening, or its next request within IDLE_SECONDS of the last answer (its keep-alive
+# timer); the endpoint answers 408 and closes when the body is not in BODY_SECONDS after the headers.
+IDLE_SECONDS = 15.0
+BODY_SECONDS = 10.0
+
+
+def server_options() -> dict[str, float]:
+    """What `web.run_app` / `web.AppRunner` must be given for IDLE_SECONDS to hold."""
+    return {"keepalive_timeout": IDLE_SECONDS}
+
+
 SUPPORTED_TYPES = frozenset(
     {ActivityTypes.message, ActivityTypes.invoke, ActivityTypes.conversation_update, ActivityTypes.installation_update}
 )
@@ -28,7 +41,14 @@ SUPPORTED_TYPES = frozenset(
 
 async def process_activity(request: web.Request, adapter: CloudAdapter, bot: Bot, settings: Settings) -> web.Response:
     try:
-        body = read_body(await request.read())  # over client_max_size: aiohttp answers 413
+        raw = await asyncio.wait_for(request.read(), BODY_SECONDS)  # over client_max_size: aiohttp answers 413
+    except asyncio.TimeoutError:
+        log.warning("closed a connection whose body did not arrive within %g s", BODY_SECONDS)
+        response = web.json_response({"error": f"the body did not arrive within {BODY_SECONDS:g} s"}, status=408)
+        response.force_close()
+        return response
+    try:
+        body = read_body(raw)
     except Refused as refused:
         log.warning("rejected a request body (%s bytes): %s", request.content_length, refused.reason)
         return web.json_response({"error": refused.reason}, status=refused.status)

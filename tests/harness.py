@@ -14,6 +14,7 @@ from aiohttp import web
 from sqlalchemy import create_engine, text
 
 from bot.app import DATABASE, create_app
+from bot.endpoint import server_options
 from bot.settings import Settings
 from cards.walk import actions as iter_actions, texts
 from dialogs.clock import Clock
@@ -52,7 +53,7 @@ class RunningBot:
         if openid is not None and credentials_factory is None:
             credentials_factory = StaticTokenCredentialsFactory(settings.app_id, BOT_TOKEN)
         self.app = create_app(settings, clock=clock, credentials_factory=credentials_factory)
-        self._runner = web.AppRunner(self.app, access_log=None)
+        self._runner = web.AppRunner(self.app, access_log=None, **server_options())
         self._session: aiohttp.ClientSession | None = None
         self.url = ""
 

@@ -213,3 +213,55 @@ async def test_the_largest_card_as_sent_is_within_the_28_kb_budget(chat: Chat):
     assert json.loads(raw)["attachments"][0]["content"] == card
     assert 0 < envelope < 1500, f"{name}: {len(raw)} bytes sent for a card of {size}"
     assert size <= 28 * 1024, f"the largest card, {name}, is {size} bytes"
+
+
+# ---- slow and idle clients -------------------------------------------------------------------------------------
+
+async def _until_closed(reader) -> bytes:
+    """Everything the server sends until it closes the connection (the wait is for that event, not a sleep)."""
+    return await reader.read()
+
+
+async def test_a_body_that_trickles_in_gets_408_and_the_connection_is_closed(database_url, monkeypatch, anna):
+    import asyncio
+    from urllib.parse import urlparse
+
+    from bot import endpoint
+    from tests.harness import RunningBot, settings_for_tests
+
+    monkeypatch.setattr(endpoint, "BODY_SECONDS", 0.3)
+    bot = await RunningBot(settings_for_tests(database_url)).start()
+    try:
+        url = urlparse(bot.url)
+        reader, writer = await asyncio.open_connection(url.hostname, url.port)
+        writer.write(b"POST /api/messages HTTP/1.1\r\nHost: bot\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 1000\r\n\r\n{\"type\": ")
+        await writer.drain()
+        answer = await asyncio.wait_for(_until_closed(reader), 30)
+        writer.close()
+    finally:
+        await bot.stop()
+
+    assert answer.startswith(b"HTTP/1.1 408")
+
+
+async def test_a_connection_that_never_finishes_its_headers_is_closed(database_url, monkeypatch):
+    import asyncio
+    from urllib.parse import urlparse
+
+    from bot import endpoint
+    from tests.harness import RunningBot, settings_for_tests
+
+    monkeypatch.setattr(endpoint, "IDLE_SECONDS", 0.3)
+    bot = await RunningBot(settings_for_tests(database_url)).start()
+    try:
+        url = urlparse(bot.url)
+        reader, writer = await asyncio.open_connection(url.hostname, url.port)
+        writer.write(b"POST /api/messages HTTP/1.1\r\nHost: bo")
+        await writer.drain()
+        answer = await asyncio.wait_for(_until_closed(reader), 30)
+        writer.close()
+    finally:
+        await bot.stop()
+
+    assert answer == b""  # closed without an answer: there was no request to answer
