@@ -36,8 +36,8 @@ def cut_to_fit(model: type[SQLModel], column: str, value: str | None) -> str | N
 def row_id(value: object) -> int | None:
     """An id from card data (anything) as a row id, or None for what can name no row: not a whole number, or
     outside 1..2^63-1 (the database would refuse to compare with it rather than find nothing)."""
-    if isinstance(value, bool):
-        return None
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        return None  # true is not plan 1, nor is 1.5
     try:
         wanted = int(value)  # type: ignore[arg-type]
     except (TypeError, ValueError, OverflowError):
