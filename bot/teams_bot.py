@@ -65,9 +65,11 @@ class KompetenslyftBot(TeamsActivityHandler):
                 self._remember_failed_install(key)
             else:
                 self._pending_greetings.pop(key, None)
-        reply.cards = greeting + reply.cards if not request.via_execute else reply.cards
         if greeting and request.via_execute:
-            await self._send_cards(turn_context, greeting)  # the invoke's answer replaces the clicked card
+            # The invoke's first card replaces the one clicked; the welcome goes out as a message of its own.
+            await self._send_cards(turn_context, greeting)
+        elif greeting:
+            reply.cards = greeting + reply.cards
         return reply
 
     async def _dispatch_once(self, request: Request, turn_context: TurnContext) -> Reply:
