@@ -18,12 +18,72 @@ from multiprocessing.connection import Connection
 STOCK = "stock"
 OURS = "ours"
 
+# Our bot with one of its tuning layers taken out, to measure what each buys against the SDK's own code path
+# (bench/README.md, "What the tuning layers buy"). Applied in the server's process only, before the app is made.
+VARIANTS = {
+    "stock-io": "msrest reads every activity and writes and sends every reply (no bot/inbound, bot/outbound, "
+                "bot/reply_sender)",
+    "no-json-fix": "msrest walks plain JSON node by node (sdk_fixes' Serializer/Deserializer pass-through off)",
+    "no-reuse": "CloudAdapter builds its connector and token clients anew every turn (no "
+                "ReusingBotFrameworkAuthentication)",
+    "no-frozenset": "msrest's ClientRetryPolicy builds its retry list from a list, as shipped",
+    "no-pgdriver": "psycopg's own cursor and transactions (no store/postgres_driver; PostgreSQL only)",
+}
 
-def _create_app(kind: str, database_url: str | None, log_level: str):
+
+def _apply_variant(variant: str) -> None:
+    parts = set(variant.split("+")) if variant else set()
+    if "stock-io" in parts:
+        from botbuilder.schema import Activity
+
+        import bot.endpoint
+        import bot.reply_sender
+
+        bot.endpoint.read_activity = lambda body: Activity().deserialize(body)
+        bot.reply_sender._reply_request = lambda activity, client: None  # every send goes the SDK's way
+    if parts & {"no-json-fix", "no-frozenset"}:
+        from msrest.universal_http.requests import ClientRetryPolicy
+
+        import bot.app
+        import bot.sdk_fixes
+
+        def partial_fixes() -> None:
+            if "no-frozenset" not in parts:
+                ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)
+            if "no-json-fix" in parts:
+                return
+            from msrest.serialization import Deserializer, Serializer
+
+            Serializer.serialize_object = bot.sdk_fixes._serialize_plain_json_as_is(Serializer.serialize_object)
+            Deserializer.deserialize_object = bot.sdk_fixes._deserialize_plain_json_by_copy(
+                Deserializer.deserialize_object)
+
+        bot.app.apply_sdk_fixes = partial_fixes
+    if "no-pgdriver" in parts:
+        try:
+            import store.postgres_driver
+        except ImportError:  # already removed: the engine is psycopg's own anyway
+            pass
+        else:
+            store.postgres_driver.connect_args = lambda: {}
+    if "no-reuse" in parts:
+        from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
+
+        import bot.app
+
+        class Stock(ConfigurationBotFrameworkAuthentication):
+            async def close(self) -> None:
+                pass
+
+        bot.app.ReusingBotFrameworkAuthentication = Stock
+
+
+def _create_app(kind: str, database_url: str | None, log_level: str, variant: str = ""):
     if kind == STOCK:
         from bench.stock_echo import create_app
 
         return create_app()
+    _apply_variant(variant)
     from bot.app import create_app, freeze_startup_objects
     from bot.settings import Settings
 
@@ -59,11 +119,12 @@ async def _serve(app, conn: Connection) -> None:
     await runner.cleanup()
 
 
-def serve(kind: str, database_url: str | None, log_path: str, log_level: str, conn: Connection) -> None:
+def serve(kind: str, database_url: str | None, log_path: str, log_level: str, conn: Connection,
+          variant: str = "") -> None:
     logging.basicConfig(filename=log_path, level=log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        app = _create_app(kind, database_url, log_level)
+        app = _create_app(kind, database_url, log_level, variant)
         asyncio.run(_serve(app, conn))
     except BaseException:  # reported to the parent, which prints it
         conn.send(("error", traceback.format_exc(), os.getpid()))
@@ -71,10 +132,11 @@ def serve(kind: str, database_url: str | None, log_path: str, log_level: str, co
 
 
 class ServerProcess:
-    def __init__(self, kind: str, *, database_url: str | None, log_path: str, log_level: str = "WARNING") -> None:
+    def __init__(self, kind: str, *, database_url: str | None, log_path: str, log_level: str = "WARNING",
+                 variant: str = "") -> None:
         context = multiprocessing.get_context("spawn")
         self._conn, child = context.Pipe()
-        self.process = context.Process(target=serve, args=(kind, database_url, log_path, log_level, child),
+        self.process = context.Process(target=serve, args=(kind, database_url, log_path, log_level, child, variant),
                                        name=f"bench-{kind}", daemon=True)
         self.kind = kind
         self.log_path = log_path

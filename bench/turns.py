@@ -62,6 +62,9 @@ class Options:
     answers_people: int | None = None
     profile: bool = False
     postgres_url: str | None = None
+    # Our bot with some of its tuning layers taken out (bench/servers.py VARIANTS), each measured beside the
+    # bot as shipped in the same run: "" is the bot as shipped.
+    variants: list[str] = field(default_factory=lambda: [""])
     log_level: str = "WARNING"
     write: bool = True
     save_latest: bool = False
@@ -73,6 +76,7 @@ class Options:
 class Subject:
     scenario: str
     backend: str | None  # None: the stock echo bot has no database
+    variant: str = ""  # see bench/servers.py VARIANTS
 
     @property
     def server(self) -> str:
@@ -80,7 +84,8 @@ class Subject:
 
     @property
     def label(self) -> str:
-        return f"{self.scenario}/{self.backend}" if self.backend else f"{self.scenario}/stock"
+        base = f"{self.scenario}/{self.backend}" if self.backend else f"{self.scenario}/stock"
+        return f"{base}/{self.variant}" if self.variant else base
 
 
 def clients_of(scenario: str, options: Options) -> int:
@@ -118,7 +123,10 @@ def plan(options: Options, say) -> list[Subject]:
                 say(f"{scenario}: not available yet (no assessment answer verb routed in cards/verbs.py and "
                     "dialogs/routes.py)")
                 continue
-            subjects.append(Subject(scenario, backend))
+            for variant in options.variants:
+                if variant and "no-pgdriver" in variant.split("+") and backend != "postgres":
+                    continue
+                subjects.append(Subject(scenario, backend, variant))
     return subjects
 
 
@@ -146,7 +154,7 @@ def run_subject(subject: Subject, options: Options, connector: ConnectorProcess,
     database_url = databases.create(subject.backend) if subject.backend else None
     log_path = workdir / f"{subject.label.replace('/', '-')}-{round_no}.log"
     server = ServerProcess(subject.server, database_url=database_url, log_path=str(log_path),
-                           log_level=options.log_level).start()
+                           log_level=options.log_level, variant=subject.variant).start()
     profile_path = None
     recorder = None
     try:
@@ -428,6 +436,9 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument("--profile", action="store_true",
                         help="sample each server with py-spy during its window (lowers throughput a little)")
     parser.add_argument("--postgres-url", help="PostgreSQL server URL (default: scripts/postgres.sh)")
+    parser.add_argument("--variants", default="",
+                        help="comma-separated variants of our bot besides the bot as shipped (bench/servers.py "
+                             "VARIANTS; join several with +), e.g. stock-io,no-pgdriver")
     parser.add_argument("--log-level", default="WARNING", help="the servers' log level (default WARNING)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON and profiles go")
     parser.add_argument("--save-latest", action="store_true",
@@ -440,9 +451,15 @@ def parse_args(argv: list[str] | None = None) -> Options:
     if "echo" not in scenarios:
         print("note: without echo there is no stock baseline, so no ratios", file=sys.stderr)
     backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
+    from bench.servers import VARIANTS
+
+    variants = [""] + [v.strip() for v in args.variants.split(",") if v.strip()]
+    unknown = [part for v in variants if v for part in v.split("+") if part not in VARIANTS]
+    if unknown:
+        parser.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
     return Options(clients=args.clients, area_clients=args.area_clients, seconds=args.seconds, warmup=args.warmup, repeat=max(1, args.repeat),
                    backends=backends, scenarios=scenarios, answers_people=args.answers_people, profile=args.profile,
-                   postgres_url=args.postgres_url, log_level=args.log_level.upper(), out=args.out,
+                   postgres_url=args.postgres_url, variants=variants, log_level=args.log_level.upper(), out=args.out,
                    save_latest=args.save_latest)
 
 

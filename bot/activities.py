@@ -36,9 +36,10 @@ def locale_of(activity: Activity) -> str | None:
     if activity.locale:
         return activity.locale
     for entity in activity.entities or []:
-        properties = getattr(entity, "additional_properties", None) or {}
-        if getattr(entity, "type", None) == "clientInfo" and properties.get("locale"):
-            return properties["locale"]
+        properties = getattr(entity, "additional_properties", None)
+        locale = properties.get("locale") if isinstance(properties, dict) else None
+        if getattr(entity, "type", None) == "clientInfo" and locale and isinstance(locale, str):
+            return locale
     return None
 
 
@@ -59,6 +60,7 @@ def sender_of(activity: Activity, *, dev_mode: bool) -> Sender:
 # Serialized conversation references by everything they depend on except the activity id (see reference_of).
 _REFERENCES: OrderedDict[str, tuple[bool, str]] = OrderedDict()
 _REFERENCES_KEPT = 4096
+_REFERENCE_BYTES_KEPT = 4096
 
 
 def reference_of(activity: Activity) -> dict[str, Any]:
@@ -79,9 +81,12 @@ def reference_of(activity: Activity) -> dict[str, Any]:
         has_id = "activityId" in reference
         reference.pop("activityId", None)
         remembered = (has_id, json.dumps(reference))
-        _REFERENCES[key] = remembered
-        while len(_REFERENCES) > _REFERENCES_KEPT:
-            _REFERENCES.popitem(last=False)
+        # Bounded in count and in size: Teams' references are under 1 KB; a larger one (odd ids or extra data
+        # in a fuzzed activity) is made afresh every time rather than kept.
+        if len(key) + len(remembered[1]) <= _REFERENCE_BYTES_KEPT:
+            _REFERENCES[key] = remembered
+            while len(_REFERENCES) > _REFERENCES_KEPT:
+                _REFERENCES.popitem(last=False)
     has_id, rest = remembered
     # A new dict each time, so that nobody holding one changes the remembered reference.
     return {"activityId": activity.id, **json.loads(rest)} if has_id else json.loads(rest)

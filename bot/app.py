@@ -152,8 +152,11 @@ async def _scheduler(app: web.Application):
 
 
 async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
-    # Reached when sending a reply fails (Teams down, throttled); the person's data is already committed.
-    log.error("turn failed after its data was saved: %s: %s", type(error).__name__, error)
+    # The dispatcher answers its own failures with a card; what reaches this is the SDK's part of the turn, most
+    # often a reply Teams refused (down, throttled, the chat deleted). What the dialog committed stays committed.
+    activity = turn_context.activity
+    log.error("a %s activity from %s failed outside the dialog (a reply not delivered?): %s: %s",
+              activity.type, getattr(activity.from_property, "id", None), type(error).__name__, error)
 
 
 async def messages(request: web.Request) -> web.Response:

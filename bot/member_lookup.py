@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 class MemberLookup:
-    def __init__(self, db: Database, *, remember: int = 100_000) -> None:
+    def __init__(self, db: Database, *, remember: int = 10_000) -> None:
         self._db = db
         self._remember = remember
         self._settled: set[tuple[str, str]] = set()

@@ -87,10 +87,10 @@ class ReplySendingAdapter(CloudAdapter):
         credentials = client.config.credentials
         # msrest's credentials policy calls signed_session -> get_access_token on the event loop for every
         # request: with MicrosoftAppCredentials that is MSAL's acquire_token_silent (an in-memory cache read),
-        # and on a miss (the first send, and about once an hour) a blocking token request to AAD. Done here the
-        # same way, at the same moment, so neither more nor less blocking than before.
+        # and on a miss (the first send, and about once an hour) a blocking token request to AAD. Here it runs
+        # in a worker thread, so a miss blocks only this reply.
         if credentials._should_set_token(None):
-            headers["Authorization"] = "Bearer {}".format(credentials.get_access_token())
+            headers["Authorization"] = "Bearer {}".format(await asyncio.to_thread(credentials.get_access_token))
         timeout = client.config.connection.timeout
         retry = client.config.retry_policy.policy
         attempt = 0
@@ -139,9 +139,10 @@ def _reply_request(activity: Activity, client: Any) -> tuple[str, dict[str, str]
     if reply_to_id:
         headers["x-ms-conversation-id"] = conversation_id  # only reply_to_activity sends it
     try:
-        # As msrest's ClientRequest.add_content; a body json cannot write is msrest's to handle.
-        body = json.dumps(write_activity(activity)).encode()
-    except TypeError:
+        # Compact UTF-8, as Teams counts a message's size (msrest's add_content writes \u escapes: an all-Swedish
+        # card twice its size); a body json cannot write is msrest's to handle.
+        body = json.dumps(write_activity(activity), separators=(",", ":"), ensure_ascii=False).encode()
+    except (TypeError, ValueError):
         return None
     return url, headers, body
 

@@ -7,6 +7,8 @@ CloudAdapter also builds a new ConnectorClient and a new UserTokenClient for eve
 msrest configuration, requests.Session and connection pool, so every reply opens a new TCP (in Teams: TLS)
 connection. ReusingBotFrameworkAuthentication keeps them instead (see bench/README.md for the figures).
 
+msrest writes JSON bodies with \\u escapes for every non-ASCII character; they go out compact UTF-8 instead.
+
 msrest serializes an attachment's content (our card, a plain dict) node by node, and for every dict and
 list it scans all ~100 connector model classes (`obj_type in self.dependencies.values()`) and calls
 eval() for every number: 0.6 ms for a 1 KB menu card, linear in the card's size. Plain JSON data comes
@@ -18,8 +20,11 @@ answer carries its 24 inputs there. Plain JSON is copied by a plain loop instead
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 from collections import OrderedDict
+from importlib import metadata
 from typing import Any
 
 from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
@@ -30,21 +35,77 @@ from botframework.connector.auth._connector_factory_impl import _ConnectorFactor
 from botframework.connector.auth.authenticate_request_result import AuthenticateRequestResult
 from botframework.connector.auth.user_token_client import UserTokenClient
 from msrest.serialization import Deserializer, Serializer
+from msrest.universal_http import ClientRequest
 from msrest.universal_http.requests import ClientRetryPolicy
 
 log = logging.getLogger(__name__)
 
 _applied = False
 
+# This module, bot/inbound.py, bot/outbound.py and bot/reply_sender.py rely on private attributes of these exact
+# releases (msrest's Serializer and Deserializer internals, ClientRetryPolicy.safe_codes, the SDK's
+# _ConnectorFactoryImpl fields, AppCredentials._should_set_token, ConnectorClient._client and _deserialize).
+# Another release may rename or change any of them without notice: the bot refuses to start until they are
+# re-checked (tests/unit/test_inbound_activity.py, test_outbound_activity.py, tests/scenario/test_reply_sender.py
+# compare each with the SDK's own result) and these pins moved with constraints.txt.
+PINNED_VERSIONS = {
+    "botbuilder-core": "4.17.1",
+    "botbuilder-schema": "4.17.1",
+    "botbuilder-integration-aiohttp": "4.17.1",
+    "botframework-connector": "4.17.1",
+    "msrest": "0.7.1",
+}
+
+
+class UncheckedSdkVersion(RuntimeError):
+    pass
+
+
+def check_pinned_versions(installed=metadata.version) -> None:
+    """Raises UncheckedSdkVersion naming every package whose installed version is not the one checked."""
+    wrong = []
+    for package, pinned in PINNED_VERSIONS.items():
+        try:
+            version = installed(package)
+        except metadata.PackageNotFoundError:
+            version = "not installed"
+        if version != pinned:
+            wrong.append(f"{package} {version} (checked: {pinned})")
+    if wrong:
+        raise UncheckedSdkVersion(
+            "bot/sdk_fixes.py, inbound.py, outbound.py and reply_sender.py use private parts of the Bot Framework "
+            "SDK and msrest as released in the pinned versions; re-check them before running with "
+            + ", ".join(wrong))
+
 
 def apply_sdk_fixes() -> None:
     global _applied
     if _applied:
         return
+    check_pinned_versions()
     ClientRetryPolicy.safe_codes = frozenset(ClientRetryPolicy.safe_codes)
+    ClientRequest.add_content = _add_content_as_compact_utf8(ClientRequest.add_content)
     Serializer.serialize_object = _serialize_plain_json_as_is(Serializer.serialize_object)
     Deserializer.deserialize_object = _deserialize_plain_json_by_copy(Deserializer.deserialize_object)
     _applied = True
+
+
+def _add_content_as_compact_utf8(add_content):
+    """msrest writes a JSON body with json.dumps' defaults: ", " and ": ", and every non-ASCII character as a \\u
+    escape, so an all-Swedish card goes out at twice its size, and Teams' message limit counts what is sent.
+    The same JSON, compact and UTF-8 (what bot/reply_sender.py sends); msrest's own way for anything else."""
+    def add_content_compact_utf8(self, data):
+        if data is None or not isinstance(data, (dict, list)):
+            return add_content(self, data)
+        try:
+            body = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+        except (TypeError, ValueError):  # not JSON, or a lone surrogate UTF-8 cannot hold: msrest escapes it
+            return add_content(self, data)
+        self.data = body
+        self.headers["Content-Length"] = str(len(body))
+
+    add_content_compact_utf8.__wrapped__ = add_content
+    return add_content_compact_utf8
 
 
 # Exact types only: a str or int subclass (an Enum, say) still goes through msrest, which may change it.
@@ -158,7 +219,17 @@ class _ReusingConnectorFactory(ConnectorFactory):
         if client is None:
             client = await self._inner.create(service_url, audience)
             self._clients.put(key, client)
+        await fetch_token_off_the_loop(client.config.credentials)
         return client
+
+
+async def fetch_token_off_the_loop(credentials: Any) -> str | None:
+    """The bot's outbound token, fetched in a worker thread: msrest asks for it on the event loop before every
+    request, and MSAL answers a cache miss (the first send, then about once an hour) with a blocking HTTPS call
+    to Azure AD. Asked here first, the call on the loop finds it in MSAL's cache. None when auth is off."""
+    if credentials is None or not getattr(credentials, "microsoft_app_id", None):
+        return None
+    return await asyncio.to_thread(credentials.get_access_token)
 
 
 class ReusingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication):

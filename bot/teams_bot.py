@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
+from collections import OrderedDict
 from dataclasses import replace
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -21,9 +23,13 @@ from cards.i18n import lang_of, t
 from cards.notices import error_card
 from dialogs.dispatch import Dispatcher
 from dialogs.errors import MalformedAction
-from dialogs.turn import Reply, Request
+from dialogs.turn import Kind, Reply, Request
 
 log = logging.getLogger(__name__)
+
+# People whose install event failed (the database was down, say), greeted with their next turn in this process.
+# Bounded: a flood of failing installs forgets the oldest, who are then simply not greeted twice.
+PENDING_GREETINGS_KEPT = 10_000
 
 
 class KompetenslyftBot(TeamsActivityHandler):
@@ -37,20 +43,60 @@ class KompetenslyftBot(TeamsActivityHandler):
         self._dev_mode = dev_mode
         self._member_lookup = member_lookup
         self._sender_locks = SenderLocks()
+        self._pending_greetings: OrderedDict[tuple[str, str], None] = OrderedDict()
         # Called on the event loop after a turn that enqueued a message: the outbox worker wakes for it.
         self.after_turn: Callable[[], None] | None = None
 
     async def _dispatch(self, request: Request, turn_context: TurnContext) -> Reply:
         if self._locale_override:
             request = replace(request, sender=replace(request.sender, locale=self._locale_override))
-        if self._member_lookup is not None:
-            request = await self._member_lookup.enrich(turn_context, request)
-        # Dialogs and the store are synchronous; a worker thread keeps the event loop free for other turns.
-        async with self._sender_locks.hold((request.sender.tenant_id, request.sender.teams_user_id)):
-            reply = await asyncio.get_running_loop().run_in_executor(self._executor, self._dispatcher.handle, request)
+        key = (request.sender.tenant_id, request.sender.teams_user_id)
+        greeting = []
+        if request.kind is not Kind.INSTALL and key in self._pending_greetings:
+            welcome = await self._dispatch_once(replace(request, kind=Kind.INSTALL, text="", verb=None, data={}),
+                                                turn_context)
+            if not welcome.failed:
+                self._pending_greetings.pop(key, None)
+                log.info("greeted %s with this turn: their install event had failed", request.sender.teams_user_id)
+                greeting = welcome.cards
+        reply = await self._dispatch_once(request, turn_context)
+        if request.kind is Kind.INSTALL:
+            if reply.failed:
+                self._remember_failed_install(key)
+            else:
+                self._pending_greetings.pop(key, None)
+        if greeting and request.via_execute:
+            # The invoke's first card replaces the one clicked; the welcome goes out as a message of its own.
+            await self._send_cards(turn_context, greeting)
+        elif greeting:
+            reply.cards = greeting + reply.cards
+        return reply
+
+    async def _dispatch_once(self, request: Request, turn_context: TurnContext) -> Reply:
+        try:
+            if self._member_lookup is not None:
+                request = await self._member_lookup.enrich(turn_context, request)
+            # Dialogs and the store are synchronous; a worker thread keeps the event loop free for other turns.
+            async with self._sender_locks.hold((request.sender.tenant_id, request.sender.teams_user_id)):
+                reply = await asyncio.get_running_loop().run_in_executor(self._executor, self._dispatcher.handle,
+                                                                         request)
+        except Exception as error:  # the dispatcher answers its own errors; this is the lookup before it
+            code = secrets.token_hex(3)
+            log.error("turn could not start, error code %s (%s from %s): %s: %s", code, request.kind,
+                      request.sender.teams_user_id, type(error).__name__, error)
+            lang = lang_of(request.sender.locale or self._dispatcher.config.default_locale)
+            reply = Reply.of(error_card(lang, "internal", code=code))
+            reply.failed = True
         if reply.outbox_enqueued and self.after_turn is not None:
             self.after_turn()
         return reply
+
+    def _remember_failed_install(self, key: tuple[str, str]) -> None:
+        log.warning("the install event of %s failed; they are greeted with their next turn", key[1])
+        self._pending_greetings[key] = None
+        self._pending_greetings.move_to_end(key)
+        while len(self._pending_greetings) > PENDING_GREETINGS_KEPT:
+            self._pending_greetings.popitem(last=False)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         try:

@@ -59,7 +59,8 @@ def menu_body(lang: Lang, roles: MenuRoles):
 
 
 def welcome_card(lang: Lang, *, name: str | None, roles: MenuRoles = MenuRoles()) -> dict:
-    greeting = t(lang, "welcome.greeting", name=name.split()[0]) if name else t(lang, "welcome.greeting_anonymous")
+    first_name = name.split()[0] if name and name.split() else None
+    greeting = t(lang, "welcome.greeting", name=first_name) if first_name else t(lang, "welcome.greeting_anonymous")
     return card(
         [
             heading(t(lang, "welcome.title")),

@@ -68,6 +68,7 @@ class Dispatcher:
             log.exception("turn failed with error code %s (person %s, %s %s)", code, person_id, request.kind,
                           request.verb)
             reply = Reply.of(error_card(lang, "internal", code=code))
+            reply.failed = True
         if person_id is not None:
             reply.cards = [address_card(card, person_id) for card in reply.cards]
         reply.outbox_enqueued = enqueued

@@ -49,6 +49,8 @@ class Reply:
     cards: list[dict[str, Any]] = field(default_factory=list)
     # Set by the dispatcher: the turn committed a message to the outbox, so the worker should look now.
     outbox_enqueued: bool = False
+    # Set by the dispatcher: the turn failed and was rolled back (the cards are the internal-error card).
+    failed: bool = False
 
     @classmethod
     def of(cls, *cards: dict[str, Any]) -> "Reply":

@@ -44,7 +44,9 @@ def _motif_masks(size: int, padding: int) -> tuple[Image.Image, Image.Image]:
     step = box / 3
 
     def point(x: float, y: float) -> tuple[float, float]:
-        return left + x * step, top + y * step
+        # Pillow fills a shape's far edge too: a symbol ending at 3 steps would reach one supersampled row into
+        # the padding, a faint line (alpha 32) along the icon's bottom and right. It ends one row short instead.
+        return left + x * step - (1 if x == 3 else 0), top + y * step - (1 if y == 3 else 0)
 
     steps = Image.new("L", (big, big), 0)
     # Three steps rising to the right under a goal; at 32 px every edge falls on a whole pixel.
@@ -52,7 +54,8 @@ def _motif_masks(size: int, padding: int) -> tuple[Image.Image, Image.Image]:
                point(2, 0.9), point(3, 0.9), point(3, 3)]
     ImageDraw.Draw(steps).polygon(outline, fill=255)
     goal = Image.new("L", (big, big), 0)
-    ImageDraw.Draw(goal).ellipse((*point(2.2, 0), *point(2.8, 0.6)), fill=255)
+    right, bottom = point(2.8, 0.6)
+    ImageDraw.Draw(goal).ellipse((*point(2.2, 0), right - 1, bottom - 1), fill=255)
     return tuple(mask.resize((size, size), Image.Resampling.BOX) for mask in (steps, goal))
 
 

@@ -136,6 +136,38 @@ def _outline_colour_problems(name: str, image: Image.Image) -> list[Problem]:
                                           f"{rgba.getpixel((x, y))}; only white on transparent is allowed"))
     if all(pixels[i + 3] for i in range(0, len(pixels), 4)):
         problems.append(Problem(name, "", "has no transparent pixels; the background must be transparent"))
+    problems += _outline_fringe_problems(name, rgba.getchannel("A"))
+    return problems
+
+
+# A pixel at least this opaque is the symbol; a fainter one is only its anti-aliased edge.
+SYMBOL_ALPHA = 128
+
+
+def _outline_fringe_problems(name: str, alpha: Image.Image) -> list[Problem]:
+    """Everything but the symbol fully transparent: the outermost rows and columns (Teams' padding) clear, and no
+    faint pixel that is not the edge of the symbol (next to one of its pixels): a haze or a fringe line."""
+    width, height = alpha.size
+    values = alpha.tobytes()
+
+    def at(x: int, y: int) -> int:
+        return values[y * width + x]
+
+    frame = [(x, y) for y in range(height) for x in range(width)
+             if (x in (0, width - 1) or y in (0, height - 1)) and at(x, y)]
+    problems = []
+    if frame:
+        x, y = frame[0]
+        problems.append(Problem(name, "", f"{len(frame)} pixels of the outermost rows and columns are not fully "
+                                          f"transparent, first at ({x}, {y}) alpha {at(x, y)}"))
+    stray = [(x, y) for y in range(height) for x in range(width)
+             if 0 < at(x, y) < SYMBOL_ALPHA
+             and not any(at(nx, ny) >= SYMBOL_ALPHA for nx in range(max(0, x - 1), min(width, x + 2))
+                         for ny in range(max(0, y - 1), min(height, y + 2)))]
+    if stray:
+        x, y = stray[0]
+        problems.append(Problem(name, "", f"{len(stray)} faint pixels away from the symbol, first at ({x}, {y}) "
+                                          f"alpha {at(x, y)}; outside the symbol it must be fully transparent"))
     return problems
 
 

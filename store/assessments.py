@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
+from store.limits import row_id
 from store.models.assessment import Assessment, AssessmentLevel, AssessmentStatus
 from store.models.core import Person
 from store.people import aware
@@ -134,9 +135,8 @@ def owned_assessment(session: Session, *, assessment_id: object, person_id: int,
 
     `for_update` locks the row on PostgreSQL, so a double click waits for the first save and then sees it.
     """
-    try:
-        wanted = int(assessment_id)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    wanted = row_id(assessment_id)  # an id no row can have (2**63, "x") finds nothing, as an unknown one
+    if wanted is None:
         return None
     held = _held_in_transaction(session).get(wanted)
     if held is not None:
@@ -169,9 +169,8 @@ def owner_with_locked_assessment(session: Session, *, tenant_id: str, teams_user
     None when they are not found that way (a new person, someone else's assessment, an unknown id): the
     caller then looks them up as for any turn, and `owned_assessment` refuses the assessment as before.
     """
-    try:
-        wanted = int(assessment_id)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    wanted = row_id(assessment_id)  # an id no row can have (2**63, "x") finds nothing, as an unknown one
+    if wanted is None:
         return None
     # As find_person: the AAD object id when Teams sends one, which is the id people are linked by.
     query, user_id = ((_OWNER_BY_AAD_OBJECT_ID, aad_object_id) if aad_object_id

@@ -36,10 +36,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    from store import postgres_driver  # psycopg is 9 MB of memory that a bot on SQLite need not load
-
-    engine = create_engine(url, pool_size=POSTGRES_POOL_SIZE, max_overflow=10,
-                           connect_args=postgres_driver.connect_args())
+    # psycopg's own cursor and transactions (store/postgres_driver.py, which ran plain SELECTs outside a
+    # transaction, was removed: bench/README.md). SQLAlchemy imports psycopg only here, for a PostgreSQL URL.
+    engine = create_engine(url, pool_size=POSTGRES_POOL_SIZE, max_overflow=10)
     _ping_connections_that_sat_idle(engine)
     return engine
 

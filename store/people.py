@@ -5,11 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import bindparam
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+import logging
 
+from sqlalchemy import bindparam, func, select as sa_select, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel, select
+
+from store import audit
 from store.models.core import Person, utcnow
+
+log = logging.getLogger(__name__)
 
 # Writing last_seen_at on every turn would make every turn a write; once a minute is enough.
 _SEEN_RESOLUTION = timedelta(minutes=1)
@@ -50,11 +55,14 @@ def record_sender(
     `found`: the sender, already looked up by the caller with this tenant and user id.
     """
     now = now or utcnow()
+    aad_object_id = aad_object_id or None  # "" names nobody; stored, it would be everybody's
     person = found or find_person(session, tenant_id=tenant_id, teams_user_id=teams_user_id,
                                   aad_object_id=aad_object_id)
     if person is None:
         person = _insert_or_find(session, tenant_id=tenant_id, teams_user_id=teams_user_id,
                                  aad_object_id=aad_object_id)
+    if person.teams_user_id != teams_user_id or (aad_object_id and person.aad_object_id != aad_object_id):
+        _reconcile_ids(session, person, teams_user_id=teams_user_id, aad_object_id=aad_object_id, now=now)
     changes = {
         "teams_user_id": teams_user_id,
         "aad_object_id": aad_object_id or person.aad_object_id,
@@ -91,6 +99,78 @@ def _insert_or_find(session: Session, *, tenant_id: str, teams_user_id: str, aad
         if existing is None:
             raise
         return existing
+
+
+def _reconcile_ids(session: Session, person: Person, *, teams_user_id: str, aad_object_id: str | None,
+                   now: datetime) -> None:
+    """Before `person` takes the turn's ids: another record of the same tenant that holds one of them gives it up.
+
+    Teams names a person by two ids, and a turn may carry only one (an install event without aadObjectId, a
+    client that changed its 29: id): then a second record can appear, and taking the ids over would break a
+    unique constraint on every later turn. The AAD object id is the person; a record holding the same Teams id
+    without an AAD object id (or with the same one) is the same person seen half: its rows are moved over and it
+    is deleted (what cannot move, because the person already has the like, stays with it, detached). A record
+    with a different AAD object id is someone else's stale record: it only loses the Teams id. Audited either way.
+    """
+    holders = []
+    if person.teams_user_id != teams_user_id:
+        holders += _other_holders(session, person, Person.teams_user_id, teams_user_id)
+    if aad_object_id and person.aad_object_id != aad_object_id:
+        holders += _other_holders(session, person, Person.aad_object_id, aad_object_id)
+    for other in {holder.id: holder for holder in holders}.values():
+        same_person = other.aad_object_id is None or other.aad_object_id == (aad_object_id or person.aad_object_id)
+        moved, left = _move_rows(session, source=other.id, target=person.id) if same_person else ({}, {})
+        details = {"kept_person": person.id, "other_person": other.id, "teams_user_id": teams_user_id,
+                   "aad_object_id": aad_object_id, "other_teams_user_id": other.teams_user_id,
+                   "other_aad_object_id": other.aad_object_id, "moved_rows": moved, "rows_left": left}
+        if same_person and not left:
+            session.delete(other)
+            outcome = "merged"
+        else:
+            if other.teams_user_id == teams_user_id:
+                other.teams_user_id = None
+            if aad_object_id and other.aad_object_id == aad_object_id:
+                other.aad_object_id = None
+            outcome = "detached"
+        session.flush()
+        audit.record(session, actor_person_id=person.id, action=f"person.ids_reconciled.{outcome}",
+                     subject_type="person", subject_id=person.id, details=details)
+        log.warning("person %s took Teams id / AAD object id from person %s (%s; moved %s, left %s)",
+                    person.id, other.id, outcome, moved, left)
+
+
+def _other_holders(session: Session, person: Person, column: Any, value: str) -> list[Person]:
+    query = select(Person).where(Person.tenant_id == person.tenant_id, column == value)
+    if person.id is not None:
+        query = query.where(Person.id != person.id)
+    return list(session.exec(query))
+
+
+def person_references() -> list[tuple[Any, Any]]:
+    """(table, column) of every foreign key to person.id, read from the models (so new tables are covered)."""
+    import store.models  # noqa: F401  (registers every table on the metadata)
+
+    person_id = Person.__table__.c.id  # type: ignore[attr-defined]
+    return [(table, fk.parent) for table in SQLModel.metadata.sorted_tables for fk in table.foreign_keys
+            if fk.column is person_id]
+
+
+def _move_rows(session: Session, *, source: int, target: int) -> tuple[dict[str, int], dict[str, int]]:
+    """Points every row of `source` at `target`, table by table; a table whose rows would collide with the
+    target's (a unique constraint) keeps them. Returns rows moved and rows left, by table.column."""
+    moved, left = {}, {}
+    for table, column in person_references():
+        name = f"{table.name}.{column.name}"
+        try:
+            with session.begin_nested():
+                count = session.execute(update(table).where(column == source).values({column.name: target})).rowcount
+        except IntegrityError:
+            count = session.execute(sa_select(func.count()).select_from(table).where(column == source)).scalar()
+            left[name] = count
+            continue
+        if count:
+            moved[name] = count
+    return moved, left
 
 
 def _without_activity_id(reference: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from store import audit
 from store.models.plan import Plan, PlanComment, PlanState, PlanVersion
+from store.limits import row_id
 from store.people import aware
 from store.plan_states import EMPLOYEE_EDITS, check_transition, state_after_withdrawing
 
@@ -40,9 +41,8 @@ def latest_plan(session: Session, *, person_id: int) -> Plan | None:
 
 def plan_by_id(session: Session, plan_id: object, *, for_update: bool = False) -> Plan | None:
     """The plan with this id (from card data: anything), or None; `for_update` locks it on PostgreSQL."""
-    try:
-        wanted = int(plan_id)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    wanted = row_id(plan_id)  # an id no row can have (2**63, "x") finds nothing, as an unknown one
+    if wanted is None:
         return None
     query = select(Plan).where(Plan.id == wanted)
     if for_update:

@@ -59,7 +59,8 @@ def sqlite_url(tmp_path):
 
 @pytest.fixture
 def connector():
-    with FakeTeamsConnector() as fake:
+    """Teams' connector with its rate limits on; a Chat paces its person's clicks a second apart."""
+    with FakeTeamsConnector(enforce_teams_limits=True) as fake:
         yield fake
 
 

@@ -14,6 +14,7 @@ from aiohttp import web
 from sqlalchemy import create_engine, text
 
 from bot.app import DATABASE, create_app
+from bot.endpoint import server_options
 from bot.settings import Settings
 from cards.walk import actions as iter_actions, texts
 from dialogs.clock import Clock
@@ -21,8 +22,9 @@ from store import plans
 from store.db import Database, normalise_url
 from store.people import find_person
 from tests.fakes import activities as teams
-from tests.fakes.activities import TeamsUser
+from tests.fakes.activities import DEFAULT_BOT, TeamsUser
 from tests.fakes.connector import FakeTeamsConnector
+from tests.fakes.openid import FakeOpenIdServer, StaticTokenCredentialsFactory
 
 
 @dataclass
@@ -39,12 +41,19 @@ class Response:
 
 
 class RunningBot:
-    """The app from create_app, served by aiohttp on a free loopback port inside the test's event loop."""
+    """The app from create_app, served by aiohttp on a free loopback port inside the test's event loop.
 
-    def __init__(self, settings: Settings, *, clock: Clock | None = None, credentials_factory=None) -> None:
+    With `openid` (a FakeOpenIdServer the settings trust, see `authenticated_settings`) every activity posted
+    carries a channel token from it, as Teams would send, unless the test gives its own Authorization header."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None, credentials_factory=None,
+                 openid: FakeOpenIdServer | None = None) -> None:
         self.settings = settings
+        self.openid = openid
+        if openid is not None and credentials_factory is None:
+            credentials_factory = StaticTokenCredentialsFactory(settings.app_id, BOT_TOKEN)
         self.app = create_app(settings, clock=clock, credentials_factory=credentials_factory)
-        self._runner = web.AppRunner(self.app, access_log=None)
+        self._runner = web.AppRunner(self.app, access_log=None, **server_options())
         self._session: aiohttp.ClientSession | None = None
         self.url = ""
 
@@ -67,6 +76,9 @@ class RunningBot:
         """Posts an activity (or, for bad-input tests, any JSON value or raw bytes) as Teams would."""
         assert self._session is not None
         data = activity if isinstance(activity, (str, bytes)) else json.dumps(activity)
+        headers = dict(headers or {})
+        if self.openid is not None and "Authorization" not in headers and isinstance(activity, dict):
+            headers["Authorization"] = self.openid.authorization(self.settings.app_id, activity.get("serviceUrl"))
         async with self._session.post(f"{self.url}/api/messages", data=data,
                                       headers={"Content-Type": content_type, **(headers or {})}) as response:
             raw = await response.read()
@@ -80,6 +92,9 @@ class RunningBot:
         assert self._session is not None
         async with self._session.get(f"{self.url}{path}") as response:
             return Response(response.status, await response.json(content_type=None))
+
+
+PERSON_PACE_SECONDS = 1.0
 
 
 @dataclass
@@ -103,22 +118,30 @@ class Chat:
         fresh, self.seen = cards[self.seen:], len(cards)
         return fresh
 
+    def _pace(self) -> None:
+        # A person reads a card before the next click: a second apart on the connector's clock (its rate limits).
+        self.connector.advance(PERSON_PACE_SECONDS)
+
     async def install(self) -> list[dict[str, Any]]:
+        self._pace()
         await self.bot.post(teams.install(self.user, self.service_url))
         await self.bot.post(teams.bot_added(self.user, self.service_url))
         return self._new_cards()
 
     async def say(self, words: str) -> list[dict[str, Any]]:
+        self._pace()
         response = await self.bot.post(teams.text(self.user, words, service_url=self.service_url))
         assert response.status in (200, 201), response
         return self._new_cards()
 
     async def submit(self, data: dict[str, Any]) -> list[dict[str, Any]]:
+        self._pace()
         response = await self.bot.post(teams.submit(self.user, data, service_url=self.service_url))
         assert response.status in (200, 201), response
         return self._new_cards()
 
     async def execute(self, verb: str, data: dict[str, Any]) -> tuple[Response, list[dict[str, Any]]]:
+        self._pace()
         response = await self.bot.post(teams.execute(self.user, verb, data, service_url=self.service_url))
         return response, self._new_cards()
 
@@ -201,6 +224,19 @@ class PostgresDatabases:
 def settings_for_tests(database_url: str, **overrides: Any) -> Settings:
     base = Settings(database_url=database_url, run_scheduler=False)
     return replace(base, **overrides)
+
+
+# The bot's app id as Teams knows it (the fake activities' recipient, 28:<app id>), and the outbound token the
+# tests' credentials give it: the fake connector accepts exactly that one when the bot has an app id.
+APP_ID = DEFAULT_BOT.id.removeprefix("28:")
+BOT_TOKEN = "offline-test-token"
+
+
+def authenticated_settings(database_url: str, openid: FakeOpenIdServer, **overrides: Any) -> Settings:
+    """Authentication on, as in production: an app id, and channel tokens from the fake issuer only."""
+    return settings_for_tests(database_url, app_id=APP_ID, app_password="not-used-offline", app_type="MultiTenant",
+                              openid_metadata_url=openid.metadata_url, token_issuer=openid.issuer,
+                              allowed_tenant_ids=frozenset({teams.DEFAULT_TENANT_ID}), **overrides)
 
 
 def postgres_server_url() -> str | None:

@@ -27,5 +27,7 @@ def run_command(args: argparse.Namespace, context) -> int:
     logging.getLogger(__name__).info("Kompetenslyft listening on http://%s:%s", settings.host, settings.port)
     app = create_app(settings)
     freeze_startup_objects()
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    from bot.endpoint import server_options
+
+    web.run_app(app, host=settings.host, port=settings.port, print=None, **server_options())
     return 0

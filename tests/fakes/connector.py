@@ -2,6 +2,12 @@
 
 Point an activity's serviceUrl at `FakeTeamsConnector.base_url`; the SDK's replies (msrest + requests in a
 thread executor) then arrive here. Errors carry Teams' bodies: {"error": {"code": ..., "message": ...}}.
+
+Like Teams where it matters: with `bot_token` set (a bot with an app id) a request without exactly that bearer
+token gets 401; a message to a conversation it never created or was told of (`register`, `add_member`, a
+created chat) gets 404 ConversationNotFound; with `enforce_teams_limits` the per-conversation and per-tenant
+rate limits answer 429 with Retry-After. Time for the limits is `clock()` plus what `advance()` added, so a test
+can pace a person's clicks without sleeping.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ class RecordedRequest:
     status: int
     at: float
     authorization: str | None
+    raw: bytes = b""  # the body exactly as sent: its size is what Teams' limit counts
 
 
 @dataclass
@@ -163,10 +170,16 @@ class FakeTeamsConnector:
         enforce_teams_limits: bool = False,
         tenant_requests_per_second: int | None = 50,
         require_auth_token: bool = False,
+        bot_token: str | None = None,
+        known_conversations_only: bool = True,
         max_message_bytes: int | None = TEAMS_MAX_MESSAGE_BYTES,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.require_auth_token = require_auth_token
+        self.require_auth_token = require_auth_token or bot_token is not None
+        # The one token Teams would accept from this bot (its app id's); None: any bearer token, if required.
+        self.bot_token = bot_token
+        self.known_conversations_only = known_conversations_only
+        self._advanced = 0.0
         self.max_message_bytes = max_message_bytes
         self._enforce_limits = enforce_teams_limits
         self._tenant_rps = tenant_requests_per_second
@@ -299,6 +312,14 @@ class FakeTeamsConnector:
             self._faults.throttle_probability, self._faults.failure_probability = throttle, fail
             self._faults.retry_after, self._faults.failure_status = retry_after, status
 
+    def advance(self, seconds: float) -> None:
+        """Moves the connector's time on (for its rate limits): a person's pace between clicks, without a sleep."""
+        with self._lock:
+            self._advanced += seconds
+
+    def _now(self) -> float:
+        return self._clock() + self._advanced
+
     def reset(self) -> None:
         """Forget traffic, failures and deleted conversations; known users stay."""
         with self._lock:
@@ -418,8 +439,8 @@ class FakeTeamsConnector:
                            http_error.reason)
         with self._changed:
             self._requests.append(RecordedRequest(
-                request.method, request.path, conversation_id, body, reply.status, self._clock(),
-                request.headers.get("Authorization")))
+                request.method, request.path, conversation_id, body, reply.status, self._now(),
+                request.headers.get("Authorization"), raw))
             self._notify_waiters()
         if reply.body is None:
             return web.Response(status=reply.status, headers=reply.headers)
@@ -435,7 +456,10 @@ class FakeTeamsConnector:
 
     def _admit(self, request: web.Request, raw: bytes, body: Any, conversation_id: str | None) -> None:
         """Refuse as Teams would, in its order: auth, gateway faults, throttling, gone conversation, size."""
-        if self.require_auth_token and not _has_bearer_token(request.headers.get("Authorization")):
+        authorization = request.headers.get("Authorization")
+        if self.require_auth_token and not _has_bearer_token(authorization):
+            raise _Reply(401, {"message": "Authorization has been denied for this request."})
+        if self.bot_token is not None and authorization != f"Bearer {self.bot_token}":
             raise _Reply(401, {"message": "Authorization has been denied for this request."})
         writes = request.method in ("POST", "PUT", "DELETE")
         with self._lock:
@@ -445,10 +469,13 @@ class FakeTeamsConnector:
             if self._enforce_limits:
                 tenant_id = self._tenant_of(conversation_id, body)
                 limited_conversation = _thread_id(conversation_id) if conversation_id and writes else None
-                wait = self._limiter.admit(self._clock(), conversation_id=limited_conversation, tenant_id=tenant_id)
+                wait = self._limiter.admit(self._now(), conversation_id=limited_conversation, tenant_id=tenant_id)
                 if wait is not None:
                     raise _throttled(max(1, math.ceil(wait)))
             if conversation_id and conversation_id in self._deleted:
+                raise _error(404, "ConversationNotFound", "Conversation not found.")
+            if (conversation_id and self.known_conversations_only
+                    and _thread_id(conversation_id) not in self._conversation_tenants):
                 raise _error(404, "ConversationNotFound", "Conversation not found.")
         if writes and raw and self.max_message_bytes and len(raw) > self.max_message_bytes:
             raise _error(413, "MessageSizeTooBig", f"Message size {len(raw)} bytes is over the limit.")
@@ -496,7 +523,7 @@ class FakeTeamsConnector:
         if kind != "delete" and (not isinstance(body, dict) or not body.get("type")):
             raise _error(400, "BadArgument", "The activity must be a JSON object with a type.")
         with self._lock:
-            self._accepted.append(_Accepted(kind, conversation_id, activity_id, body, self._clock()))
+            self._accepted.append(_Accepted(kind, conversation_id, activity_id, body, self._now()))
             self._counts.update((None, conversation_id))
             if kind in ("send", "reply"):
                 self._own_messages.add((conversation_id, activity_id))

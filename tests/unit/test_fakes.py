@@ -203,7 +203,7 @@ def test_message_over_teams_size_limit_is_refused(connector, anna):
 
 def test_limiter_refuses_the_ninth_message_in_two_seconds_for_one_conversation_only():
     clock = FakeClock()
-    with FakeTeamsConnector(enforce_teams_limits=True, clock=clock) as fake:
+    with FakeTeamsConnector(enforce_teams_limits=True, clock=clock, known_conversations_only=False) as fake:
         first, other = teams.make_teams_ids().conversation_id, teams.make_teams_ids().conversation_id
         statuses = []
         for offset in (0.0, 0.1, 0.2, 0.3, 1.2, 1.3, 1.4, 1.5):  # never more than 7 within one second
@@ -220,7 +220,7 @@ def test_limiter_refuses_the_ninth_message_in_two_seconds_for_one_conversation_o
 
 def test_limiter_refuses_the_eighth_message_within_one_second():
     clock = FakeClock()
-    with FakeTeamsConnector(enforce_teams_limits=True, clock=clock) as fake:
+    with FakeTeamsConnector(enforce_teams_limits=True, clock=clock, known_conversations_only=False) as fake:
         conversation_id = teams.make_teams_ids().conversation_id
         statuses = [send(fake, conversation_id).status_code for _ in range(8)]
         clock.now += 2.0
@@ -242,7 +242,7 @@ def test_limiter_caps_one_tenant_at_50_requests_per_second():
 
 
 def test_require_auth_token_accepts_any_bearer_token():
-    with FakeTeamsConnector(require_auth_token=True) as fake:
+    with FakeTeamsConnector(require_auth_token=True, known_conversations_only=False) as fake:
         conversation_id = teams.make_teams_ids().conversation_id
         anonymous = send(fake, conversation_id)
         signed = send(fake, conversation_id, Authorization="Bearer anything")
@@ -363,6 +363,7 @@ async def test_cloud_adapter_without_app_id_replies_to_the_fake(connector, anna)
 async def test_cloud_adapter_with_auth_accepts_a_minted_token_and_replies_with_one(openid, anna):
     with FakeTeamsConnector(require_auth_token=True) as fake:
         user = TeamsUser.create("Anna Lindberg", service_url=fake.base_url)
+        fake.register(user)
         config = SimpleNamespace(APP_ID=APP_ID, APP_PASSWORD="secret", **openid.sdk_settings())
         adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(
             config, credentials_factory=StaticTokenCredentialsFactory(APP_ID)))
