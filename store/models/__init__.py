@@ -7,7 +7,7 @@ from store.models.core import AuditEvent, FlowState, Person
 from store.models.directory import (
     DirectoryEntry, DirectoryRole, Organisation, OrganisationAssignment, StandIn, Unit,
 )
-from store.models.outbox import OutboxMessage
+from store.models.outbox import OutboxMessage, OutboxTenantPace
 from store.models.plan import Plan, PlanComment, PlanVersion
 from store.models.scheduler import scheduler_jobs
 
@@ -15,5 +15,5 @@ __all__ = [
     "AuditEvent", "FlowState", "Person",
     "Assessment", "AssessmentLevel", "PersonalTarget", "PersonRole", "RoleProfile", "RoleTarget",
     "DirectoryEntry", "DirectoryRole", "Organisation", "OrganisationAssignment", "StandIn", "Unit",
-    "OutboxMessage", "Plan", "PlanComment", "PlanVersion", "scheduler_jobs",
+    "OutboxMessage", "OutboxTenantPace", "Plan", "PlanComment", "PlanVersion", "scheduler_jobs",
 ]
