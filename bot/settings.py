@@ -45,6 +45,15 @@ class Settings:
     dev_locale: str = ""
     # Whom people who are not in the directory should contact, when their organisation has no coordinator.
     directory_contact: str = ""
+    # Outbox: sends per second to one tenant, all instances together (Teams allows 50 per app and tenant),
+    # and how long sent messages are kept.
+    outbox_tenant_rate: float = 40.0
+    outbox_retention_days: int = 30
+    # Operations: "json" for one JSON object per log line; the key that turns people into log pseudonyms;
+    # how long SIGTERM waits for turns and sends in flight.
+    log_format: str = "plain"
+    log_pseudonym_key: str = ""
+    drain_seconds: float = 15.0
     # Only for offline tests: where the SDK fetches the channel's OpenID metadata and which issuer it trusts.
     openid_metadata_url: str = ""
     token_issuer: str = ""
@@ -91,6 +100,11 @@ class Settings:
             run_scheduler=get("RUN_SCHEDULER", "true").lower() not in ("0", "false", "no"),
             dev_locale=get("DEV_LOCALE"),
             directory_contact=get("DIRECTORY_CONTACT"),
+            outbox_tenant_rate=_parse_positive("OUTBOX_TENANT_RATE", get("OUTBOX_TENANT_RATE", "40")),
+            outbox_retention_days=int(_parse_positive("OUTBOX_RETENTION_DAYS", get("OUTBOX_RETENTION_DAYS", "30"))),
+            log_format=get("LOG_FORMAT", "plain").lower(),
+            log_pseudonym_key=get("LOG_PSEUDONYM_KEY"),
+            drain_seconds=_parse_positive("DRAIN_SECONDS", get("DRAIN_SECONDS", "15")),
             openid_metadata_url=get("BOT_OPENID_METADATA_URL"),
             token_issuer=get("BOT_TOKEN_ISSUER"),
         )
@@ -112,8 +126,23 @@ class Settings:
             ZoneInfo(self.time_zone)
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise SettingsError(f"TIME_ZONE {self.time_zone!r} is not a known time zone") from error
+        if self.log_format not in ("plain", "json"):
+            raise SettingsError(f"LOG_FORMAT must be plain or json, not {self.log_format!r}")
+        if self.outbox_tenant_rate > 50:
+            raise SettingsError(f"OUTBOX_TENANT_RATE must not exceed Teams' 50 requests per second per tenant, "
+                                f"not {self.outbox_tenant_rate:g}")
         if not self.database_url.startswith(("sqlite", "postgresql")):
             raise SettingsError("DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL")
+
+
+def _parse_positive(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not number > 0:
+        raise SettingsError(f"{name} must be a positive number, not {value!r}")
+    return number
 
 
 def _parse_port(value: str) -> int:

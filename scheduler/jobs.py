@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -25,7 +26,7 @@ from dialogs.rules.plan_rules import (
 from dialogs.rules.reassessment import CAMPAIGN_PREFIX, REASSESS_AFTER, reassessment_campaign
 from cards.plan import draft_reminder_card
 from cards.reassessment import reassessment_reminder_card
-from store import directory, plans
+from store import directory, outbox, plans
 from store.reassessment import due_for_reassessment
 from store.db import Database
 from store.models.core import Person
@@ -48,6 +49,10 @@ class JobContext:
     config: DialogConfig
     # Thread-safe: jobs run in the scheduler's worker threads.
     wake_outbox: Callable[[], None] | None = None
+    # Sent outbox rows (each with its whole card) are deleted after this long.
+    outbox_retention: timedelta = timedelta(days=30)
+    # Told of each run's outcome ("ok" or "failed"), for /metrics.
+    on_job_done: Callable[[str, str], None] | None = None
 
 
 def holds_job_lock(session: Session, job: str) -> bool:
@@ -153,3 +158,20 @@ def remind_to_reassess(ctx: JobContext, *, batch_size: int = REASSESSMENT_BATCH)
         after_person_id = last_person_id
     log.info("reassessment reminders: %s enqueued", enqueued)
     return enqueued
+
+
+PURGE_BATCH = 5000
+
+
+def purge_sent_messages(ctx: JobContext, *, batch_size: int = PURGE_BATCH) -> int:
+    """Deletes outbox rows sent more than `ctx.outbox_retention` ago, a batch per transaction."""
+    sent_before = ctx.clock.now() - ctx.outbox_retention
+    purged = 0
+    while True:
+        with ctx.db.session() as session:
+            batch = outbox.purge_sent(session, sent_before=sent_before, limit=batch_size)
+        purged += batch
+        if batch < batch_size:
+            break
+    log.info("outbox retention: %s sent messages older than %s deleted", purged, ctx.outbox_retention)
+    return purged

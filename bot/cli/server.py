@@ -27,5 +27,7 @@ def run_command(args: argparse.Namespace, context) -> int:
     logging.getLogger(__name__).info("Kompetenslyft listening on http://%s:%s", settings.host, settings.port)
     app = create_app(settings)
     freeze_startup_objects()
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    # SIGTERM: the listener closes, turns in flight get `drain_seconds`, then the cleanup contexts hand back
+    # outbox claims and leadership (bot/app.py); run_app then returns and the process exits 0.
+    web.run_app(app, host=settings.host, port=settings.port, print=None, shutdown_timeout=settings.drain_seconds)
     return 0

@@ -51,8 +51,8 @@ async def test_the_job_table_comes_from_the_migration_and_the_default_jobs_run_o
     finally:
         service.shutdown()
 
-    assert set(jobs) == {"plan_review_reminders", "plan_draft_reminders", "reassessment_reminders"} == set(
-        _next_runs(db))
+    assert set(jobs) == {"plan_review_reminders", "plan_draft_reminders", "reassessment_reminders",
+                         "outbox_retention"} == set(_next_runs(db))
     review = jobs["plan_review_reminders"].next_run_time.astimezone(STOCKHOLM)
     assert review.weekday() < 5 and (review.hour, review.minute) == (8, 30)
     assert jobs["plan_review_reminders"].coalesce and jobs["plan_review_reminders"].misfire_grace_time == 6 * 3600
@@ -68,7 +68,7 @@ async def test_a_restart_keeps_each_jobs_next_run_instead_of_registering_it_agai
     second.start()
     second.shutdown()
 
-    assert _next_runs(db) == stored and len(stored) == 3
+    assert _next_runs(db) == stored and len(stored) == 4
 
 
 async def test_runs_missed_while_the_app_was_down_happen_once_at_start_up(db, context):
