@@ -82,8 +82,9 @@ def enqueue_many(session: Session, *, campaign: str, cards: Iterable[tuple[int, 
     added = 0
     for first in range(0, len(rows), 1000):
         statement = (dialect.insert(OutboxMessage).values(rows[first:first + 1000])
-                     .on_conflict_do_nothing(index_elements=["campaign", "recipient_person_id"]))
-        added += session.execute(statement).rowcount or 0
+                     .on_conflict_do_nothing(index_elements=["campaign", "recipient_person_id"])
+                     .returning(OutboxMessage.id))
+        added += len(session.execute(statement).all())
     if added:
         session.info[_ENQUEUED] = True
     return added
