@@ -118,7 +118,8 @@ async def _outbox(app: web.Application):
     """Delivers notifications; woken after every turn, and polls for retries, held messages and lapsed claims.
     On shutdown it lets sends under way finish (bounded) and hands back the claims it had not started."""
     settings, metrics = app[SETTINGS], app[METRICS]
-    policy = OutboxPolicy(per_tenant_per_second=settings.outbox_tenant_rate, drain_timeout=settings.drain_seconds)
+    policy = OutboxPolicy(per_tenant_per_second=settings.outbox_tenant_rate, drain_timeout=settings.drain_seconds,
+                          poll_interval=settings.outbox_poll_seconds)
     worker = OutboxWorker(app[DATABASE], app[SENDER], app[CLOCK], dialog_config(settings), policy,
                           observer=_Observer(sent=metrics.sent, throttled=metrics.throttled_by))
     app[OUTBOX] = worker

@@ -49,6 +49,8 @@ class Settings:
     # and how long sent messages are kept.
     outbox_tenant_rate: float = 40.0
     outbox_retention_days: int = 30
+    # Longest an instance waits before looking for due messages nobody woke it for (enqueued elsewhere).
+    outbox_poll_seconds: float = 5.0
     # Operations: "json" for one JSON object per log line; the key that turns people into log pseudonyms;
     # how long SIGTERM waits for turns and sends in flight.
     log_format: str = "plain"
@@ -102,6 +104,7 @@ class Settings:
             directory_contact=get("DIRECTORY_CONTACT"),
             outbox_tenant_rate=_parse_positive("OUTBOX_TENANT_RATE", get("OUTBOX_TENANT_RATE", "40")),
             outbox_retention_days=int(_parse_positive("OUTBOX_RETENTION_DAYS", get("OUTBOX_RETENTION_DAYS", "30"))),
+            outbox_poll_seconds=_parse_positive("OUTBOX_POLL_SECONDS", get("OUTBOX_POLL_SECONDS", "5")),
             log_format=get("LOG_FORMAT", "plain").lower(),
             log_pseudonym_key=get("LOG_PSEUDONYM_KEY"),
             drain_seconds=_parse_positive("DRAIN_SECONDS", get("DRAIN_SECONDS", "15")),
