@@ -73,18 +73,28 @@ def enqueue_many(session: Session, *, campaign: str, cards: Iterable[tuple[int, 
                  not_before: datetime | None = None, respect_quiet_hours: bool = True) -> int:
     """One campaign to many people in one statement per 1,000: `cards` yields (person id, card); a person
     who already has the campaign is skipped. Returns how many rows were added."""
-    _check_campaign(campaign)
+    return len(enqueue_rows(session, rows=[(campaign, person_id, card) for person_id, card in cards], now=now,
+                            not_before=not_before, respect_quiet_hours=respect_quiet_hours))
+
+
+def enqueue_rows(session: Session, *, rows: Iterable[tuple[str, int, dict[str, Any]]], now: datetime,
+                 not_before: datetime | None = None, respect_quiet_hours: bool = True) -> set[tuple[str, int]]:
+    """Many (campaign, person id, card) rows in one statement per 1,000, each skipped if its (campaign,
+    person) exists; returns the (campaign, person id) pairs added."""
     start = max(now, not_before) if not_before else now
-    rows = [{"campaign": campaign, "recipient_person_id": person_id, "card": card, "created_at": now,
-             "not_before": start, "next_attempt_at": start, "respect_quiet_hours": respect_quiet_hours,
-             "status": OutboxStatus.PENDING, "attempts": 0, "throttled": 0} for person_id, card in cards]
+    values = []
+    for campaign, person_id, card in rows:
+        _check_campaign(campaign)
+        values.append({"campaign": campaign, "recipient_person_id": person_id, "card": card, "created_at": now,
+                       "not_before": start, "next_attempt_at": start, "respect_quiet_hours": respect_quiet_hours,
+                       "status": OutboxStatus.PENDING, "attempts": 0, "throttled": 0})
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    added = 0
-    for first in range(0, len(rows), 1000):
-        statement = (dialect.insert(OutboxMessage).values(rows[first:first + 1000])
+    added: set[tuple[str, int]] = set()
+    for first in range(0, len(values), 1000):
+        statement = (dialect.insert(OutboxMessage).values(values[first:first + 1000])
                      .on_conflict_do_nothing(index_elements=["campaign", "recipient_person_id"])
-                     .returning(OutboxMessage.id))
-        added += len(session.execute(statement).all())
+                     .returning(OutboxMessage.campaign, OutboxMessage.recipient_person_id))
+        added.update((campaign, person_id) for campaign, person_id in session.execute(statement).all())
     if added:
         session.info[_ENQUEUED] = True
     return added
