@@ -56,6 +56,8 @@ class OutboxPolicy:
     # second, and the 429 that follows pauses the tenant for a whole second (bench/broadcast.py: 5 such
     # 429s per 500 messages at the exact limit).
     pace_headroom: float = 0.05
+    # The next batch is claimed this long before the current batch's last send slot.
+    claim_ahead: float = 0.3
     # On shutdown: how long sends already under way may take before the worker gives up on them.
     drain_timeout: float = 10.0
 
@@ -105,6 +107,7 @@ class OutboxWorker:
         self._idle.set()
         self._flights: dict[int, _Flight] = {}
         self._unstarted: list[_Flight] = []
+        self._send_limit = asyncio.Semaphore(policy.concurrency)
         self._tasks: dict[int, asyncio.Task] = {}
         # Pauses this process learnt of from a 429 (epoch seconds), before other instances read them.
         self._paused: dict[str, float] = {}
@@ -142,24 +145,32 @@ class OutboxWorker:
         self._wake.set()
 
     async def _run(self) -> None:
+        """Claims a batch, launches its sends, and claims the next one shortly before the batch's last slot,
+        so that sends never wait for a claim (a claim took 50-300 ms of each batch's 0.8 s on a busy machine)."""
         while not self._stopping:
             try:
-                processed = await self.run_once()
-                wait = self.policy.poll_interval if processed < self.policy.batch_size else 0.0
-                if wait:
-                    wait = await asyncio.to_thread(self._seconds_until_due)
+                flights = await self._launch()
+                if len(flights) == self.policy.batch_size:
+                    await self._until_next_claim(flights)
+                    continue  # more may be due right now
+                wait = await asyncio.to_thread(self._seconds_until_due)
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database was away, say: log, wait, try again; never die
                 log.exception("outbox worker pass failed; retrying after the poll interval")
                 wait = self.policy.poll_interval
-            if wait <= 0:
-                continue  # more may be due right now
             try:
                 await asyncio.wait_for(self._wake.wait(), wait)
             except TimeoutError:
                 pass
             self._wake.clear()
+
+    async def _until_next_claim(self, flights: list[_Flight]) -> None:
+        """Sleeps until `claim_ahead` before the batch's last slot, and while too many sends are in flight."""
+        last_slot = max(flight.slot for flight in flights)
+        await asyncio.sleep(max(0.0, last_slot - self._pace_now() - self.policy.claim_ahead))
+        while len(self._tasks) >= 2 * self.policy.batch_size and not self._stopping:
+            await asyncio.wait(list(self._tasks.values()), return_when=asyncio.FIRST_COMPLETED)
 
     def _seconds_until_due(self) -> float:
         """Until the next retry or lease end (a dead instance's rows), at most the poll interval."""
@@ -209,22 +220,25 @@ class OutboxWorker:
     # ---- one pass ----------------------------------------------------------------------------------------
 
     async def run_once(self) -> int:
-        """Claims and sends what is due now; returns how many messages it handled."""
+        """Claims and sends what is due now, and waits for those sends; returns how many it handled."""
+        flights = await self._launch()
+        await asyncio.gather(*(self._tasks[f.message.id] for f in flights if f.message.id in self._tasks),
+                             return_exceptions=True)
+        return len(flights)
+
+    async def _launch(self) -> list[_Flight]:
+        """Claims what is due now and starts each send as a task (it waits for its slot)."""
         if self._stopping:
-            return 0
+            return []
         self._passes_running += 1
         self._idle.clear()
         try:
             flights = await asyncio.to_thread(self._claim, self._clock.now())
-            if not flights:
-                return 0
-            limit = asyncio.Semaphore(self.policy.concurrency)
             loop = asyncio.get_running_loop()
             for flight in flights:
                 self._flights[flight.message.id] = flight
-                self._tasks[flight.message.id] = loop.create_task(self._fly(flight, limit))
-            await asyncio.gather(*(self._tasks[f.message.id] for f in flights), return_exceptions=True)
-            return len(flights)
+                self._tasks[flight.message.id] = loop.create_task(self._fly(flight, self._send_limit))
+            return flights
         finally:
             self._passes_running -= 1
             if not self._passes_running:
@@ -242,10 +256,12 @@ class OutboxWorker:
             self._tasks.pop(flight.message.id, None)
 
     async def drain(self) -> None:
-        """Until nothing is due: waits for passes in progress, then sends what is left (tests, shutdown)."""
+        """Until nothing is due: waits for claims and sends in progress, then sends what is left (tests)."""
         while True:
             await self._idle.wait()
-            if not await self.run_once() and not self._passes_running:
+            while self._tasks:
+                await asyncio.wait(list(self._tasks.values()))
+            if not await self.run_once() and not self._passes_running and not self._tasks:
                 return
 
     def _claim(self, now: datetime) -> list[_Flight]:
