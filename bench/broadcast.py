@@ -55,7 +55,7 @@ def _run(scenario: str, *, n: int, rate: float, server_url: str, workdir: Path) 
         killed_at = restarted_at = None
         deadline = enqueued + n / rate * 3 + 60
         while time.monotonic() < deadline:
-            delivered = len(connector.activities())
+            delivered = connector.accepted_count()
             if scenario == "kill" and killed_at is None and delivered >= n // 2:
                 processes[0].kill()
                 killed_at = time.monotonic()
@@ -63,7 +63,7 @@ def _run(scenario: str, *, n: int, rate: float, server_url: str, workdir: Path) 
                 restarted_at = time.monotonic()
             if delivered >= n and _unsent(db) == 0:
                 break
-            time.sleep(0.2)
+            time.sleep(0.5)
         finished = time.monotonic()
         activities = connector.activities()
         accepted = [a for a in activities if a["_kind"] in ("send", "reply")]

@@ -363,6 +363,11 @@ class FakeTeamsConnector:
         with self._lock:
             return list(self._requests)
 
+    def accepted_count(self) -> int:
+        """How many activities were accepted, without copying them (a bench polls this while sending)."""
+        with self._lock:
+            return self._counts[None]
+
     def activities(self, conversation_id: str | None = None) -> list[dict[str, Any]]:
         """Accepted activities in arrival order; each has the assigned "id", "_kind" (send, reply, update,
         delete) and "_conversation_id"."""
