@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from dialogs.clock import Clock
 from dialogs.config import DialogConfig
-from dialogs.notify import notify, quiet_hours_end, recipient_lang
+from dialogs.notify import quiet_hours_end, recipient_lang
 from dialogs.plan import notify_reviewers
 from dialogs.rules.plan_rules import (
     AWAITING_REVIEW, DRAFT_REMINDER_AFTER, DRAFT_REMINDERS_MAX, REVIEW_REMINDER_AFTER, REVIEW_REMINDERS_MAX,
@@ -169,14 +169,12 @@ def remind_to_reassess(ctx: JobContext, *, batch_size: int = REASSESSMENT_BATCH)
             due = due_for_reassessment(session, finished_before=now - REASSESS_AFTER, now=now,
                                        campaign_prefix=CAMPAIGN_PREFIX, after_person_id=after_person_id,
                                        limit=batch_size)
-            batch = 0
-            for item in due:
-                last_assessed = item.finished_at.astimezone(ctx.config.tz).date()
-                if notify(session, recipient=item.person,
-                          campaign=reassessment_campaign(item.person.id, item.assessment_id),
-                          card=lambda lang, day=last_assessed: reassessment_reminder_card(lang, last_assessed=day),
-                          now=now, config=ctx.config):
-                    batch += 1
+            # The batch's reminders in one statement; one already there (another run) is skipped.
+            rows = [(reassessment_campaign(item.person.id, item.assessment_id), item.person.id,
+                     reassessment_reminder_card(recipient_lang(item.person, ctx.config),
+                                                last_assessed=item.finished_at.astimezone(ctx.config.tz).date()))
+                    for item in due]
+            batch = len(outbox.enqueue_rows(session, rows=rows, now=now, not_before=quiet_hours_end(now, ctx.config)))
             last_person_id = due[-1].person.id if due else after_person_id
         enqueued += batch
         if batch and ctx.wake_outbox:
