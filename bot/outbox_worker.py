@@ -331,15 +331,20 @@ class OutboxWorker:
                 await self._record(outbox.mark_retry, message, at=allowed, attempts=message.attempts,
                                    error="held for quiet hours")
                 return
-        await self._wait_for_slot(flight)
-        async with limit:
-            if flight.lost:
-                return  # passed on to another worker, which sends it
-            if self._stopping:
-                self._unstarted.append(flight)  # stop() hands the claim back
-                return
-            flight.started = True
-            await self._send(flight, recipient)
+        while True:
+            await self._wait_for_slot(flight)
+            async with limit:
+                if flight.lost:
+                    return  # passed on to another worker, which sends it
+                if self._stopping:
+                    self._unstarted.append(flight)  # stop() hands the claim back
+                    return
+                if self._paused.get(message.tenant_id, 0.0) <= self._pace_now():
+                    flight.started = True
+                    await self._send(flight, recipient)
+                    return
+            # A 429 arrived while this send waited its turn: sent now, it would be refused too.
+            flight.slot = await asyncio.to_thread(self._reserve_one, message.tenant_id)
 
     async def _send(self, flight: _Flight, recipient: Recipient) -> None:
         message = flight.message
