@@ -339,7 +339,7 @@ class OutboxWorker:
                 if self._stopping:
                     self._unstarted.append(flight)  # stop() hands the claim back
                     return
-                if self._paused.get(message.tenant_id, 0.0) <= self._pace_now():
+                if self._paused.get(message.tenant_id, 0.0) <= flight.slot:
                     flight.started = True
                     await self._send(flight, recipient)
                     return
