@@ -7,6 +7,7 @@ import gc
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
+from datetime import timedelta
 
 from aiohttp import web
 from botbuilder.core import TurnContext
@@ -17,7 +18,10 @@ from bot import downloads, pages
 from bot.endpoint import process_activity
 from bot.graph import graph_client_for
 from bot.member_lookup import MemberLookup
-from bot.outbox_worker import OutboxWorker
+from bot.observability import (
+    ContextThreadPoolExecutor, Metrics, metrics_response, outbox_gauges, pool_gauges, turn_middleware,
+)
+from bot.outbox_worker import OutboxPolicy, OutboxWorker, _Observer
 from bot.proactive import ProactiveSender
 from bot.reply_sender import ReplySendingAdapter, open_session
 from bot.sdk_fixes import ReusingBotFrameworkAuthentication, apply_sdk_fixes
@@ -29,8 +33,10 @@ from dialogs.config import DialogConfig
 from dialogs.dispatch import Dispatcher
 from dialogs.routes import build_router
 from scheduler.jobs import JobContext
+from scheduler.leader import LeaderElection
 from scheduler.service import SchedulerService
-from store.db import Database
+from store import outbox
+from store.db import Database, alembic_config
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +49,8 @@ DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 SENDER = web.AppKey("proactive_sender", ProactiveSender)
 OUTBOX = web.AppKey("outbox_worker", OutboxWorker)
 SCHEDULER = web.AppKey("scheduler", SchedulerService)
+LEADERSHIP = web.AppKey("leadership", LeaderElection)
+METRICS = web.AppKey("metrics", Metrics)
 # Only tests set this: outbound tokens without Azure AD.
 CREDENTIALS_FACTORY = web.AppKey("credentials_factory", ServiceClientCredentialsFactory)
 
@@ -108,7 +116,7 @@ async def _bot(app: web.Application):
     adapter = ReplySendingAdapter(authentication, session=reply_session)
     adapter.on_turn_error = _on_turn_error
     dispatcher = Dispatcher(app[DATABASE], build_router(), dialog_config(settings), app[CLOCK])
-    turn_threads = ThreadPoolExecutor(max_workers=app[DATABASE].useful_concurrency, thread_name_prefix="turn")
+    turn_threads = ContextThreadPoolExecutor(max_workers=app[DATABASE].useful_concurrency, thread_name_prefix="turn")
     app[ADAPTER] = adapter
     app[DISPATCHER] = dispatcher
     app[BOT] = KompetenslyftBot(dispatcher, dev_mode=settings.dev_mode, member_lookup=MemberLookup(app[DATABASE]),
@@ -124,8 +132,13 @@ async def _bot(app: web.Application):
 
 
 async def _outbox(app: web.Application):
-    """Delivers notifications; woken after every turn, and polls for retries and messages held for quiet hours."""
-    worker = OutboxWorker(app[DATABASE], app[SENDER], app[CLOCK], dialog_config(app[SETTINGS]))
+    """Delivers notifications; woken after every turn, and polls for retries, held messages and lapsed claims.
+    On shutdown it lets sends under way finish (bounded) and hands back the claims it had not started."""
+    settings, metrics = app[SETTINGS], app[METRICS]
+    policy = OutboxPolicy(per_tenant_per_second=settings.outbox_tenant_rate, drain_timeout=settings.drain_seconds,
+                          poll_interval=settings.outbox_poll_seconds)
+    worker = OutboxWorker(app[DATABASE], app[SENDER], app[CLOCK], dialog_config(settings), policy,
+                          observer=_Observer(sent=metrics.sent, throttled=metrics.throttled_by))
     app[OUTBOX] = worker
     app[BOT].after_turn = worker.wake
     worker.start()
@@ -134,21 +147,48 @@ async def _outbox(app: web.Application):
 
 
 async def _scheduler(app: web.Application):
-    """Reminders and other scheduled jobs; off when RUN_SCHEDULER=false (tests call the jobs directly)."""
-    if not app[SETTINGS].run_scheduler:
+    """Scheduled jobs, run by the one instance that leads (scheduler.leader); off when RUN_SCHEDULER=false
+    (tests call the jobs directly). On shutdown the leader stops its scheduler and frees the lock."""
+    settings = app[SETTINGS]
+    if not settings.run_scheduler:
         yield
         return
-    loop, worker = asyncio.get_running_loop(), app[OUTBOX]
-    settings = app[SETTINGS]
+    loop, worker, metrics = asyncio.get_running_loop(), app[OUTBOX], app[METRICS]
     context = JobContext(app[DATABASE], app[CLOCK], dialog_config(settings),
                          wake_outbox=lambda: loop.call_soon_threadsafe(worker.wake),
+                         outbox_retention=timedelta(days=settings.outbox_retention_days),
+                         on_job_done=metrics.job_done,
                          graph_for=(lambda tenant: graph_client_for(settings, tenant)) if settings.app_id else None,
                          teams_app_id=settings.teams_catalog_app_id)
     service = SchedulerService(context)
-    service.start()
+
+    def elected() -> None:
+        service.start()
+        metrics.leader.set(1)
+
+    def deposed() -> None:
+        service.shutdown()
+        metrics.leader.set(0)
+
+    leadership = LeaderElection(app[DATABASE].engine, on_elected=elected, on_deposed=deposed)
     app[SCHEDULER] = service
+    app[LEADERSHIP] = leadership
+    leadership.start()
     yield
-    service.shutdown()
+    await leadership.stop()
+
+
+async def _metrics(app: web.Application):
+    """Gauges read at scrape time: outbox rows by state and the database pool."""
+    db, metrics = app[DATABASE], app[METRICS]
+
+    def rows_by_status() -> dict[str, int]:
+        with db.session() as session:
+            return outbox.rows_by_status(session)
+
+    metrics.watch(outbox_gauges(rows_by_status))
+    metrics.watch(pool_gauges(db.engine))
+    yield
 
 
 async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
@@ -173,6 +213,32 @@ async def healthz(request: web.Request) -> web.Response:
     )
 
 
+async def readyz(request: web.Request) -> web.Response:
+    """Whether this instance can serve: the database answers and its schema is at this code's migration head."""
+    database = await asyncio.to_thread(request.app[DATABASE].status)
+    head = _migration_head(request.app[DATABASE].url)
+    checks = {"database": database["status"] == "ok", "migrations": database.get("revision") == head}
+    ready = all(checks.values())
+    return web.json_response({"status": "ready" if ready else "not ready", "checks": checks,
+                              "revision": database.get("revision"), "head": head}, status=200 if ready else 503)
+
+
+_HEADS: dict[str, str | None] = {}
+
+
+def _migration_head(url: str) -> str | None:
+    if url not in _HEADS:
+        from alembic.script import ScriptDirectory
+
+        _HEADS[url] = ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+    return _HEADS[url]
+
+
+async def metrics_endpoint(request: web.Request) -> web.Response:
+    """Prometheus text format; the collectors that read the database run off the event loop."""
+    return metrics_response(await asyncio.to_thread(request.app[METRICS].exposition))
+
+
 def freeze_startup_objects() -> None:
     """Before serving: moves what start-up left in memory (modules, classes, the SDK's and SQLAlchemy's
     tables) out of the garbage collector's sight. Every full collection walked all of it again, about
@@ -188,7 +254,10 @@ def create_app(
     clock: Clock | None = None,
     credentials_factory: ServiceClientCredentialsFactory | None = None,
 ) -> web.Application:
-    app = web.Application(client_max_size=256 * 1024)
+    metrics = Metrics()
+    app = web.Application(client_max_size=256 * 1024,
+                          middlewares=[turn_middleware(metrics, settings.log_pseudonym_key or settings.app_id)])
+    app[METRICS] = metrics
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     if credentials_factory is not None:
@@ -197,8 +266,11 @@ def create_app(
     app.cleanup_ctx.append(_bot)
     app.cleanup_ctx.append(_outbox)
     app.cleanup_ctx.append(_scheduler)
+    app.cleanup_ctx.append(_metrics)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_endpoint)
     app.router.add_get("/privacy", pages.privacy)
     app.router.add_get("/terms", pages.terms)
     # ---- the Teams tab (issue 17, bot/tab): its pages, downloads and static files ----

@@ -1,9 +1,13 @@
 """Delivers the outbox: claims due messages, sends each through the ProactiveSender, records the outcome.
 
-Teams' answers decide what happens next: 429 waits as long as Retry-After says (or backs off
-exponentially with jitter), 403/404 mark the person unreachable and forget the dead chat, other failures
-retry with backoff until the last attempt. Quiet hours hold retries too. Several instances may run this
-against one PostgreSQL: claims never overlap (store.outbox.claim_due).
+Teams' answers decide what happens next: 429 waits as long as Retry-After says and pauses the whole tenant
+for every instance (store.outbox.pause_tenant); 404 on a stored chat creates the 1:1 chat again once, and a
+404 after that marks the person unreachable; 403 marks them blocked (the app was removed); other failures
+retry with exponential backoff and jitter until the last attempt. Quiet hours hold retries too.
+
+Several instances may run this against one PostgreSQL: claims never overlap and carry a token that every
+state change checks (store.outbox), the worker renews its leases while it lives so a killed instance's rows
+come back within the lease, and sends to a tenant take slots from one pace shared through the database.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.proactive import DeliveryFailed, ProactiveSender, Recipient
@@ -24,12 +30,16 @@ from store.people import forget_conversation, latest_service_url
 
 log = logging.getLogger(__name__)
 
+# Below Teams' 50 requests per second per app and tenant (DESIGN.md §1, Microsoft Learn "Optimize your bot:
+# rate limiting and best practices"), leaving room for replies to turns.
+DEFAULT_TENANT_RATE = 40.0
+
 
 @dataclass(frozen=True)
 class OutboxPolicy:
-    poll_interval: float = 5.0  # seconds between looks when nobody wakes the worker
-    batch_size: int = 20
-    concurrency: int = 4
+    poll_interval: float = 5.0  # longest sleep between looks when nobody wakes the worker
+    batch_size: int = 40
+    concurrency: int = 16  # sends in flight at once
     # Sends tried; a message that still fails (5xx, network) on the last one is given up. Throttling never
     # gives up: Teams says when to come back.
     max_attempts: int = 8
@@ -37,9 +47,19 @@ class OutboxPolicy:
     backoff_cap: float = 3600.0
     # Person we cannot address yet (no chat, no AAD object id, or no service URL for the tenant).
     unaddressable_retry: timedelta = timedelta(hours=1)
+    # A claim's lease; the worker renews it every lease / 3 while the send goes on.
     lease: timedelta = outbox.LEASE
-    # Below Teams' 50 requests per second per app and tenant, leaving room for replies to turns.
-    per_tenant_per_second: float = 30.0
+    # Sends per second to one tenant, all instances together.
+    per_tenant_per_second: float = DEFAULT_TENANT_RATE
+    # Slots are this much further apart than the rate says. Teams counts requests in a sliding second: a
+    # send that leaves a few ms after its slot while the one 50 slots later is on time makes 51 in a
+    # second, and the 429 that follows pauses the tenant for a whole second (bench/broadcast.py: 5 such
+    # 429s per 500 messages at the exact limit).
+    pace_headroom: float = 0.05
+    # The next batch is claimed this long before the current batch's last send slot.
+    claim_ahead: float = 0.3
+    # On shutdown: how long sends already under way may take before the worker gives up on them.
+    drain_timeout: float = 10.0
 
 
 def backoff_seconds(attempt: int, policy: OutboxPolicy, rng: random.Random) -> float:
@@ -48,125 +68,259 @@ def backoff_seconds(attempt: int, policy: OutboxPolicy, rng: random.Random) -> f
     return rng.uniform(min(policy.backoff_base, ceiling), ceiling)
 
 
-class _TenantPacer:
-    """Spaces sends to one tenant at least 1/rate apart, across this worker's concurrent sends."""
+@dataclass
+class _Flight:
+    """A claimed message in this process: its send slot, and whether its send has begun."""
 
-    def __init__(self, per_second: float) -> None:
-        self._gap = 1.0 / per_second if per_second > 0 else 0.0
-        self._next: dict[str, float] = {}
+    message: outbox.Claimed
+    service_url: str | None
+    slot: float
+    started: bool = False
+    lost: bool = False  # the lease was passed on (renewal found it gone): never send
 
-    async def wait(self, tenant_id: str) -> None:
-        if not self._gap:
-            return
-        loop = asyncio.get_running_loop()
-        slot = max(loop.time(), self._next.get(tenant_id, 0.0))
-        self._next[tenant_id] = slot + self._gap
-        delay = slot - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
+
+@dataclass
+class _Observer:
+    """What the worker reports (bot/metrics.py implements it); the default does nothing."""
+
+    sent: Callable[[int | None], None] = lambda status: None
+    throttled: Callable[[str], None] = lambda tenant_id: None
 
 
 class OutboxWorker:
     def __init__(self, db: Database, sender: ProactiveSender, clock: Clock, config: DialogConfig,
-                 policy: OutboxPolicy = OutboxPolicy(), *, rng: random.Random | None = None) -> None:
+                 policy: OutboxPolicy = OutboxPolicy(), *, rng: random.Random | None = None,
+                 observer: _Observer | None = None) -> None:
         self._db = db
         self._sender = sender
         self._clock = clock
         self._config = config
         self.policy = policy
         self._rng = rng or random.Random()
+        self._observer = observer or _Observer()
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
-        self._pacer = _TenantPacer(policy.per_tenant_per_second)
+        self._renewer: asyncio.Task | None = None
         self._stopping = False
         self._passes_running = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._flights: dict[int, _Flight] = {}
+        self._unstarted: list[_Flight] = []
+        self._send_limit = asyncio.Semaphore(policy.concurrency)
+        self._tasks: dict[int, asyncio.Task] = {}
+        # Pauses this process learnt of from a 429 (epoch seconds), before other instances read them.
+        self._paused: dict[str, float] = {}
 
     # ---- lifecycle ---------------------------------------------------------------------------------------
 
     def start(self) -> None:
         self._stopping = False
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-worker")
+        loop = asyncio.get_running_loop()
+        self._task = loop.create_task(self._run(), name="outbox-worker")
+        self._renewer = loop.create_task(self._renew_forever(), name="outbox-lease-renewal")
 
     async def stop(self) -> None:
+        """Stops claiming, lets sends under way finish (bounded), hands back claims never started."""
         self._stopping = True
         self._wake.set()
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        waiting = [task for message_id, task in self._tasks.items()
+                   if not getattr(self._flights.get(message_id), "started", True)]
+        for task in waiting:
+            task.cancel()
+        if self._tasks:
+            await asyncio.wait(list(self._tasks.values()), timeout=self.policy.drain_timeout)
+        for task in (self._task, self._renewer):
+            if task is not None:
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
+        self._task = self._renewer = None
+        await asyncio.to_thread(self._release_unstarted)
 
     def wake(self) -> None:
         """Called on the event loop after each turn: a turn may just have enqueued something."""
         self._wake.set()
 
     async def _run(self) -> None:
+        """Claims a batch, launches its sends, and claims the next one shortly before the batch's last slot,
+        so that sends never wait for a claim (a claim took 50-300 ms of each batch's 0.8 s on a busy machine)."""
         while not self._stopping:
             try:
-                processed = await self.run_once()
+                flights = await self._launch()
+                if len(flights) == self.policy.batch_size:
+                    await self._until_next_claim(flights)
+                    continue  # more may be due right now
+                wait = await asyncio.to_thread(self._seconds_until_due)
             except asyncio.CancelledError:
                 raise
             except Exception:  # the database was away, say: log, wait, try again; never die
                 log.exception("outbox worker pass failed; retrying after the poll interval")
-                processed = 0
-            if processed >= self.policy.batch_size:
-                continue  # more may be due right now
+                wait = self.policy.poll_interval
             try:
-                await asyncio.wait_for(self._wake.wait(), self.policy.poll_interval)
+                await asyncio.wait_for(self._wake.wait(), wait)
             except TimeoutError:
                 pass
             self._wake.clear()
 
+    async def _until_next_claim(self, flights: list[_Flight]) -> None:
+        """Sleeps until `claim_ahead` before the batch's last slot, and while too many sends are in flight."""
+        last_slot = max(flight.slot for flight in flights)
+        await asyncio.sleep(max(0.0, last_slot - self._pace_now() - self.policy.claim_ahead))
+        while len(self._tasks) >= 2 * self.policy.batch_size and not self._stopping:
+            await asyncio.wait(list(self._tasks.values()), return_when=asyncio.FIRST_COMPLETED)
+
+    def _seconds_until_due(self) -> float:
+        """Until the next retry or lease end (a dead instance's rows), at most the poll interval."""
+        with self._db.session() as session:
+            due = outbox.next_due_at(session)
+        if due is None:
+            return self.policy.poll_interval
+        return min(self.policy.poll_interval, max(0.0, (due - self._clock.now()).total_seconds()) + 0.05)
+
+    async def _renew_forever(self) -> None:
+        interval = self.policy.lease.total_seconds() / 3
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await asyncio.to_thread(self._renew)
+            except Exception:
+                log.exception("outbox lease renewal failed; claims may pass to another instance")
+
+    def _renew(self) -> None:
+        by_token: dict[str, list[int]] = defaultdict(list)
+        for flight in list(self._flights.values()):
+            by_token[flight.message.token].append(flight.message.id)
+        if not by_token:
+            return
+        until = self._clock.now() + self.policy.lease
+        with self._db.session() as session:
+            for token, ids in by_token.items():
+                held = outbox.renew_leases(session, ids=ids, token=token, until=until)
+                for message_id in set(ids) - held:
+                    flight = self._flights.get(message_id)
+                    if flight is not None and not flight.lost:
+                        flight.lost = True
+                        log.warning("outbox message %s: claim passed to another worker; not sending", message_id)
+
+    def _release_unstarted(self) -> None:
+        unstarted = self._unstarted + [f for f in self._flights.values() if not f.started]
+        self._unstarted = []
+        by_token: dict[str, list[int]] = defaultdict(list)
+        for flight in unstarted:
+            by_token[flight.message.token].append(flight.message.id)
+        if not by_token:
+            return
+        with self._db.session() as session:
+            released = sum(outbox.release_claims(session, ids=ids, token=token) for token, ids in by_token.items())
+        log.info("outbox: %s claimed messages handed back for another instance", released)
+
     # ---- one pass ----------------------------------------------------------------------------------------
 
     async def run_once(self) -> int:
-        """Claims and sends what is due now; returns how many messages it handled."""
+        """Claims and sends what is due now, and waits for those sends; returns how many it handled."""
+        flights = await self._launch()
+        await asyncio.gather(*(self._tasks[f.message.id] for f in flights if f.message.id in self._tasks),
+                             return_exceptions=True)
+        return len(flights)
+
+    async def _launch(self) -> list[_Flight]:
+        """Claims what is due now and starts each send as a task (it waits for its slot)."""
+        if self._stopping:
+            return []
         self._passes_running += 1
         self._idle.clear()
         try:
-            claimed = await asyncio.to_thread(self._claim, self._clock.now())
-            if not claimed:
-                return 0
-            limit = asyncio.Semaphore(self.policy.concurrency)
-
-            async def deliver(message) -> None:
-                async with limit:
-                    await self._deliver(message)
-
-            await asyncio.gather(*(deliver(message) for message in claimed))
-            return len(claimed)
+            flights = await asyncio.to_thread(self._claim, self._clock.now())
+            loop = asyncio.get_running_loop()
+            for flight in flights:
+                self._flights[flight.message.id] = flight
+                self._tasks[flight.message.id] = loop.create_task(self._fly(flight, self._send_limit))
+            return flights
         finally:
             self._passes_running -= 1
             if not self._passes_running:
                 self._idle.set()
 
+    async def _fly(self, flight: _Flight, limit: asyncio.Semaphore) -> None:
+        try:
+            await self._deliver(flight, limit)
+        except asyncio.CancelledError:
+            if not flight.started:
+                self._unstarted.append(flight)
+            raise
+        finally:
+            self._flights.pop(flight.message.id, None)
+            self._tasks.pop(flight.message.id, None)
+
     async def drain(self) -> None:
-        """Until nothing is due: waits for passes in progress, then sends what is left (tests, shutdown)."""
+        """Until nothing is due: waits for claims and sends in progress, then sends what is left (tests)."""
         while True:
             await self._idle.wait()
-            if not await self.run_once() and not self._passes_running:
+            while self._tasks:
+                await asyncio.wait(list(self._tasks.values()))
+            if not await self.run_once() and not self._passes_running and not self._tasks:
                 return
 
-    def _claim(self, now: datetime) -> list[tuple[outbox.Claimed, str | None]]:
+    def _claim(self, now: datetime) -> list[_Flight]:
         with self._db.session() as session:
             claimed = outbox.claim_due(session, now=now, limit=self.policy.batch_size, lease=self.policy.lease)
             service_urls: dict[str, str | None] = {}
-            result = []
+            per_tenant: dict[str, int] = defaultdict(int)
             for message in claimed:
                 if message.conversation_reference is None and message.tenant_id not in service_urls:
                     service_urls[message.tenant_id] = latest_service_url(session, message.tenant_id)
-                result.append((message, message.service_url or service_urls.get(message.tenant_id)))
-            return result
+                per_tenant[message.tenant_id] += 1
+            # One reservation per tenant per batch: consecutive slots, after every other instance's.
+            first_slot = {tenant_id: self._reserve(session, tenant_id, count) for tenant_id, count in per_tenant.items()}
+        gap = self._gap
+        flights, taken = [], defaultdict(int)
+        for message in claimed:
+            slot = first_slot[message.tenant_id] + taken[message.tenant_id] * gap
+            taken[message.tenant_id] += 1
+            flights.append(_Flight(message, message.service_url or service_urls.get(message.tenant_id), slot))
+        return flights
 
-    async def _deliver(self, item: tuple[outbox.Claimed, str | None]) -> None:
-        message, service_url = item
-        recipient = self._recipient(message, service_url)
+    @property
+    def _paced_rate(self) -> float:
+        return self.policy.per_tenant_per_second / (1 + self.policy.pace_headroom)
+
+    @property
+    def _gap(self) -> float:
+        return 1.0 / self._paced_rate if self.policy.per_tenant_per_second > 0 else 0.0
+
+    def _pace_now(self) -> float:
+        # The app's clock, so tests that move time move the pace and Retry-After pauses with it.
+        return self._clock.now().timestamp()
+
+    def _reserve(self, session, tenant_id: str, count: int) -> float:
+        if not self._gap:
+            return 0.0
+        return outbox.reserve_send_slots(session, tenant_id=tenant_id, count=count, per_second=self._paced_rate,
+                                         now=self._pace_now())
+
+    def _reserve_one(self, tenant_id: str) -> float:
+        with self._db.session() as session:
+            return self._reserve(session, tenant_id, 1)
+
+    async def _wait_for_slot(self, flight: _Flight) -> None:
+        """Sleeps until the flight's slot; a 429 heard meanwhile for its tenant moves it after the pause."""
+        tenant_id = flight.message.tenant_id
+        while True:
+            delay = flight.slot - self._pace_now()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if self._paused.get(tenant_id, 0.0) <= flight.slot:
+                return
+            flight.slot = await asyncio.to_thread(self._reserve_one, tenant_id)
+
+    async def _deliver(self, flight: _Flight, limit: asyncio.Semaphore) -> None:
+        message = flight.message
+        recipient = self._recipient(message, flight.service_url)
         if recipient is None:
-            await self._record(outbox.mark_retry, message.id,
+            await self._record(outbox.mark_retry, message,
                                at=self._retry_at(message, self.policy.unaddressable_retry), attempts=message.attempts,
                                error="no address yet: no chat with the person, and no AAD object id or service URL")
             return
@@ -174,24 +328,70 @@ class OutboxWorker:
             allowed = self._retry_at(message, timedelta(0))
             if allowed > self._clock.now():
                 # Claimed late (the worker was down over a weekend, say): quiet hours still hold.
-                await self._record(outbox.mark_retry, message.id, at=allowed, attempts=message.attempts,
+                await self._record(outbox.mark_retry, message, at=allowed, attempts=message.attempts,
                                    error="held for quiet hours")
                 return
+        while True:
+            await self._wait_for_slot(flight)
+            async with limit:
+                if flight.lost:
+                    return  # passed on to another worker, which sends it
+                if self._stopping:
+                    self._unstarted.append(flight)  # stop() hands the claim back
+                    return
+                if self._paused.get(message.tenant_id, 0.0) <= flight.slot:
+                    flight.started = True
+                    await self._send(flight, recipient)
+                    return
+            # A 429 arrived while this send waited its turn: sent now, it would be refused too.
+            flight.slot = await asyncio.to_thread(self._reserve_one, message.tenant_id)
+
+    async def _send(self, flight: _Flight, recipient: Recipient) -> None:
+        message = flight.message
         card = address_card(message.card, message.person_id)
-        await self._pacer.wait(message.tenant_id)
         try:
             delivered = await self._sender.send_card(recipient, card)
         except DeliveryFailed as failure:
-            await self._failed(message, failure, used_reference=recipient.conversation_reference is not None)
+            self._observer.sent(failure.status)
+            if failure.kind == "gone" and recipient.conversation_reference is not None:
+                await self._chat_gone(flight, recipient, card, failure)
+                return
+            await self._failed(message, failure)
             return
         except Exception as error:  # network errors from requests/msrest: treat like a 5xx
-            await self._failed(message, DeliveryFailed("failed", None, None, f"{type(error).__name__}: {error}"),
-                               used_reference=recipient.conversation_reference is not None)
+            self._observer.sent(None)
+            await self._failed(message, DeliveryFailed("failed", None, None, f"{type(error).__name__}: {error}"))
             return
+        self._observer.sent(201)
         created = recipient.conversation_reference is None
         await asyncio.to_thread(self._sent, message, delivered.activity_id,
                                 delivered.conversation_reference if created else None)
         log.info("outbox message %s (%s) delivered to person %s", message.id, message.campaign, message.person_id)
+
+    async def _chat_gone(self, flight: _Flight, recipient: Recipient, card: dict, failure: DeliveryFailed) -> None:
+        """The stored chat is gone (404): forget it and create the 1:1 chat once more, now; a second 404
+        means Teams does not know the person any more."""
+        message = flight.message
+        await asyncio.to_thread(self._forget_chat, message.person_id)
+        if not (message.aad_object_id and recipient.service_url):
+            await self._failed(message, failure)
+            return
+        retry = Recipient(message.tenant_id, message.aad_object_id, recipient.service_url)
+        flight.slot = await asyncio.to_thread(self._reserve_one, message.tenant_id)
+        await self._wait_for_slot(flight)
+        try:
+            delivered = await self._sender.send_card(retry, card)
+        except DeliveryFailed as second:
+            self._observer.sent(second.status)
+            await self._failed(message, second)
+            return
+        except Exception as error:
+            self._observer.sent(None)
+            await self._failed(message, DeliveryFailed("failed", None, None, f"{type(error).__name__}: {error}"))
+            return
+        self._observer.sent(201)
+        await asyncio.to_thread(self._sent, message, delivered.activity_id, delivered.conversation_reference)
+        log.info("outbox message %s delivered to person %s in a new chat", message.id, message.person_id)
 
     def _recipient(self, message: outbox.Claimed, service_url: str | None) -> Recipient | None:
         if message.conversation_reference:
@@ -204,39 +404,49 @@ class OutboxWorker:
 
     def _sent(self, message: outbox.Claimed, activity_id: str | None, new_reference: dict | None) -> None:
         with self._db.session() as session:
-            if outbox.mark_sent(session, message.id, now=self._clock.now(), activity_id=activity_id,
-                                attempts=message.attempts + 1) and new_reference:
+            if outbox.mark_sent(session, message.id, token=message.token, now=self._clock.now(),
+                                activity_id=activity_id, attempts=message.attempts + 1) and new_reference:
                 outbox.remember_conversation(session, message.person_id, new_reference)
 
-    async def _failed(self, message: outbox.Claimed, failure: DeliveryFailed, *, used_reference: bool) -> None:
+    def _forget_chat(self, person_id: int) -> None:
+        with self._db.session() as session:
+            forget_conversation(session, person_id)
+
+    async def _failed(self, message: outbox.Claimed, failure: DeliveryFailed) -> None:
         error = str(failure)
         attempts = message.attempts + 1
         if failure.kind == "throttled":
             wait = failure.retry_after if failure.retry_after is not None else backoff_seconds(
                 attempts, self.policy, self._rng)
-            log.info("outbox message %s throttled; retrying in %.1f s", message.id, wait)
-            await self._record(outbox.mark_retry, message.id, at=self._retry_at(message, timedelta(seconds=wait)),
-                               attempts=attempts, error=error)
+            log.info("outbox message %s throttled; tenant paused, retrying in %.1f s", message.id, wait)
+            self._observer.throttled(message.tenant_id)
+            until = self._pace_now() + wait
+            self._paused[message.tenant_id] = max(self._paused.get(message.tenant_id, 0.0), until)
+            await asyncio.to_thread(self._throttled, message, until,
+                                    self._retry_at(message, timedelta(seconds=wait)), attempts, error)
             return
         if failure.kind == "gone":
-            log.warning("outbox message %s: person %s is unreachable (%s)", message.id, message.person_id, error)
-            await asyncio.to_thread(self._unreachable, message, attempts, error, used_reference)
+            log.warning("outbox message %s: person %s is not reachable (%s)", message.id, message.person_id, error)
+            await self._record(outbox.mark_unreachable, message, attempts=attempts, error=error)
+            return
+        if failure.kind == "blocked":
+            log.warning("outbox message %s: person %s blocked the app (%s)", message.id, message.person_id, error)
+            await self._record(outbox.mark_blocked, message, attempts=attempts, error=error)
             return
         if attempts >= self.policy.max_attempts:
             log.error("outbox message %s failed for good after %s attempts: %s", message.id, attempts, error)
-            await self._record(outbox.mark_failed, message.id, attempts=attempts, error=error)
+            await self._record(outbox.mark_failed, message, attempts=attempts, error=error)
             return
         wait = backoff_seconds(attempts, self.policy, self._rng)
         log.info("outbox message %s failed (%s); attempt %s, retrying in %.1f s", message.id, error, attempts, wait)
-        await self._record(outbox.mark_retry, message.id, at=self._retry_at(message, timedelta(seconds=wait)),
+        await self._record(outbox.mark_retry, message, at=self._retry_at(message, timedelta(seconds=wait)),
                            attempts=attempts, error=error)
 
-    def _unreachable(self, message: outbox.Claimed, attempts: int, error: str, used_reference: bool) -> None:
+    def _throttled(self, message: outbox.Claimed, until: float, at: datetime, attempts: int, error: str) -> None:
         with self._db.session() as session:
-            outbox.mark_unreachable(session, message.id, attempts=attempts, error=error)
-            if used_reference:
-                # The chat is gone (deleted, app removed): the next message must create a new one.
-                forget_conversation(session, message.person_id)
+            outbox.pause_tenant(session, tenant_id=message.tenant_id, until=until)
+            outbox.mark_retry(session, message.id, token=message.token, at=at, attempts=attempts, error=error,
+                              throttled=True)
 
     def _retry_at(self, message: outbox.Claimed, wait: timedelta) -> datetime:
         at = max(self._clock.now() + wait, message.not_before)
@@ -244,9 +454,9 @@ class OutboxWorker:
             at = self._config.next_sending_moment(at)
         return at
 
-    async def _record(self, mark, message_id: int, **values) -> None:
+    async def _record(self, mark, message: outbox.Claimed, **values) -> None:
         def write() -> None:
             with self._db.session() as session:
-                mark(session, message_id, **values)
+                mark(session, message.id, token=message.token, **values)
 
         await asyncio.to_thread(write)

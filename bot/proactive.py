@@ -36,7 +36,9 @@ class DeliveryFailed(Exception):
 
     def __init__(self, kind: str, status: int | None, retry_after: float | None = None, detail: str = "") -> None:
         super().__init__(f"{kind} (HTTP {status}): {detail}")
-        self.kind = kind  # "throttled", "gone" (chat deleted or user unknown), "failed"
+        # "throttled" (429), "gone" (404: chat deleted or user unknown), "blocked" (403: the app was removed or
+        # blocked), "failed" (anything else: 5xx, network)
+        self.kind = kind
         self.status = status
         self.retry_after = retry_after
 
@@ -111,6 +113,8 @@ def _classify(error: ErrorResponseException) -> DeliveryFailed:
         except ValueError:
             retry_after = None
         return DeliveryFailed("throttled", status, retry_after, detail)
-    if status in (403, 404):
+    if status == 403:
+        return DeliveryFailed("blocked", status, None, detail)
+    if status == 404:
         return DeliveryFailed("gone", status, None, detail)
     return DeliveryFailed("failed", status, None, detail)

@@ -52,6 +52,17 @@ class Settings:
     graph_authority_host: str = "https://login.microsoftonline.com"
     # The app's id in the tenant's app catalog (Teams admin center), for installing it for people proactively.
     teams_catalog_app_id: str = ""
+    # Outbox: sends per second to one tenant, all instances together (Teams allows 50 per app and tenant),
+    # and how long sent messages are kept.
+    outbox_tenant_rate: float = 40.0
+    outbox_retention_days: int = 30
+    # Longest an instance waits before looking for due messages nobody woke it for (enqueued elsewhere).
+    outbox_poll_seconds: float = 5.0
+    # Operations: "json" for one JSON object per log line; the key that turns people into log pseudonyms;
+    # how long SIGTERM waits for turns and sends in flight.
+    log_format: str = "plain"
+    log_pseudonym_key: str = ""
+    drain_seconds: float = 15.0
     # Only for offline tests: where the SDK fetches the channel's OpenID metadata and which issuer it trusts.
     openid_metadata_url: str = ""
     token_issuer: str = ""
@@ -107,11 +118,17 @@ class Settings:
             graph_base_url=get("GRAPH_BASE_URL", "https://graph.microsoft.com/v1.0"),
             graph_authority_host=get("GRAPH_AUTHORITY_HOST", "https://login.microsoftonline.com"),
             teams_catalog_app_id=get("TEAMS_CATALOG_APP_ID"),
+            outbox_tenant_rate=_parse_positive("OUTBOX_TENANT_RATE", get("OUTBOX_TENANT_RATE", "40")),
+            outbox_retention_days=_parse_whole("OUTBOX_RETENTION_DAYS", get("OUTBOX_RETENTION_DAYS", "30")),
+            outbox_poll_seconds=_parse_positive("OUTBOX_POLL_SECONDS", get("OUTBOX_POLL_SECONDS", "5")),
+            log_format=get("LOG_FORMAT", "plain").lower(),
+            log_pseudonym_key=get("LOG_PSEUDONYM_KEY"),
+            drain_seconds=_parse_positive("DRAIN_SECONDS", get("DRAIN_SECONDS", "15")),
             openid_metadata_url=get("BOT_OPENID_METADATA_URL"),
             token_issuer=get("BOT_TOKEN_ISSUER"),
             tab_openid_metadata_url=get("TAB_OPENID_METADATA_URL", cls.tab_openid_metadata_url),
-            report_min_group_size=_parse_positive("REPORT_MIN_GROUP_SIZE", get("REPORT_MIN_GROUP_SIZE", "5")),
-            retention_years=_parse_positive("RETENTION_YEARS", get("RETENTION_YEARS", "5")),
+            report_min_group_size=_parse_whole("REPORT_MIN_GROUP_SIZE", get("REPORT_MIN_GROUP_SIZE", "5")),
+            retention_years=_parse_whole("RETENTION_YEARS", get("RETENTION_YEARS", "5")),
         )
         settings.validate()
         return settings
@@ -131,8 +148,24 @@ class Settings:
             ZoneInfo(self.time_zone)
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise SettingsError(f"TIME_ZONE {self.time_zone!r} is not a known time zone") from error
+        if self.log_format not in ("plain", "json"):
+            raise SettingsError(f"LOG_FORMAT must be plain or json, not {self.log_format!r}")
+        # Without an app id nothing reaches real Teams (local runs against a fake connector, the benches).
+        if self.outbox_tenant_rate > 50 and not self.dev_mode:
+            raise SettingsError(f"OUTBOX_TENANT_RATE must not exceed Teams' 50 requests per second per tenant, "
+                                f"not {self.outbox_tenant_rate:g}")
         if not self.database_url.startswith(("sqlite", "postgresql")):
             raise SettingsError("DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL")
+
+
+def _parse_positive(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not number > 0:
+        raise SettingsError(f"{name} must be a positive number, not {value!r}")
+    return number
 
 
 def _parse_port(value: str) -> int:
@@ -141,7 +174,7 @@ def _parse_port(value: str) -> int:
     return int(value)
 
 
-def _parse_positive(name: str, value: str) -> int:
+def _parse_whole(name: str, value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise SettingsError(f"{name} must be a whole number of at least 1, not {value!r}")
     return int(value)

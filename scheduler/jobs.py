@@ -1,9 +1,11 @@
 """The scheduled jobs, as plain functions of a JobContext: reminders about development plans, and the yearly
 reminder to assess oneself again.
 
-Each job opens its own transaction, takes a PostgreSQL advisory lock so that one instance runs it at a
-time, and is idempotent anyway: a reminder is counted on the plan in the same transaction that enqueues
-it, and each reminder has its own outbox campaign key, so a second run finds nothing due.
+Only the scheduler's leader runs them (scheduler.leader). Each job reads what is due in SQL, in batches
+by id, a transaction per batch that also takes the job's PostgreSQL advisory lock (should a deposed
+leader's run overlap its successor's), and is idempotent anyway: a reminder is counted on the plan in the
+same transaction that enqueues it, and each reminder has its own outbox campaign key, so a second run
+finds nothing due.
 """
 
 from __future__ import annotations
@@ -12,21 +14,23 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from datetime import timedelta
 
 from sqlalchemy import text
 from sqlmodel import Session
 
 from dialogs.clock import Clock
 from dialogs.config import DialogConfig
-from dialogs.notify import notify
+from dialogs.notify import quiet_hours_end, recipient_lang
 from dialogs.plan import notify_reviewers
 from dialogs.rules.plan_rules import (
-    AWAITING_REVIEW, DRAFT_REMINDER_AFTER, REVIEW_REMINDER_AFTER, draft_reminder_due, review_reminder_due,
+    AWAITING_REVIEW, DRAFT_REMINDER_AFTER, DRAFT_REMINDERS_MAX, REVIEW_REMINDER_AFTER, REVIEW_REMINDERS_MAX,
+    draft_reminder_due, review_reminder_due,
 )
 from dialogs.rules.reassessment import CAMPAIGN_PREFIX, REASSESS_AFTER, reassessment_campaign
 from cards.plan import draft_reminder_card
 from cards.reassessment import reassessment_reminder_card
-from store import directory, plans
+from store import directory, outbox, plans, reminders
 from store.reassessment import due_for_reassessment
 from store.db import Database
 from store.models.core import Person
@@ -41,6 +45,8 @@ LOCK_KEYS = {"plan_review_reminders": 0x4B4C_0401, "plan_draft_reminders": 0x4B4
              "retention": 0x4B4C_0407, "broadcasts": 0x4B4C_0408, "activity_reminders": 0x4B4C_0D01}
 # People read and reminded per transaction: each batch commits, so the outbox starts sending while the rest wait.
 REASSESSMENT_BATCH = 500
+PLAN_BATCH = 200  # review reminders build a plan view and a card per plan
+DRAFT_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,10 @@ class JobContext:
     # A Microsoft Graph client for a tenant (bot.graph.graph_client_for with the app's settings), if set up.
     graph_for: Callable[[str | None], Any] | None = None
     teams_app_id: str = ""  # the app's id in the tenant's catalog, for installing it for people
+    # Sent outbox rows (each with its whole card) are deleted after this long.
+    outbox_retention: timedelta = timedelta(days=30)
+    # Told of each run's outcome ("ok" or "failed"), for /metrics.
+    on_job_done: Callable[[str, str], None] | None = None
 
 
 def holds_job_lock(session: Session, job: str) -> bool:
@@ -63,65 +73,89 @@ def holds_job_lock(session: Session, job: str) -> bool:
     return bool(session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": LOCK_KEYS[job]}).scalar())
 
 
-def remind_waiting_reviews(ctx: JobContext) -> int:
-    """Managers whose report's plan has waited more than 7 days: a reminder a week, at most 3 per plan."""
+def remind_waiting_reviews(ctx: JobContext, *, batch_size: int = PLAN_BATCH) -> int:
+    """Managers whose report's plan has waited more than 7 days: a reminder a week, at most 3 per plan.
+
+    The plans due are chosen in SQL (store.reminders), a batch per transaction; each plan's reviewers
+    are then found and sent the review card as when the plan was sent."""
     now = ctx.clock.now()
     enqueued = 0
-    with ctx.db.session() as session:
-        if not holds_job_lock(session, "plan_review_reminders"):
-            log.info("plan review reminders: another instance is running them")
-            return 0
-        for plan in plans.plans_in_states(session, AWAITING_REVIEW, changed_before=now - REVIEW_REMINDER_AFTER):
-            times = plans.times_of(plan)
-            if not review_reminder_due(state=plan.state, waiting_since=times.state_changed_at,
-                                       reminders_sent=plan.review_reminders,
-                                       last_reminder_at=times.last_review_reminder_at, now=now):
-                continue
-            employee = directory.entry_for_person_id(session, plan.person_id)
-            owner = session.get(Person, plan.person_id)
-            if employee is None or not employee.active or owner is None:
-                continue
-            reviewers = directory.reviewers_of(session, employee, now=now)
-            sent = notify_reviewers(session, plan, reviewers, employee=employee, now=now, config=ctx.config,
-                                    tenant_id=owner.tenant_id, notice_key="review.reminder",
-                                    notice_params={"days": (now - times.state_changed_at).days},
-                                    campaign=f"plan-review-reminder:{plan.id}:{plan.review_reminders + 1}")
-            if sent:
-                plans.count_review_reminder(session, plan, now=now)
-                enqueued += sent
+    after_plan_id = 0
+    while True:
+        with ctx.db.session() as session:
+            if not holds_job_lock(session, "plan_review_reminders"):
+                log.info("plan review reminders: another instance is running them")
+                break
+            due = reminders.plans_awaiting_review_reminder(
+                session, states=AWAITING_REVIEW, now=now, after=REVIEW_REMINDER_AFTER,
+                max_reminders=REVIEW_REMINDERS_MAX, after_plan_id=after_plan_id, limit=batch_size)
+            reminded, batch = [], 0
+            for plan, owner in due:
+                times = plans.times_of(plan)
+                if not review_reminder_due(state=plan.state, waiting_since=times.state_changed_at,
+                                           reminders_sent=plan.review_reminders,
+                                           last_reminder_at=times.last_review_reminder_at, now=now):
+                    continue
+                employee = directory.entry_for_person_id(session, plan.person_id)
+                if employee is None or not employee.active:
+                    continue
+                reviewers = directory.reviewers_of(session, employee, now=now)
+                sent = notify_reviewers(session, plan, reviewers, employee=employee, now=now, config=ctx.config,
+                                        tenant_id=owner.tenant_id, notice_key="review.reminder",
+                                        notice_params={"days": (now - times.state_changed_at).days},
+                                        campaign=f"plan-review-reminder:{plan.id}:{plan.review_reminders + 1}")
+                if sent:
+                    reminded.append(plan.id)
+                    batch += sent
+            reminders.count_review_reminders(session, reminded, now=now)
+        enqueued += batch
+        if batch and ctx.wake_outbox:
+            ctx.wake_outbox()
+        if len(due) < batch_size:
+            break
+        after_plan_id = due[-1][0].id
     log.info("plan review reminders: %s enqueued", enqueued)
-    if enqueued and ctx.wake_outbox:
-        ctx.wake_outbox()
     return enqueued
 
 
-def remind_unsent_drafts(ctx: JobContext) -> int:
-    """Employees whose draft has not been touched or sent for 7 days: at most 2 reminders, a week apart."""
+def remind_unsent_drafts(ctx: JobContext, *, batch_size: int = DRAFT_BATCH) -> int:
+    """Employees whose draft has not been touched or sent for 7 days: at most 2 reminders, a week apart.
+
+    Set-based: a batch of due drafts is read in one query, its reminders enqueued in one statement and
+    counted in another."""
     now = ctx.clock.now()
     enqueued = 0
-    with ctx.db.session() as session:
-        if not holds_job_lock(session, "plan_draft_reminders"):
-            log.info("plan draft reminders: another instance is running them")
-            return 0
-        for plan in plans.plans_in_states(session, [PlanState.DRAFT], changed_before=now - DRAFT_REMINDER_AFTER):
-            times = plans.times_of(plan)
-            idle_since = max(times.state_changed_at, aware(plan.updated_at))
-            if not draft_reminder_due(state=plan.state, idle_since=idle_since, reminders_sent=plan.draft_reminders,
-                                      last_reminder_at=times.last_draft_reminder_at, now=now):
-                continue
-            owner = session.get(Person, plan.person_id)
-            if owner is None:
-                continue
-            days = (now - idle_since).days
-            if notify(session, recipient=owner, campaign=f"plan-draft-reminder:{plan.id}:{plan.draft_reminders + 1}",
-                      card=lambda lang, period=plan.period, days=days: draft_reminder_card(lang, period=period,
-                                                                                          days=days),
-                      now=now, config=ctx.config):
-                plans.count_draft_reminder(session, plan, now=now)
-                enqueued += 1
+    after_plan_id = 0
+    while True:
+        with ctx.db.session() as session:
+            if not holds_job_lock(session, "plan_draft_reminders"):
+                log.info("plan draft reminders: another instance is running them")
+                break
+            due = reminders.drafts_due_reminder(session, state=PlanState.DRAFT, now=now, after=DRAFT_REMINDER_AFTER,
+                                                max_reminders=DRAFT_REMINDERS_MAX, after_plan_id=after_plan_id,
+                                                limit=batch_size)
+            rows, plan_of = [], {}
+            for plan, owner in due:
+                times = plans.times_of(plan)
+                idle_since = max(times.state_changed_at, aware(plan.updated_at))
+                if not draft_reminder_due(state=plan.state, idle_since=idle_since,
+                                          reminders_sent=plan.draft_reminders,
+                                          last_reminder_at=times.last_draft_reminder_at, now=now):
+                    continue
+                campaign = f"plan-draft-reminder:{plan.id}:{plan.draft_reminders + 1}"
+                card = draft_reminder_card(recipient_lang(owner, ctx.config), period=plan.period,
+                                           days=(now - idle_since).days)
+                rows.append((campaign, owner.id, card))
+                plan_of[campaign] = plan.id
+            added = outbox.enqueue_rows(session, rows=rows, now=now, not_before=quiet_hours_end(now, ctx.config))
+            reminders.count_draft_reminders(session, [plan_of[campaign] for campaign, _ in added], now=now)
+        enqueued += len(added)
+        if added and ctx.wake_outbox:
+            ctx.wake_outbox()
+        if len(due) < batch_size:
+            break
+        after_plan_id = due[-1][0].id
     log.info("plan draft reminders: %s enqueued", enqueued)
-    if enqueued and ctx.wake_outbox:
-        ctx.wake_outbox()
     return enqueued
 
 
@@ -141,14 +175,12 @@ def remind_to_reassess(ctx: JobContext, *, batch_size: int = REASSESSMENT_BATCH)
             due = due_for_reassessment(session, finished_before=now - REASSESS_AFTER, now=now,
                                        campaign_prefix=CAMPAIGN_PREFIX, after_person_id=after_person_id,
                                        limit=batch_size)
-            batch = 0
-            for item in due:
-                last_assessed = item.finished_at.astimezone(ctx.config.tz).date()
-                if notify(session, recipient=item.person,
-                          campaign=reassessment_campaign(item.person.id, item.assessment_id),
-                          card=lambda lang, day=last_assessed: reassessment_reminder_card(lang, last_assessed=day),
-                          now=now, config=ctx.config):
-                    batch += 1
+            # The batch's reminders in one statement; one already there (another run) is skipped.
+            rows = [(reassessment_campaign(item.person.id, item.assessment_id), item.person.id,
+                     reassessment_reminder_card(recipient_lang(item.person, ctx.config),
+                                                last_assessed=item.finished_at.astimezone(ctx.config.tz).date()))
+                    for item in due]
+            batch = len(outbox.enqueue_rows(session, rows=rows, now=now, not_before=quiet_hours_end(now, ctx.config)))
             last_person_id = due[-1].person.id if due else after_person_id
         enqueued += batch
         if batch and ctx.wake_outbox:
@@ -298,3 +330,18 @@ def remind_activity_sessions(ctx: JobContext) -> int:
     if enqueued and ctx.wake_outbox:
         ctx.wake_outbox()
     return enqueued
+PURGE_BATCH = 5000
+
+
+def purge_sent_messages(ctx: JobContext, *, batch_size: int = PURGE_BATCH) -> int:
+    """Deletes outbox rows sent more than `ctx.outbox_retention` ago, a batch per transaction."""
+    sent_before = ctx.clock.now() - ctx.outbox_retention
+    purged = 0
+    while True:
+        with ctx.db.session() as session:
+            batch = outbox.purge_sent(session, sent_before=sent_before, limit=batch_size)
+        purged += batch
+        if batch < batch_size:
+            break
+    log.info("outbox retention: %s sent messages older than %s deleted", purged, ctx.outbox_retention)
+    return purged

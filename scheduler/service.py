@@ -7,7 +7,8 @@ Jobs are registered once and kept across restarts: a job already in the table ke
 run missed while the app was down happens at start-up if it is within `misfire_grace_time`, and several
 missed runs coalesce into one. The stored job is a reference to `run_job` with the job's id; the context it
 needs (database, clock, settings) cannot be pickled, so the running service lends it through a registry.
-Several instances may each run a job at its time: the jobs lock and are idempotent (scheduler.jobs).
+Only the elected leader runs a scheduler (scheduler.leader), so the job store is never shared; the jobs
+still lock and are idempotent (scheduler.jobs), should a deposed leader's run overlap its successor's.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from scheduler.broadcasts import BROADCAST_CHECK_SECONDS, advance_broadcasts
 from scheduler.jobs import (
-    JobContext, delete_expired_records, remind_activity_sessions, remind_to_reassess, remind_unsent_drafts,
-    remind_waiting_reviews, run_survey_rounds, sync_directories,
+    JobContext, delete_expired_records, purge_sent_messages, remind_activity_sessions, remind_to_reassess,
+    remind_unsent_drafts, remind_waiting_reviews, run_survey_rounds, sync_directories,
 )
 from store.models.scheduler import SCHEDULER_JOBS_TABLE
 
@@ -64,6 +65,9 @@ def default_jobs() -> list[ScheduledJob]:
                      lambda tz: IntervalTrigger(seconds=BROADCAST_CHECK_SECONDS, timezone=tz)),
         ScheduledJob("activity_reminders", remind_activity_sessions,
                      lambda tz: CronTrigger(day_of_week="mon-fri", hour=8, minute=15, timezone=tz)),
+        # Housekeeping sends nothing, so any night will do.
+        ScheduledJob("outbox_retention", purge_sent_messages,
+                     lambda tz: CronTrigger(hour=3, minute=15, timezone=tz)),
     ]
 
 
@@ -79,10 +83,15 @@ def run_job(job_id: str) -> int:
         return 0
     context, func = running
     try:
-        return func(context)
+        result = func(context)
     except Exception:
         log.exception("scheduled job %s failed", job_id)
+        if context.on_job_done:
+            context.on_job_done(job_id, "failed")
         raise
+    if context.on_job_done:
+        context.on_job_done(job_id, "ok")
+    return result
 
 
 class SchedulerService:
@@ -91,14 +100,23 @@ class SchedulerService:
         self._context = context
         self._jobs = list(default_jobs() if jobs is None else jobs)
         self._tz = context.config.tz
-        self.scheduler = AsyncIOScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=context.db.engine, tablename=SCHEDULER_JOBS_TABLE)},
-            job_defaults={"coalesce": True, "misfire_grace_time": misfire_grace_time, "max_instances": 1},
+        self._misfire_grace_time = misfire_grace_time
+        self.scheduler = self._new_scheduler()
+        self._started_before = False
+
+    def _new_scheduler(self) -> AsyncIOScheduler:
+        return AsyncIOScheduler(
+            jobstores={"default": SQLAlchemyJobStore(engine=self._context.db.engine, tablename=SCHEDULER_JOBS_TABLE)},
+            job_defaults={"coalesce": True, "misfire_grace_time": self._misfire_grace_time, "max_instances": 1},
             timezone=self._tz,
         )
 
     def start(self) -> None:
-        """Starts paused, registers the jobs (keeping stored ones), then runs: a missed run fires right away."""
+        """Starts paused, registers the jobs (keeping stored ones), then runs: a missed run fires right away.
+        May be called again after shutdown (leadership lost and won back): a fresh scheduler then starts."""
+        if self._started_before:
+            self.scheduler = self._new_scheduler()
+        self._started_before = True
         for job in self._jobs:
             _RUNNING[job.id] = (self._context, job.func)
         self.scheduler.start(paused=True)

@@ -7,9 +7,10 @@ someone else's plan, the audit trail) stay consistent while no longer saying who
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import delete, or_
+from sqlalchemy import String, Text, cast, delete, or_
 from sqlmodel import Session, SQLModel, select
 
 from store import audit
@@ -37,7 +38,6 @@ PERSON_REFERENCES: dict[tuple[str, str], str] = {
     ("plan_version", "changed_by_person_id"): "kept on others' plans, pointing at the tombstone",
     ("plan_comment", "author_person_id"): "kept on others' plans, pointing at the tombstone",
     ("directory_entry", "person_id"): "unlinked, deactivated, name and addresses scrubbed",
-    ("outbox_message", "recipient_person_id"): "deleted",
     # The survey register: who was invited and the day they answered. Kept for response rates, pointing at
     # the nameless tombstone; finished answers hold no identity and cannot be found, unfinished ones are deleted.
     ("survey_invitation", "person_id"): "kept, pointing at the tombstone; unfinished survey answers deleted",
@@ -49,6 +49,7 @@ PERSON_REFERENCES: dict[tuple[str, str], str] = {
     ("activity_signup", "confirmed_by_person_id"): "kept on others' sign-ups, pointing at the tombstone",
     ("activity_hours", "person_id"): "deleted",
     ("plan_activity", "added_by_person_id"): "deleted on own plans; kept on others', pointing at the tombstone",
+    ("outbox_message", "recipient_person_id"): "deleted, and so are messages to others whose card names them",
 }
 
 
@@ -133,6 +134,8 @@ def erase_person(session: Session, *, person_id: int, actor: str) -> dict[str, i
         ("conversation_state", delete(FlowState).where(FlowState.person_id == person_id)),
         ("messages_queued", delete(OutboxMessage).where(OutboxMessage.recipient_person_id == person_id)),
         ("download_links", delete(DownloadToken).where(DownloadToken.person_id == person_id)),
+        # Copies: a card to their manager names them, shows their e-mail, their plan (sent or not yet sent).
+        ("messages_about", _messages_naming(person)),
     ]
     # A place given up by erasure is free again for the waiting list's next person (told by nobody: no turn).
     for signup in session.exec(select(ActivitySignup).where(ActivitySignup.person_id == person_id,
@@ -165,6 +168,22 @@ def erase_person(session: Session, *, person_id: int, actor: str) -> dict[str, i
     audit.record(session, actor_person_id=None, action="person.erased", subject_type="person",
                  subject_id=person_id, details={"by": actor, "rows": counts})
     return counts
+
+
+def _messages_naming(person: Person):
+    """Outbox rows, to anyone, whose card holds the person's name, e-mail, AAD object id or Teams id: as
+    written, or as JSON escapes it (a column stores "Åsa" as "\\u00c5sa")."""
+    needles = {value for value in (person.name, person.email, person.aad_object_id, person.teams_user_id)
+               if value and len(value) >= 3}
+    variants = {form for needle in needles for form in (needle, json.dumps(needle)[1:-1])}
+    if not variants:
+        return delete(OutboxMessage).where(OutboxMessage.id.is_(None))
+    card = cast(cast(OutboxMessage.card, Text), String)
+    return delete(OutboxMessage).where(or_(*(card.like(f"%{_escaped(v)}%", escape="\\") for v in variants)))
+
+
+def _escaped(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _audit_about(person_id: int):

@@ -7,7 +7,6 @@ one row in `GROUPS`; nothing else changes.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -68,5 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.observability import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
     return by_command[args.command].run_command(args, CliContext(settings))

@@ -29,5 +29,8 @@ def run_command(args: argparse.Namespace, context) -> int:
     freeze_startup_objects()
     from bot.endpoint import server_options
 
-    web.run_app(app, host=settings.host, port=settings.port, print=None, **server_options())
+    # SIGTERM: the listener closes, turns in flight get `drain_seconds`, then the cleanup contexts hand back
+    # outbox claims and leadership (bot/app.py); run_app then returns and the process exits 0.
+    web.run_app(app, host=settings.host, port=settings.port, print=None, shutdown_timeout=settings.drain_seconds,
+                **server_options())
     return 0

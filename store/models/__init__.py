@@ -12,7 +12,7 @@ from store.models.directory import (
     DirectoryEntry, DirectoryRole, Organisation, OrganisationAssignment, StandIn, Unit,
 )
 from store.models.directory_source import AppInstallation, DirectorySource
-from store.models.outbox import OutboxMessage
+from store.models.outbox import OutboxMessage, OutboxTenantPace
 from store.models.plan import Plan, PlanComment, PlanVersion
 from store.models.scheduler import scheduler_jobs
 from store.models.survey import SurveyDraft, SurveyInvitation, SurveyPending, SurveyResponse, SurveyRound
@@ -22,8 +22,8 @@ __all__ = [
     "Assessment", "AssessmentLevel", "PersonalTarget", "PersonRole", "RoleProfile", "RoleTarget",
     "DirectoryEntry", "DirectoryRole", "Organisation", "OrganisationAssignment", "StandIn", "Unit",
     "AppInstallation", "DirectorySource",
-    "OutboxMessage", "Plan", "PlanComment", "PlanVersion", "scheduler_jobs",
     "SurveyDraft", "SurveyInvitation", "SurveyPending", "SurveyResponse", "SurveyRound",
     "Broadcast", "BroadcastUnaddressable", "DownloadToken",
     "Activity", "ActivityCompetence", "ActivityHours", "ActivitySignup", "PlanActivity",
+    "OutboxMessage", "OutboxTenantPace", "Plan", "PlanComment", "PlanVersion", "scheduler_jobs",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -20,6 +20,10 @@ class Person(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("tenant_id", "teams_user_id", name="uq_person_tenant_teams_user"),
         UniqueConstraint("tenant_id", "aad_object_id", name="uq_person_tenant_aad_object"),
+        # The directory links entries to people by AAD object id whatever its case.
+        Index("ix_person_lower_aad_object_id", text("lower(aad_object_id)")),
+        # A tenant's service URL is that of whoever wrote last (store.people.latest_service_url).
+        Index("ix_person_tenant_last_seen", "tenant_id", "last_seen_at"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

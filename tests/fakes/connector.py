@@ -196,6 +196,8 @@ class FakeTeamsConnector:
         self._thread: threading.Thread | None = None
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        self._gate: asyncio.Event | None = None
+        self._held = 0
 
     # ---- lifecycle -------------------------------------------------------------------------------------
 
@@ -246,6 +248,8 @@ class FakeTeamsConnector:
         return f"http://127.0.0.1:{self._port}/"
 
     async def _open(self) -> None:
+        self._gate = asyncio.Event()
+        self._gate.set()
         app = web.Application(middlewares=[self._middleware], client_max_size=16 * 1024 * 1024)
         app.router.add_post("/v3/conversations", self._create_conversation)
         app.router.add_post("/v3/conversations/{cid}/activities", self._send)
@@ -319,6 +323,43 @@ class FakeTeamsConnector:
 
     def _now(self) -> float:
         return self._clock() + self._advanced
+    def hold_sends(self) -> None:
+        """From now on every message a bot posts (send or reply) waits before Teams accepts it, until
+        `release_sends()`; a message whose bot went away meanwhile (killed mid-send) is never accepted."""
+        asyncio.run_coroutine_threadsafe(self._set_gate(False), self._loop).result()
+
+    def release_sends(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._set_gate(True), self._loop).result()
+
+    async def _set_gate(self, open_: bool) -> None:
+        if open_:
+            self._gate.set()
+        else:
+            self._gate.clear()
+
+    def wait_for_held(self, count: int, *, timeout: float = 10.0) -> None:
+        """Block until at least `count` messages wait at the gate `hold_sends()` closed."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self._held < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"waited {timeout:g} s for {count} held messages; {self._held} held")
+                self._changed.wait(remaining)
+
+    async def _pass_gate(self, request: web.Request) -> None:
+        if self._gate.is_set():
+            return
+        with self._changed:
+            self._held += 1
+            self._notify_waiters()
+        try:
+            await self._gate.wait()
+        finally:
+            with self._changed:
+                self._held -= 1
+        if request.transport is None or request.transport.is_closing():
+            raise _error(400, "BadArgument", "The client went away before the message was accepted.")
 
     def reset(self) -> None:
         """Forget traffic, failures and deleted conversations; known users stay."""
@@ -341,6 +382,11 @@ class FakeTeamsConnector:
     def requests(self) -> list[RecordedRequest]:
         with self._lock:
             return list(self._requests)
+
+    def accepted_count(self) -> int:
+        """How many activities were accepted, without copying them (a bench polls this while sending)."""
+        with self._lock:
+            return self._counts[None]
 
     def activities(self, conversation_id: str | None = None) -> list[dict[str, Any]]:
         """Accepted activities in arrival order; each has the assigned "id", "_kind" (send, reply, update,
@@ -503,9 +549,11 @@ class FakeTeamsConnector:
         return _Reply(201, {"id": user.conversation_id})
 
     async def _send(self, request: web.Request) -> Any:
+        await self._pass_gate(request)
         return self._accept("send", request.match_info["cid"], new_message_id(), request[_JSON_BODY])
 
     async def _reply(self, request: web.Request) -> Any:
+        await self._pass_gate(request)
         return self._accept("reply", request.match_info["cid"], new_message_id(), request[_JSON_BODY])
 
     async def _update(self, request: web.Request) -> Any:

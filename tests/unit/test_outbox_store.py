@@ -92,9 +92,9 @@ def test_a_claim_whose_lease_ran_out_comes_back_and_the_late_worker_cannot_recor
     with db.session() as session:
         (again,) = outbox.claim_due(session, now=NOW + timedelta(minutes=3), limit=1)
     with db.session() as session:
-        assert outbox.mark_sent(session, again.id, now=NOW, activity_id="1", attempts=1)
+        assert outbox.mark_sent(session, again.id, token=again.token, now=NOW, activity_id="1", attempts=1)
         # The first worker comes back to life: the row is no longer claimed, so nothing is overwritten.
-        assert not outbox.mark_failed(session, crashed.id, attempts=9, error="late")
+        assert not outbox.mark_failed(session, crashed.id, token=crashed.token, attempts=9, error="late")
     with db.session() as session:
         (row,) = outbox.messages_for(session)
         assert (row.status, row.attempts, row.activity_id) == (OutboxStatus.SENT, 1, "1")
@@ -104,7 +104,7 @@ def test_a_retry_becomes_due_at_its_time_and_counts_attempts(db, people):
     _enqueue(db, people[0])
     with db.session() as session:
         (claimed,) = outbox.claim_due(session, now=NOW, limit=1)
-        outbox.mark_retry(session, claimed.id, at=NOW + timedelta(seconds=30), attempts=1, error="failed (HTTP 502)")
+        outbox.mark_retry(session, claimed.id, token=claimed.token, at=NOW + timedelta(seconds=30), attempts=1, error="failed (HTTP 502)")
     with db.session() as session:
         assert outbox.claim_due(session, now=NOW + timedelta(seconds=29), limit=1) == []
         (retried,) = outbox.claim_due(session, now=NOW + timedelta(seconds=30), limit=1)

@@ -3,6 +3,7 @@ backoff with jitter, giving up, quiet hours on retries and late claims, addressi
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -199,3 +200,88 @@ async def test_a_deleted_chat_makes_the_person_unreachable_and_forgets_the_chat(
     with db.session() as session:
         stored = session.get(Person, person)
         assert stored.conversation_reference is None and stored.conversation_id is None
+
+
+async def test_a_deleted_chat_is_created_again_once_and_the_message_arrives_in_the_new_chat(db, clock):
+    person = _person(db, teams_user_id="29:anna", aad_object_id="aad-anna", conversation_reference=REFERENCE,
+                     conversation_id="a:anna", service_url=REFERENCE["serviceUrl"])
+    message = _enqueue(db, person, clock)
+    sender = ScriptedSender(DeliveryFailed("gone", 404))
+
+    await _worker(db, clock, sender).run_once()
+
+    (first, _), (second, _) = sender.sent
+    assert first.conversation_reference == REFERENCE
+    assert second.conversation_reference is None and second.user_id == "aad-anna"
+    assert _row(db, message).status == OutboxStatus.SENT
+    with db.session() as session:
+        assert session.get(Person, person).conversation_id == "a:created"
+
+
+async def test_a_chat_that_cannot_be_created_again_makes_the_person_not_reachable(db, clock):
+    person = _person(db, teams_user_id="29:anna", aad_object_id="aad-anna", conversation_reference=REFERENCE,
+                     conversation_id="a:anna", service_url=REFERENCE["serviceUrl"])
+    message = _enqueue(db, person, clock)
+    sender = ScriptedSender(DeliveryFailed("gone", 404), DeliveryFailed("gone", 404))
+
+    await _worker(db, clock, sender).run_once()
+    await _worker(db, clock, sender).run_once()
+
+    assert len(sender.sent) == 2, "one new chat, not more"
+    assert _row(db, message).status == OutboxStatus.UNREACHABLE
+
+
+async def test_a_person_who_removed_the_app_is_marked_blocked_and_not_retried(db, clock):
+    person = _person(db, teams_user_id="29:anna", conversation_reference=REFERENCE, conversation_id="a:anna")
+    message = _enqueue(db, person, clock)
+    sender = ScriptedSender(DeliveryFailed("blocked", 403))
+
+    await _worker(db, clock, sender).run_once()
+    await _worker(db, clock, sender).run_once()
+
+    assert len(sender.sent) == 1 and _row(db, message).status == OutboxStatus.BLOCKED
+
+
+async def test_a_429_pauses_the_tenant_for_every_message_not_just_the_throttled_one(db, clock):
+    first = _enqueue(db, _person(db, teams_user_id="29:a", conversation_reference=REFERENCE), clock)
+    sender = ScriptedSender(DeliveryFailed("throttled", 429, retry_after=30))
+    worker = _worker(db, clock, sender)
+    await worker.run_once()
+    second = _enqueue(db, _person(db, teams_user_id="29:b", conversation_reference=REFERENCE), clock)
+    with db.session() as session:
+        # Another instance asking for a slot now gets one after the pause.
+        slot = outbox.reserve_send_slots(session, tenant_id="tenant", count=1, per_second=40,
+                                         now=clock.now().timestamp())
+        assert outbox.tenant_throttled(session) == {"tenant": 1}
+
+    assert slot >= clock.now().timestamp() + 30
+    assert _row(db, first).throttled == 1 and _row(db, second).status == OutboxStatus.PENDING
+
+
+class FirstSendSignalled(ScriptedSender):
+    """Says when the first message went out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first_sent = asyncio.Event()
+
+    async def send_card(self, recipient: Recipient, card: dict[str, Any]) -> Delivered:
+        delivered = await super().send_card(recipient, card)
+        self.first_sent.set()
+        return delivered
+
+
+async def test_stopping_hands_back_the_claims_whose_send_had_not_begun(db, clock):
+    messages = [_enqueue(db, _person(db, teams_user_id=f"29:{n}", conversation_reference=REFERENCE), clock)
+                for n in range(3)]
+    sender = FirstSendSignalled()
+    # One send a second: after the first, the others wait for their slots when the worker stops.
+    worker = _worker(db, clock, sender, per_tenant_per_second=1.0)
+    worker.start()
+    await sender.first_sent.wait()
+
+    await worker.stop()
+
+    rows = [_row(db, m) for m in messages]
+    assert [r.status for r in rows] == [OutboxStatus.SENT, OutboxStatus.PENDING, OutboxStatus.PENDING]
+    assert all(r.claim_token is None and r.lease_until is None for r in rows[1:])

@@ -137,3 +137,57 @@ def test_the_command_line_exports_to_a_file_and_refuses_to_erase_without_confirm
     assert json.loads((tmp_path / "anna.json").read_text(encoding="utf-8"))["person"]["name"] == "Anna Lindberg"
     assert unconfirmed.returncode == 2 and "--yes" in unconfirmed.stderr
     assert unknown.returncode == 1 and "nobody@stockholm.se" in unknown.stderr
+
+
+def _every_text_value(session):
+    """(table, column, text) for every string, text and JSON value in every table, JSON both as stored
+    (escaped) and as read."""
+    from sqlalchemy import JSON, LargeBinary, String, Text
+
+    for table in SQLModel.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, (String, Text, JSON))
+                   and not isinstance(c.type, LargeBinary)]
+        for row in session.execute(select(*columns)).all() if columns else []:
+            for column, value in zip(columns, row):
+                if value is None:
+                    continue
+                if isinstance(column.type, JSON):
+                    yield table.name, column.name, json.dumps(value, ensure_ascii=False)
+                    yield table.name, column.name, json.dumps(value)
+                else:
+                    yield table.name, column.name, str(value)
+
+
+def test_after_erasure_no_table_holds_the_persons_name_e_mail_or_ids_in_any_text_or_json_column(db):
+    with db.session() as session:
+        anna, karin, _ = _seed(session)
+        # Cards about Anna to her manager: a plan waiting for review, and one already sent.
+        session.add(OutboxMessage(campaign="plan-review:1", recipient_person_id=karin.id, card={
+            "type": "AdaptiveCard", "body": [{"type": "TextBlock", "text": "Anna Lindberg har skickat sin plan"},
+                                             {"type": "TextBlock", "text": "anna.lindberg@stockholm.se"}]}))
+        session.add(OutboxMessage(campaign="plan-approved-manager:1", recipient_person_id=karin.id, status="sent",
+                                  card={"type": "AdaptiveCard", "actions": [{"data": {"user": "29:anna"}}]}))
+        session.add(OutboxMessage(campaign="news:1", recipient_person_id=karin.id,
+                                  card={"type": "AdaptiveCard", "body": [{"type": "TextBlock", "text": "Nyheter"}]}))
+    with db.session() as session:
+        counts = erase_person(session, person_id=anna.id, actor="admin@stockholm.se")
+
+    assert counts["messages_about"] == 2
+    needles = ["anna lindberg", "anna.lindberg@stockholm.se", "aad-anna", "29:anna"]
+    with db.session() as session:
+        found = [(table, column, needle) for table, column, value in _every_text_value(session)
+                 for needle in needles if needle in value.lower()]
+        assert found == []
+        assert [m.campaign for m in session.exec(select(OutboxMessage))] == ["news:1"], "others' news stay"
+
+
+def test_cards_naming_someone_with_swedish_letters_are_found_as_the_database_stores_them(db):
+    with db.session() as session:
+        asa = Person(tenant_id="t", teams_user_id="29:asa", name="Åsa Öberg", email="asa.oberg@stockholm.se")
+        karin = Person(tenant_id="t", teams_user_id="29:karin", name="Karin Ek")
+        session.add_all([asa, karin])
+        session.flush()
+        session.add(OutboxMessage(campaign="plan-review:2", recipient_person_id=karin.id,
+                                  card={"body": [{"text": "Åsa Öberg väntar på ditt svar"}]}))
+    with db.session() as session:
+        assert erase_person(session, person_id=asa.id, actor="admin")["messages_about"] == 1

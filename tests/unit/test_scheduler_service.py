@@ -53,7 +53,7 @@ async def test_the_job_table_comes_from_the_migration_and_the_default_jobs_run_o
 
     assert set(jobs) == {"plan_review_reminders", "plan_draft_reminders", "reassessment_reminders",
                          "directory_sync", "survey_rounds", "retention", "broadcasts",
-                         "activity_reminders"} == set(_next_runs(db))
+                         "activity_reminders", "outbox_retention"} == set(_next_runs(db))
     nightly = jobs["directory_sync"].next_run_time.astimezone(STOCKHOLM)
     assert (nightly.hour, nightly.minute) == (2, 15), "the directory is synced at night, before the reminders"
     review = jobs["plan_review_reminders"].next_run_time.astimezone(STOCKHOLM)

@@ -2,7 +2,7 @@
 named who cannot be reached, and short-lived download links bound to a person
 
 Revision ID: 0009_broadcast
-Revises: 0006_survey
+Revises: 0007_outbox_claims
 Create Date: 2026-12-07
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlmodel
 
 
 revision = '0009_broadcast'
-down_revision = '0006_survey'
+down_revision = '0007_outbox_claims'
 branch_labels = None
 depends_on = None
 
