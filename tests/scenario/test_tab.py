@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timezone
+import uuid
+from datetime import date, datetime, timezone
 
 import aiohttp
 import pytest
@@ -13,10 +14,17 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from bot.app import DATABASE
-from store.models.core import AuditEvent
+from dialogs.survey import coarsen, results_view
+from store import broadcasts as broadcast_store
+from store import directory, survey
+from store.models.core import AuditEvent, Person
+from store.models.directory import Unit
+from store.models.outbox import OutboxMessage
+from tests.directory_fixtures import ORG as DIRECTORY_ORG
+from tests.directory_fixtures import import_people, person_row, seed_organisation
 from tests.fakes.openid import FakeOpenIdServer, StaticTokenCredentialsFactory
-from tests.harness import RunningBot, card_text, settings_for_tests
-from tests.tab_fixtures import TENANT, seed_tab_organisation
+from tests.harness import Chat, RunningBot, card_text, registered_user, settings_for_tests
+from tests.tab_fixtures import ORG, TENANT, seed_tab_organisation
 
 APP_ID = "5c2a1d3e-8b7f-4c6d-9e0a-1b2c3d4e5f60"
 HOST = "kompetenslyft.example.se"
@@ -195,3 +203,165 @@ async def test_the_team_tab_settings_page_uses_teams_js_and_explains_the_tab(tab
     assert '<script src="/tab/static/vendor/MicrosoftTeams.min.js"' in page
     status, script, _ = await fetch(tab, "/tab/static/tab.js")
     assert status == 200 and b"registerOnSaveHandler" in script
+
+
+# ---- maturity results and broadcasts -------------------------------------------------------------------------
+
+SURVEY_TODAY = date(2026, 10, 1)
+SURVEY_NOW = datetime(2026, 10, 1, 8, 0, tzinfo=timezone.utc)
+
+
+def _survey_round(session, organisation, *, closes: date, answers: list[tuple[int | None, int]], close: bool = True):
+    """A round of `organisation` with one finished answer per (unit id, value on every statement)."""
+    statements = survey.load_survey_instrument().statement_ids
+    survey_round = survey.schedule_round(session, organisation=organisation, opens_on=closes.replace(day=1),
+                                         closes_on=closes, min_group=5, now=SURVEY_NOW)
+    survey.mark_open(session, survey_round, now=SURVEY_NOW)
+    for unit_id, value in answers:
+        person = Person(tenant_id=TENANT, teams_user_id=f"29:survey-{uuid.uuid4()}")
+        session.add(person)
+        session.flush()
+        survey.ensure_invitation(session, round_id=survey_round.id, person_id=person.id, unit_id=unit_id,
+                                 today=SURVEY_TODAY)
+        survey.start_draft(session, survey_round, person.id)
+        survey.record_finished(session, survey_round, person_id=person.id, unit_id=unit_id,
+                               answers={statement: value for statement in statements}, free_text=None,
+                               today=SURVEY_TODAY)
+    if close:
+        survey.close_round(session, survey_round, now=SURVEY_NOW, coarsen=coarsen)
+    return survey_round
+
+
+def seed_maturity(db, *, this_year: int = 6, close_this_year: bool = True) -> None:
+    """Stockholm: 2025 five answers of 3 in SSB; 2026 `this_year` answers of 4. Nacka (the reference): 2026
+    five answers of 5. By hand: 2026 mean 4.0, change +1.0, reference 5.0 in every dimension."""
+    with db.session() as session:
+        organisation = directory.organisation_by_key(session, ORG)
+        library = session.exec(select(Unit).where(Unit.code == "SSB")).one().id
+        nacka, _ = directory.save_organisation(session, key="nacka-kof", name="Nacka kultur och fritid",
+                                               reference_group=True)
+        _survey_round(session, organisation, closes=date(2025, 10, 31), answers=[(library, 3)] * 5)
+        _survey_round(session, organisation, closes=date(2026, 10, 31), answers=[(library, 4)] * this_year,
+                      close=close_this_year)
+        _survey_round(session, nacka, closes=date(2026, 10, 31), answers=[(None, 5)] * 5)
+
+
+def seed_broadcast(db, people) -> None:
+    """One broadcast to 6 people: 3 sent, 1 waiting, 1 failed, 1 unreachable; 1 more nobody can address."""
+    with db.session() as session:
+        organisation = directory.organisation_by_key(session, ORG)
+        broadcast = broadcast_store.create_broadcast(
+            session, organisation_id=organisation.id, created_by_person_id=people["maria"].person_id,
+            content={"kind": "message", "title": "Nya kurser i höst", "text": "Anmäl dig senast fredag."},
+            audience={}, audience_count=7, send_at=ASSESSED, now=ASSESSED)
+        broadcast.unaddressable = 1
+        for key, status in zip(("s1", "s2", "s3", "s4", "s5", "h1"),
+                               ("sent", "sent", "sent", "pending", "failed", "unreachable")):
+            session.add(OutboxMessage(campaign=broadcast_store.campaign_of(broadcast.id),
+                                      recipient_person_id=people[key].person_id, card={}, status=status))
+
+
+async def test_the_coordinator_sees_the_maturity_trend_beside_the_reference_as_the_card_shows_it(tab, issuer):
+    seed_maturity(tab.app[DATABASE])
+    bearer = as_someone(tab, issuer, "maria")
+    status, body, _ = await fetch(tab, "/tab/content?view=maturity", bearer)
+    page = body.decode()
+    assert status == 200 and "Digital mognad" in page and "Nacka kultur och fritid" in page
+    assert page.count('<svg class="chart trend"') == 8, "one trend chart per dimension"
+    assert "2025-10-31: Stockholms stad, kulturförvaltningen 3" in page  # the chart's description, per round
+    status, body, _ = await fetch(tab, "/tab/download/maturity.xlsx", bearer)
+    header, *rows = load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True)
+    by_round = {(row[0], row[1]): dict(zip(header, row)) for row in rows}
+    first = next(name for name, _ in by_round if name.startswith("1. "))
+    assert by_round[(first, "2025-10-31")]["Medel (1–5)"] == 3
+    latest = by_round[(first, "2026-10-31")]
+    assert (latest["Medel (1–5)"], latest["Förändring sedan förra"], latest["Referensens medel"]) == (4, 1, 5)
+    assert by_round[("Sammantaget", "2026-10-31")]["Svar"] == 6
+    # The same numbers as the coordinator's results card in the chat.
+    with tab.app[DATABASE].session() as session:
+        closed = survey.closed_rounds(session, organisation_id=directory.organisation_by_key(session, ORG).id)
+        card = results_view(session, closed[0], "sv", coordinator=True)
+    assert [(row.mean, row.change, row.reference) for row in card.dimensions] == \
+        [(by_round[(f"{row.number}. {row.title}", "2026-10-31")]["Medel (1–5)"],
+          by_round[(f"{row.number}. {row.title}", "2026-10-31")]["Förändring sedan förra"],
+          by_round[(f"{row.number}. {row.title}", "2026-10-31")]["Referensens medel"]) for row in card.dimensions]
+
+
+async def test_the_coordinator_sees_each_broadcast_with_its_delivery_figures_and_downloads_them(tab, issuer):
+    seed_broadcast(tab.app[DATABASE], tab.people)
+    bearer = as_someone(tab, issuer, "maria")
+    status, body, _ = await fetch(tab, "/tab/content?view=broadcasts&from=2026-01-01&to=2026-12-31", bearer)
+    assert status == 200 and "Nya kurser i höst" in body.decode()
+    status, body, headers = await fetch(tab, "/tab/download/broadcasts.csv?from=2026-01-01&to=2026-12-31", bearer)
+    assert status == 200 and headers["Content-Disposition"].endswith('utskick.csv"')
+    header, row = [line.split(";") for line in body.decode("utf-8-sig").splitlines()]
+    figures = dict(zip(header, row))
+    assert (figures["Rubrik"], figures["Mottagare"], figures["Skickade"], figures["I kö"], figures["Misslyckade"],
+            figures["Ej nåbara"]) == ("Nya kurser i höst", "7", "3", "1", "1", "2")
+    status, body, _ = await fetch(tab, "/tab/download/broadcasts.xlsx?from=2026-01-01&to=2026-12-31", bearer)
+    assert list(load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))[1][:4] == \
+        ("Nya kurser i höst", "2026-03-10 10:00", "läggs i kö", 7)
+
+
+async def test_an_employee_sees_the_organisations_maturity_only_after_closing(tab, issuer):
+    seed_maturity(tab.app[DATABASE], close_this_year=False)
+    bearer = as_someone(tab, issuer, "s1")
+    status, body, _ = await fetch(tab, "/tab/content?view=maturity", bearer)
+    page = body.decode()
+    # Only last year's round is closed: that one, as the employee's card shows it; this year's answers not.
+    assert status == 200 and "som stängde 2025-10-31" in page and "2026-10-31" not in page
+    assert "Nacka" not in page and '<svg class="chart trend"' not in page, "no reference, no trend"
+    with tab.app[DATABASE].session() as session:
+        survey.close_round(session, survey.open_round_for(
+            session, organisation_id=directory.organisation_by_key(session, ORG).id), now=SURVEY_NOW, coarsen=coarsen)
+    status, body, _ = await fetch(tab, "/tab/download/maturity.csv", bearer)
+    lines = body.decode("utf-8-sig").splitlines()
+    assert status == 200 and len(lines) == 1 + 8 + 1, "the latest round: eight dimensions and the overall"
+    assert all(";2026-10-31;4,0;6;6" in line for line in lines[1:])
+
+
+async def test_an_employee_sees_no_maturity_result_when_fewer_than_k_answered(tab, issuer):
+    with tab.app[DATABASE].session() as session:
+        organisation = directory.organisation_by_key(session, ORG)
+        _survey_round(session, organisation, closes=date(2026, 10, 31), answers=[(None, 4)] * 4)
+    status, body, _ = await fetch(tab, "/tab/content?view=maturity", as_someone(tab, issuer, "s1"))
+    page = body.decode()
+    assert status == 200 and "Inga resultat att visa än" in page and "minst 5" in page
+    assert "<table" not in page
+
+
+async def test_a_manager_sees_neither_the_trend_nor_the_broadcasts(tab, issuer):
+    seed_maturity(tab.app[DATABASE])
+    seed_broadcast(tab.app[DATABASE], tab.people)
+    bearer = as_someone(tab, issuer, "karin")
+    status, body, _ = await fetch(tab, "/tab/content?view=maturity", bearer)
+    page = body.decode()
+    assert status == 200 and "som stängde 2026-10-31" in page
+    assert "2025-10-31" not in page and "Nacka" not in page and "Förändring" not in page
+    for path in ("/tab/content?view=broadcasts", "/tab/download/broadcasts.csv"):
+        status, body, _ = await fetch(tab, path, bearer)
+        assert status == 403 and "Nya kurser i höst" not in body.decode()
+
+
+async def test_report_in_the_chat_opens_the_tab_for_coordinators_and_managers_and_explains_to_others(
+        bot, connector, tmp_path):
+    coordinator, manager, employee = (registered_user(connector, name) for name in
+                                      ("Maria Holm", "Karin Ek", "Anna Lindberg"))
+    seed_organisation(bot.app[DATABASE], tenant_id=coordinator.tenant_id)
+    assert import_people(bot.app[DATABASE], tmp_path, [
+        person_row(coordinator, unit="KF"), person_row(manager, unit="SSB"),
+        person_row(employee, unit="SSB", manager=manager)]).ok
+    with bot.app[DATABASE].session() as session:
+        directory.assign(session, organisation=directory.organisation_by_key(session, DIRECTORY_ORG),
+                         email=coordinator.email, kind="coordinator")
+    cards = {}
+    for who, user in (("coordinator", coordinator), ("manager", manager), ("employee", employee)):
+        chat = Chat(bot, connector, user)
+        await chat.install()
+        [cards[who]] = await chat.say("rapport" if who != "manager" else "report")
+    assert "Organisationens resultat finns i fliken Översikt" in card_text(cards["coordinator"])
+    assert cards["coordinator"]["actions"][0]["url"].endswith("/tab?view=heatmap")
+    assert "Mina medarbetare" in card_text(cards["manager"])
+    assert cards["manager"]["actions"][0]["url"].endswith("/tab?view=team")
+    assert "Rapporterna är för samordnare och chefer" in card_text(cards["employee"])
+    assert cards["employee"]["actions"][0]["url"].endswith("/tab?view=me")
