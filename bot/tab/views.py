@@ -240,8 +240,9 @@ def heatmap_table(session: Session, viewer: Viewer, ctx: Context) -> tuple[Table
         headers += [t(ctx.lang, "tab.col.median", column=titles[column]),
                     t(ctx.lang, "tab.col.below", column=column)]
     table = Table(f"kompetens-{by}", t(ctx.lang, f"tab.heatmap.title.{by}"), headers)
-    for row in sorted(figures.rows, key=lambda r: _unit_label(r.group, r.members, units, ctx, viewer.organisation.name)):
-        values: list[Any] = [_unit_label(row.group, row.members, units, ctx, viewer.organisation.name), row.people]
+    label = lambda r: _unit_label(r.group, r.members, units, ctx, viewer.organisation.name)  # noqa: E731
+    for row in sorted(figures.rows, key=label):
+        values: list[Any] = [label(row), row.people]
         classes = ["", ""]
         for column in columns:
             cell = row.cells[column]
@@ -280,9 +281,9 @@ def participation_table(session: Session, viewer: Viewer, ctx: Context):
     headers = [t(ctx.lang, "tab.col.unit"), t(ctx.lang, "tab.col.month"), t(ctx.lang, "tab.col.people")] + \
         [t(ctx.lang, f"tab.kind.{kind}") for kind in kinds]
     table = Table("deltagande", t(ctx.lang, "tab.participation.title"), headers)
-    for row in sorted(rows, key=lambda r: (_unit_label(r.group, r.members, units, ctx, viewer.organisation.name), r.month)):
-        table.rows.append([_unit_label(row.group, row.members, units, ctx, viewer.organisation.name), row.month, row.people,
-                           *[row.counts.get(kind, 0) for kind in kinds]])
+    label = lambda r: _unit_label(r.group, r.members, units, ctx, viewer.organisation.name)  # noqa: E731
+    for row in sorted(rows, key=lambda r: (label(r), r.month)):
+        table.rows.append([label(row), row.month, row.people, *[row.counts.get(kind, 0) for kind in kinds]])
     return table, filters, units, roles, rows, hidden, kinds
 
 
@@ -408,6 +409,10 @@ def _dimension_titles(rounds: list[MaturityRound]) -> list[tuple[int, str]]:
     return sorted(seen.items())
 
 
+def _one_decimal(value: float | None, lang: Lang) -> str:
+    return _shown(None if value is None else round(value, 1), lang)
+
+
 def _rounded(value: float | None) -> float | None:
     """Two decimals, as the survey's export (the card shows one)."""
     return None if value is None else round(value, 2)
@@ -421,22 +426,26 @@ def maturity_view(session: Session, viewer: Viewer, ctx: Context) -> Page:
         parts.append(f"<p>{_t(ctx, 'tab.maturity.none', k=ctx.k)}</p>")
         return Page(View.MATURITY, "".join(parts))
     latest = rounds[-1].view
-    parts.append(f"<p>{_t(ctx, 'tab.maturity.intro.coordinator' if coordinator else 'tab.maturity.intro.employee', organisation=viewer.organisation.name, answered=latest.answered, invited=latest.invited, closes=latest.closes_on.isoformat(), k=latest.k)}</p>")
+    intro = "tab.maturity.intro.coordinator" if coordinator else "tab.maturity.intro.employee"
+    text = _t(ctx, intro, organisation=viewer.organisation.name, answered=latest.answered, k=latest.k,
+              invited=latest.invited, closes=latest.closes_on.isoformat())
+    parts.append(f"<p>{text}</p>")
     if coordinator:
         labels = [_round_label(item) for item in rounds]
         reference = latest.reference_name
         charts = []
         for number, title in _dimension_titles(rounds):
-            own = [next((d.mean for d in item.view.dimensions if d.number == number), None) for item in rounds]
-            theirs = [next((d.reference for d in item.view.dimensions if d.number == number), None) for item in rounds]
+            rows = [next((d for d in item.view.dimensions if d.number == number), None) for item in rounds]
+            own = [row.mean if row else None for row in rows]
+            theirs = [row.reference if row else None for row in rows]
             series = [(viewer.organisation.name, own)]
             if any(value is not None for value in theirs):
                 series.append((reference or t(ctx.lang, "tab.maturity.col.reference"), theirs))
             description = "; ".join(
-                f"{label}: " + ", ".join(f"{name} {_shown(None if values[i] is None else round(values[i], 1), ctx.lang)}"
-                                         for name, values in series) for i, label in enumerate(labels))
-            chart = svg.trend_lines(labels, series, title=t(ctx.lang, "tab.maturity.chart", number=number, title=title),
-                                    description=description, chart_id=f"maturity-{number}")
+                f"{label}: " + ", ".join(f"{name} {_one_decimal(values[i], ctx.lang)}" for name, values in series)
+                for i, label in enumerate(labels))
+            chart = svg.trend_lines(labels, series, description=description, chart_id=f"maturity-{number}",
+                                    title=t(ctx.lang, "tab.maturity.chart", number=number, title=title))
             charts.append(f"<figure><figcaption>{number}. {escape(title)}</figcaption>{chart}</figure>")
         parts.append(f'<h2>{_t(ctx, "tab.maturity.trend")}</h2><div class="trends">{"".join(charts)}</div>')
         if reference is None:

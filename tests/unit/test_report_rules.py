@@ -65,7 +65,8 @@ def test_the_median_of_a_histogram_is_the_median_of_its_levels(histogram, median
 
 def test_a_merged_group_reports_the_levels_of_both_and_the_share_below_target():
     rows = [LevelCount("ark", "1.1", 7, None, 1), LevelCount("ark", "1.1", 8, None, 1),
-            LevelCount("kf", "1.1", 1, True, 1), LevelCount("kf", "1.1", 2, True, 1), LevelCount("kf", "1.1", 4, False, 1)]
+            LevelCount("kf", "1.1", 1, True, 1), LevelCount("kf", "1.1", 2, True, 1),
+            LevelCount("kf", "1.1", 4, False, 1)]
     figures = heatmap(rows, {"ark": 2, "kf": 3}, {"ark": "kf", "kf": None}, columns=["1.1"], column_of={"1.1": "1.1"},
                       k=5)
     [row] = figures.rows
