@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import uuid
 from datetime import date, datetime, timezone
 
 import aiohttp
@@ -15,16 +14,14 @@ from sqlmodel import select
 
 from bot.app import DATABASE
 from dialogs.survey import coarsen, results_view
-from store import broadcasts as broadcast_store
 from store import directory, survey
-from store.models.core import AuditEvent, Person
-from store.models.directory import Unit
-from store.models.outbox import OutboxMessage
-from tests.directory_fixtures import ORG as DIRECTORY_ORG
+from store.models.core import AuditEvent
 from tests.directory_fixtures import import_people, person_row, seed_organisation
 from tests.fakes.openid import FakeOpenIdServer, StaticTokenCredentialsFactory
 from tests.harness import Chat, RunningBot, card_text, registered_user, settings_for_tests
-from tests.tab_fixtures import ORG, TENANT, seed_tab_organisation
+from tests.tab_fixtures import (
+    ORG, SURVEY_NOW, TENANT, answered_round, seed_broadcast, seed_maturity, seed_tab_organisation,
+)
 
 APP_ID = "5c2a1d3e-8b7f-4c6d-9e0a-1b2c3d4e5f60"
 HOST = "kompetenslyft.example.se"
@@ -207,60 +204,6 @@ async def test_the_team_tab_settings_page_uses_teams_js_and_explains_the_tab(tab
 
 # ---- maturity results and broadcasts -------------------------------------------------------------------------
 
-SURVEY_TODAY = date(2026, 10, 1)
-SURVEY_NOW = datetime(2026, 10, 1, 8, 0, tzinfo=timezone.utc)
-
-
-def _survey_round(session, organisation, *, closes: date, answers: list[tuple[int | None, int]], close: bool = True):
-    """A round of `organisation` with one finished answer per (unit id, value on every statement)."""
-    statements = survey.load_survey_instrument().statement_ids
-    survey_round = survey.schedule_round(session, organisation=organisation, opens_on=closes.replace(day=1),
-                                         closes_on=closes, min_group=5, now=SURVEY_NOW)
-    survey.mark_open(session, survey_round, now=SURVEY_NOW)
-    for unit_id, value in answers:
-        person = Person(tenant_id=TENANT, teams_user_id=f"29:survey-{uuid.uuid4()}")
-        session.add(person)
-        session.flush()
-        survey.ensure_invitation(session, round_id=survey_round.id, person_id=person.id, unit_id=unit_id,
-                                 today=SURVEY_TODAY)
-        survey.start_draft(session, survey_round, person.id)
-        survey.record_finished(session, survey_round, person_id=person.id, unit_id=unit_id,
-                               answers={statement: value for statement in statements}, free_text=None,
-                               today=SURVEY_TODAY)
-    if close:
-        survey.close_round(session, survey_round, now=SURVEY_NOW, coarsen=coarsen)
-    return survey_round
-
-
-def seed_maturity(db, *, this_year: int = 6, close_this_year: bool = True) -> None:
-    """Stockholm: 2025 five answers of 3 in SSB; 2026 `this_year` answers of 4. Nacka (the reference): 2026
-    five answers of 5. By hand: 2026 mean 4.0, change +1.0, reference 5.0 in every dimension."""
-    with db.session() as session:
-        organisation = directory.organisation_by_key(session, ORG)
-        library = session.exec(select(Unit).where(Unit.code == "SSB")).one().id
-        nacka, _ = directory.save_organisation(session, key="nacka-kof", name="Nacka kultur och fritid",
-                                               reference_group=True)
-        _survey_round(session, organisation, closes=date(2025, 10, 31), answers=[(library, 3)] * 5)
-        _survey_round(session, organisation, closes=date(2026, 10, 31), answers=[(library, 4)] * this_year,
-                      close=close_this_year)
-        _survey_round(session, nacka, closes=date(2026, 10, 31), answers=[(None, 5)] * 5)
-
-
-def seed_broadcast(db, people) -> None:
-    """One broadcast to 6 people: 3 sent, 1 waiting, 1 failed, 1 unreachable; 1 more nobody can address."""
-    with db.session() as session:
-        organisation = directory.organisation_by_key(session, ORG)
-        broadcast = broadcast_store.create_broadcast(
-            session, organisation_id=organisation.id, created_by_person_id=people["maria"].person_id,
-            content={"kind": "message", "title": "Nya kurser i höst", "text": "Anmäl dig senast fredag."},
-            audience={}, audience_count=7, send_at=ASSESSED, now=ASSESSED)
-        broadcast.unaddressable = 1
-        for key, status in zip(("s1", "s2", "s3", "s4", "s5", "h1"),
-                               ("sent", "sent", "sent", "pending", "failed", "unreachable")):
-            session.add(OutboxMessage(campaign=broadcast_store.campaign_of(broadcast.id),
-                                      recipient_person_id=people[key].person_id, card={}, status=status))
-
-
 async def test_the_coordinator_sees_the_maturity_trend_beside_the_reference_as_the_card_shows_it(tab, issuer):
     seed_maturity(tab.app[DATABASE])
     bearer = as_someone(tab, issuer, "maria")
@@ -288,7 +231,7 @@ async def test_the_coordinator_sees_the_maturity_trend_beside_the_reference_as_t
 
 
 async def test_the_coordinator_sees_each_broadcast_with_its_delivery_figures_and_downloads_them(tab, issuer):
-    seed_broadcast(tab.app[DATABASE], tab.people)
+    seed_broadcast(tab.app[DATABASE], tab.people, at=ASSESSED)
     bearer = as_someone(tab, issuer, "maria")
     status, body, _ = await fetch(tab, "/tab/content?view=broadcasts&from=2026-01-01&to=2026-12-31", bearer)
     assert status == 200 and "Nya kurser i höst" in body.decode()
@@ -323,7 +266,7 @@ async def test_an_employee_sees_the_organisations_maturity_only_after_closing(ta
 async def test_an_employee_sees_no_maturity_result_when_fewer_than_k_answered(tab, issuer):
     with tab.app[DATABASE].session() as session:
         organisation = directory.organisation_by_key(session, ORG)
-        _survey_round(session, organisation, closes=date(2026, 10, 31), answers=[(None, 4)] * 4)
+        answered_round(session, organisation, closes=date(2026, 10, 31), answers=[(None, 4)] * 4)
     status, body, _ = await fetch(tab, "/tab/content?view=maturity", as_someone(tab, issuer, "s1"))
     page = body.decode()
     assert status == 200 and "Inga resultat att visa än" in page and "minst 5" in page
@@ -332,7 +275,7 @@ async def test_an_employee_sees_no_maturity_result_when_fewer_than_k_answered(ta
 
 async def test_a_manager_sees_neither_the_trend_nor_the_broadcasts(tab, issuer):
     seed_maturity(tab.app[DATABASE])
-    seed_broadcast(tab.app[DATABASE], tab.people)
+    seed_broadcast(tab.app[DATABASE], tab.people, at=ASSESSED)
     bearer = as_someone(tab, issuer, "karin")
     status, body, _ = await fetch(tab, "/tab/content?view=maturity", bearer)
     page = body.decode()
@@ -352,7 +295,7 @@ async def test_report_in_the_chat_opens_the_tab_for_coordinators_and_managers_an
         person_row(coordinator, unit="KF"), person_row(manager, unit="SSB"),
         person_row(employee, unit="SSB", manager=manager)]).ok
     with bot.app[DATABASE].session() as session:
-        directory.assign(session, organisation=directory.organisation_by_key(session, DIRECTORY_ORG),
+        directory.assign(session, organisation=directory.organisation_by_key(session, ORG),
                          email=coordinator.email, kind="coordinator")
     cards = {}
     for who, user in (("coordinator", coordinator), ("manager", manager), ("employee", employee)):
