@@ -69,9 +69,10 @@ def grouped_bars(groups: Sequence[str], series: Sequence[tuple[str, Sequence[int
 def trend_lines(rounds: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], *, title: str,
                 description: str, chart_id: str, low: float = 1, high: float = 5) -> str:
     """One small chart: a line per series over the rounds on a fixed scale (the survey's 1-5), a dot per value
-    (gaps where a value is hidden), the first series solid and the others dashed, with a legend."""
+    (gaps where a value is hidden), the first series solid and the second dashed. Several such charts share
+    one legend (`trend_legend`)."""
     count = max(len(rounds), 1)
-    width, height, left, bottom, top = max(260, 70 * count + 50), 190, 28, 52, 10
+    width, height, left, bottom, top = max(260, 70 * count + 50), 165, 28, 28, 10
     slot = (width - left - 12) / count
     plot = height - top - bottom
     y = lambda value: top + plot - plot * (value - low) / (high - low)  # noqa: E731
@@ -97,9 +98,12 @@ def trend_lines(rounds: Sequence[str], series: Sequence[tuple[str, Sequence[floa
     for index, label in enumerate(rounds):
         parts.append(f'<text class="label" x="{x(index):.1f}" y="{top + plot + 16}" text-anchor="middle">'
                      f'{escape(label)}</text>')
-    for s, (name, _) in enumerate(series):
-        lx = left + 120 * s
-        parts.append(f'<line class="line series{s}" x1="{lx}" x2="{lx + 16}" y1="{height - 12}" y2="{height - 12}"/>'
-                     f'<text class="label" x="{lx + 20}" y="{height - 8}">{escape(name)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def trend_legend(names: Sequence[str]) -> str:
+    """The legend of `trend_lines` charts as HTML: each series' line style beside its name."""
+    items = "".join(f'<li><svg aria-hidden="true" width="24" height="10"><line class="line series{s}" x1="2" x2="22" '
+                    f'y1="5" y2="5"/></svg> {escape(name)}</li>' for s, name in enumerate(names))
+    return f'<ul class="trend-legend">{items}</ul>'

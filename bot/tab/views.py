@@ -447,7 +447,9 @@ def maturity_view(session: Session, viewer: Viewer, ctx: Context) -> Page:
             chart = svg.trend_lines(labels, series, description=description, chart_id=f"maturity-{number}",
                                     title=t(ctx.lang, "tab.maturity.chart", number=number, title=title))
             charts.append(f"<figure><figcaption>{number}. {escape(title)}</figcaption>{chart}</figure>")
-        parts.append(f'<h2>{_t(ctx, "tab.maturity.trend")}</h2><div class="trends">{"".join(charts)}</div>')
+        names = [viewer.organisation.name] + ([reference] if reference else [])
+        parts.append(f'<h2>{_t(ctx, "tab.maturity.trend")}</h2>{svg.trend_legend(names)}'
+                     f'<div class="trends">{"".join(charts)}</div>')
         if reference is None:
             parts.append(f'<p class="note">{_t(ctx, "tab.maturity.no_reference")}</p>')
     parts.append(table_html(table, ctx, downloads={f: ctx.download("maturity", f) for f in ("csv", "xlsx")}))

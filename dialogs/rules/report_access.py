@@ -20,7 +20,7 @@ class View(StrEnum):
 
 EVERYONE_VIEWS = (View.ME, View.MATURITY, View.MY_DATA)
 MANAGER_VIEWS = (View.TEAM,)
-COORDINATOR_VIEWS = (View.HEATMAP, View.PARTICIPATION, View.BROADCASTS, View.ESF)
+COORDINATOR_VIEWS = (View.HEATMAP, View.PARTICIPATION, View.MATURITY, View.BROADCASTS, View.ESF)
 
 
 def allowed_views(*, is_coordinator: bool, is_manager: bool) -> tuple[View, ...]:
@@ -30,7 +30,7 @@ def allowed_views(*, is_coordinator: bool, is_manager: bool) -> tuple[View, ...]
         views += COORDINATOR_VIEWS
     if is_manager:
         views += MANAGER_VIEWS
-    return views + EVERYONE_VIEWS
+    return tuple(dict.fromkeys(views + EVERYONE_VIEWS))  # a view listed twice keeps its first place
 
 
 def sees_maturity_trend(*, is_coordinator: bool) -> bool:
