@@ -384,18 +384,18 @@ def maturity_table(session: Session, viewer: Viewer, ctx: Context) -> tuple[Tabl
     for number, title in titles:
         for item in rounds:
             row = next((d for d in item.view.dimensions if d.number == number), None)
-            values: list[Any] = [f"{number}. {title}", _round_label(item), _rounded(row.mean if row else None),
+            values: list[Any] = [f"{number}. {title}", _round_label(item), row.mean if row else None,
                                  item.view.answered, item.view.invited]
             if coordinator:
-                values += [_rounded(row.change if row else None), item.view.reference_name,
-                           _rounded(row.reference if row else None)]
+                values += [row.change if row else None, item.view.reference_name,
+                           row.reference if row else None]
             table.rows.append(values)
     for item in rounds:
-        values = [t(ctx.lang, "tab.maturity.overall"), _round_label(item), _rounded(item.view.overall),
+        values = [t(ctx.lang, "tab.maturity.overall"), _round_label(item), item.view.overall,
                   item.view.answered, item.view.invited]
         if coordinator:
-            values += [_rounded(item.view.overall_change), item.view.reference_name,
-                       _rounded(item.view.reference_overall)]
+            values += [item.view.overall_change, item.view.reference_name,
+                       item.view.reference_overall]
         table.rows.append(values)
     return table, rounds
 
@@ -407,15 +407,6 @@ def _dimension_titles(rounds: list[MaturityRound]) -> list[tuple[int, str]]:
         for row in item.view.dimensions:
             seen.setdefault(row.number, row.title)
     return sorted(seen.items())
-
-
-def _one_decimal(value: float | None, lang: Lang) -> str:
-    return _shown(None if value is None else round(value, 1), lang)
-
-
-def _rounded(value: float | None) -> float | None:
-    """Two decimals, as the survey's export (the card shows one)."""
-    return None if value is None else round(value, 2)
 
 
 def maturity_view(session: Session, viewer: Viewer, ctx: Context) -> Page:
@@ -442,7 +433,7 @@ def maturity_view(session: Session, viewer: Viewer, ctx: Context) -> Page:
             if any(value is not None for value in theirs):
                 series.append((reference or t(ctx.lang, "tab.maturity.col.reference"), theirs))
             description = "; ".join(
-                f"{label}: " + ", ".join(f"{name} {_one_decimal(values[i], ctx.lang)}" for name, values in series)
+                f"{label}: " + ", ".join(f"{name} {_shown(values[i], ctx.lang)}" for name, values in series)
                 for i, label in enumerate(labels))
             chart = svg.trend_lines(labels, series, description=description, chart_id=f"maturity-{number}",
                                     title=t(ctx.lang, "tab.maturity.chart", number=number, title=title))
