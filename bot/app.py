@@ -80,6 +80,7 @@ def dialog_config(settings: Settings) -> DialogConfig:
         closed_dates=settings.closed_dates,
         directory_contact=settings.directory_contact or None,
         my_data_url=my_data_url(settings),
+        tab_url_template=tab_url_template(settings),
         retention_years=settings.retention_years,
         public_base_url=(f"http://{settings.host}:{settings.port}" if settings.dev_mode
                          else f"https://{settings.public_hostname}"),
@@ -92,6 +93,15 @@ def my_data_url(settings: Settings) -> str:
         return f"http://{settings.host}:{settings.port}/tab?view=mydata"
     context = quote('{"subEntityId":"mydata"}')
     return f"https://teams.microsoft.com/l/entity/{settings.app_id}/overview?context={context}"
+
+
+def tab_url_template(settings: Settings) -> str:
+    """The personal tab at a view ("{view}" is replaced): a Teams deep link whose subEntityId the tab's script
+    turns into the view (bot/tab/static/tab.js), or the local page in dev mode."""
+    if settings.dev_mode:
+        return f"http://{settings.host}:{settings.port}/tab?view={{view}}"
+    return (f"https://teams.microsoft.com/l/entity/{settings.app_id}/overview?context="
+            + quote('{"subEntityId":"') + "{view}" + quote('"}'))
 
 
 async def _database(app: web.Application):

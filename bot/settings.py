@@ -142,6 +142,9 @@ class Settings:
             raise SettingsError("MICROSOFT_APP_TENANT_ID is required for MICROSOFT_APP_TYPE=SingleTenant")
         if self.dev_locale and not self.dev_locale.lower().startswith(("sv", "en")):
             raise SettingsError(f"DEV_LOCALE must be Swedish or English (sv-SE, en-US), not {self.dev_locale!r}")
+        if not 3 <= self.report_min_group_size <= 25:
+            # The survey's anonymity rule (dialogs/rules/anonymity.py) accepts k from 3 to 25.
+            raise SettingsError(f"REPORT_MIN_GROUP_SIZE must be from 3 to 25, not {self.report_min_group_size}")
         if not self.default_locale.lower().startswith(("sv", "en")):
             raise SettingsError(f"DEFAULT_LOCALE must be Swedish or English (sv-SE, en-US), not {self.default_locale!r}")
         try:

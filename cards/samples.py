@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from cards import activities, assessment, broadcast, mydata, notices, plan, profile, reassessment, review, survey, welcome
+from cards import (
+    activities, assessment, broadcast, mydata, notices, plan, profile, reassessment, report, review, survey, welcome,
+)
 from cards.i18n import Lang
 
 SampleBuilder = Callable[[Lang], dict]
@@ -40,4 +42,4 @@ def all_samples() -> dict[str, SampleBuilder]:
 def _contributions() -> list[dict[str, SampleBuilder]]:
     # Feature modules register here, one line each.
     return [_CORE_SAMPLES, assessment.SAMPLES, profile.SAMPLES, plan.SAMPLES, review.SAMPLES, reassessment.SAMPLES,
-            survey.SAMPLES, mydata.SAMPLES, broadcast.SAMPLES, activities.SAMPLES]
+            survey.SAMPLES, mydata.SAMPLES, broadcast.SAMPLES, activities.SAMPLES, report.SAMPLES]

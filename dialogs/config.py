@@ -21,12 +21,18 @@ class DialogConfig:
     directory_contact: str | None = None
     # The tab's "Mina uppgifter" view (a Teams deep link; the local page in dev mode), for the "mina uppgifter" card.
     my_data_url: str | None = None
+    # The tab's deep link with "{view}" where a view's name goes (bot/app.py tab_url_template), for "rapport".
+    tab_url_template: str | None = None
     # Finished assessments and plans older than this many years are deleted by a scheduled job (audited).
     retention_years: int = 5
     # Broadcasts: the outbox's per-tenant send rate (for the report's estimated finish), and where this app is
     # reached from a browser (the report's download links).
     send_rate_per_second: float = 30.0
     public_base_url: str = "http://localhost:3978"
+
+    def tab_url(self, view: str) -> str | None:
+        """Where a card opens the tab at `view` (dialogs/rules/report_access.py View), or None if unknown."""
+        return self.tab_url_template.replace("{view}", view) if self.tab_url_template else None
 
     @property
     def tz(self) -> ZoneInfo:

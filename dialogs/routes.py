@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cards.verbs import Verb
-from dialogs import activities, assessment, broadcast, mydata, plan, profile, review, survey, welcome
+from dialogs import activities, assessment, broadcast, mydata, plan, profile, report, review, survey, welcome
 from dialogs.router import Route, Router
 
 ROUTES: dict[str, Route] = {
@@ -32,7 +32,7 @@ ROUTES: dict[str, Route] = {
     Verb.TEAM_SHOW: Route(review.show_team, entry=True),
     Verb.ACTIVITY_NEW: Route(activities.new_activity, entry=True),
     Verb.BROADCAST_NEW: Route(broadcast.start, entry=True),
-    Verb.REPORT_SHOW: Route(welcome.coming_soon("report"), entry=True),
+    Verb.REPORT_SHOW: Route(report.show_report, entry=True),
     Verb.SURVEY_START: Route(survey.start, entry=True),
     Verb.SURVEY_ANSWER: Route(survey.answer),
     Verb.SURVEY_BACK: Route(survey.back),

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from store import audit
 from store.models.activity import Activity, ActivityHours
 from store.models.assessment import Assessment, AssessmentLevel, AssessmentStatus, PersonRole, RoleTarget
+from store.models.broadcast import Broadcast
 from store.models.core import Person
 from store.models.directory import DirectoryEntry, DirectoryRole, Organisation, Unit
 from store.models.plan import Plan, PlanComment, PlanVersion
@@ -413,3 +414,14 @@ def stored_counts(session: Session, *, person_id: int) -> tuple[int, int]:
         Assessment.person_id == person_id, Assessment.status == AssessmentStatus.FINISHED)).one()
     plan_count = session.exec(select(func.count()).select_from(Plan).where(Plan.person_id == person_id)).one()
     return assessments, plan_count
+
+
+# ---- broadcasts ---------------------------------------------------------------------------------------------
+
+def broadcasts_in_period(session: Session, *, organisation_id: int, start: datetime, end: datetime,
+                         limit: int = 500) -> list[Any]:
+    """The organisation's broadcasts confirmed in [start, end), newest first (their delivery figures come from
+    store.broadcasts.delivery_counts, as on the report card)."""
+    return list(session.exec(select(Broadcast).where(Broadcast.organisation_id == organisation_id,
+                                                     Broadcast.created_at >= start, Broadcast.created_at < end)
+                             .order_by(Broadcast.created_at.desc(), Broadcast.id.desc()).limit(limit)))

@@ -64,3 +64,46 @@ def grouped_bars(groups: Sequence[str], series: Sequence[tuple[str, Sequence[int
                      f'<text class="label" x="{x + 14}" y="{height - 9}">{escape(name)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def trend_lines(rounds: Sequence[str], series: Sequence[tuple[str, Sequence[float | None]]], *, title: str,
+                description: str, chart_id: str, low: float = 1, high: float = 5) -> str:
+    """One small chart: a line per series over the rounds on a fixed scale (the survey's 1-5), a dot per value
+    (gaps where a value is hidden), the first series solid and the second dashed. Several such charts share
+    one legend (`trend_legend`)."""
+    count = max(len(rounds), 1)
+    width, height, left, bottom, top = max(260, 70 * count + 50), 165, 28, 28, 10
+    slot = (width - left - 12) / count
+    plot = height - top - bottom
+    y = lambda value: top + plot - plot * (value - low) / (high - low)  # noqa: E731
+    x = lambda index: left + slot * index + slot / 2  # noqa: E731
+    parts = [f'<svg class="chart trend" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
+             f'aria-labelledby="{chart_id}-t {chart_id}-d"><title id="{chart_id}-t">{escape(title)}</title>'
+             f'<desc id="{chart_id}-d">{escape(description)}</desc>']
+    for value in range(int(low), int(high) + 1):
+        parts.append(f'<line class="grid" x1="{left}" x2="{width - 8}" y1="{y(value):.1f}" y2="{y(value):.1f}"/>'
+                     f'<text class="axis" x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{value}</text>')
+    for s, (_, values) in enumerate(series):
+        points: list[str] = []
+        for index, value in enumerate(values):
+            if value is None:
+                if len(points) > 1:
+                    parts.append(f'<polyline class="line series{s}" points="{" ".join(points)}"/>')
+                points = []
+                continue
+            points.append(f"{x(index):.1f},{y(value):.1f}")
+            parts.append(f'<circle class="dot series{s}" cx="{x(index):.1f}" cy="{y(value):.1f}" r="3.5"/>')
+        if len(points) > 1:
+            parts.append(f'<polyline class="line series{s}" points="{" ".join(points)}"/>')
+    for index, label in enumerate(rounds):
+        parts.append(f'<text class="label" x="{x(index):.1f}" y="{top + plot + 16}" text-anchor="middle">'
+                     f'{escape(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def trend_legend(names: Sequence[str]) -> str:
+    """The legend of `trend_lines` charts as HTML: each series' line style beside its name."""
+    items = "".join(f'<li><svg aria-hidden="true" width="24" height="10"><line class="line series{s}" x1="2" x2="22" '
+                    f'y1="5" y2="5"/></svg> {escape(name)}</li>' for s, name in enumerate(names))
+    return f'<ul class="trend-legend">{items}</ul>'

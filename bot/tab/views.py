@@ -19,10 +19,14 @@ from sqlmodel import Session
 from bot.tab import svg
 from bot.tab.tables import Table
 from cards.i18n import Lang, t
-from dialogs.rules.report_access import View, allowed_views
+from dialogs.rules.broadcast_content import content_from_json
+from dialogs.rules.report_access import View, allowed_views, sees_maturity_trend
 from dialogs.rules.report_figures import heatmap, participation
 from dialogs.rules.scoring import summarise_assessment
+from dialogs.survey import results_view as survey_results_view
+from store import broadcasts as broadcast_store
 from store import directory, plans, reports
+from store import survey as survey_store
 from store.digcomp import load_framework
 from store.models.directory import DirectoryEntry, Organisation
 from store.people import aware
@@ -194,9 +198,15 @@ def filter_form(ctx: Context, view: str, filters: Filters, units: Mapping[int, r
 
 
 def _unit_label(row_group: int | None, members: list[int | None], units: Mapping[int, reports.UnitInfo],
-                ctx: Context) -> str:
-    name = units[row_group].name if row_group in units else t(ctx.lang, "tab.no_unit")
-    merged = len([m for m in members if m != row_group])
+                ctx: Context, organisation: str = "") -> str:
+    """A row's name; the organisation's own group (anchor None: people without a unit and the units merged
+    into it under the anonymity rule) is named after the organisation."""
+    if row_group in units:
+        name = units[row_group].name
+    else:
+        name = t(ctx.lang, "tab.organisation_rest", organisation=organisation) if organisation else \
+            t(ctx.lang, "tab.no_unit")
+    merged = len([m for m in members if m != row_group and m is not None])
     return t(ctx.lang, "tab.merged_units", name=name, count=merged) if merged else name
 
 
@@ -230,8 +240,9 @@ def heatmap_table(session: Session, viewer: Viewer, ctx: Context) -> tuple[Table
         headers += [t(ctx.lang, "tab.col.median", column=titles[column]),
                     t(ctx.lang, "tab.col.below", column=column)]
     table = Table(f"kompetens-{by}", t(ctx.lang, f"tab.heatmap.title.{by}"), headers)
-    for row in sorted(figures.rows, key=lambda r: _unit_label(r.group, r.members, units, ctx)):
-        values: list[Any] = [_unit_label(row.group, row.members, units, ctx), row.people]
+    label = lambda r: _unit_label(r.group, r.members, units, ctx, viewer.organisation.name)  # noqa: E731
+    for row in sorted(figures.rows, key=label):
+        values: list[Any] = [label(row), row.people]
         classes = ["", ""]
         for column in columns:
             cell = row.cells[column]
@@ -270,9 +281,9 @@ def participation_table(session: Session, viewer: Viewer, ctx: Context):
     headers = [t(ctx.lang, "tab.col.unit"), t(ctx.lang, "tab.col.month"), t(ctx.lang, "tab.col.people")] + \
         [t(ctx.lang, f"tab.kind.{kind}") for kind in kinds]
     table = Table("deltagande", t(ctx.lang, "tab.participation.title"), headers)
-    for row in sorted(rows, key=lambda r: (_unit_label(r.group, r.members, units, ctx), r.month)):
-        table.rows.append([_unit_label(row.group, row.members, units, ctx), row.month, row.people,
-                           *[row.counts.get(kind, 0) for kind in kinds]])
+    label = lambda r: _unit_label(r.group, r.members, units, ctx, viewer.organisation.name)  # noqa: E731
+    for row in sorted(rows, key=lambda r: (label(r), r.month)):
+        table.rows.append([label(row), row.month, row.people, *[row.counts.get(kind, 0) for kind in kinds]])
     return table, filters, units, roles, rows, hidden, kinds
 
 
@@ -326,6 +337,158 @@ def esf_view(session: Session, viewer: Viewer, ctx: Context) -> Page:
             f'<p class="downloads">{links}</p><p class="note">{_t(ctx, "tab.esf.audited")}</p>'
             f'<p class="note">{_t(ctx, "tab.esf.hours_source")}</p>')
     return Page(View.ESF, body)
+
+
+# ---- the maturity survey's results -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MaturityRound:
+    """A closed round as the survey's results card shows it (dialogs.survey.results_view): the same numbers."""
+
+    round_id: int
+    closes_on: date
+    view: Any  # cards.survey.ResultsView
+
+
+def maturity_rounds(session: Session, viewer: Viewer, ctx: Context) -> list[MaturityRound]:
+    """Oldest first. Coordinators: every closed round with at least k answers, with the change and the
+    reference organisation. Others: the latest closed round only, and only if it has at least k answers
+    (else nothing), as the employee's "resultat" card."""
+    coordinator = sees_maturity_trend(is_coordinator=viewer.is_coordinator)
+    closed = survey_store.closed_rounds(session, organisation_id=viewer.organisation.id)
+    if not coordinator:
+        closed = closed[:1]
+    found = []
+    for survey_round in reversed(closed):
+        view = survey_results_view(session, survey_round, ctx.lang, coordinator=coordinator)
+        if view is not None:
+            found.append(MaturityRound(survey_round.id, survey_round.closes_on, view))
+    return found
+
+
+def _round_label(item: MaturityRound) -> str:
+    return item.closes_on.isoformat()
+
+
+def maturity_table(session: Session, viewer: Viewer, ctx: Context) -> tuple[Table, list[MaturityRound]]:
+    rounds = maturity_rounds(session, viewer, ctx)
+    coordinator = sees_maturity_trend(is_coordinator=viewer.is_coordinator)
+    headers = [t(ctx.lang, "tab.maturity.col.dimension"), t(ctx.lang, "tab.maturity.col.round"),
+               t(ctx.lang, "tab.maturity.col.mean"), t(ctx.lang, "tab.maturity.col.answered"),
+               t(ctx.lang, "tab.maturity.col.invited")]
+    if coordinator:
+        headers += [t(ctx.lang, "tab.maturity.col.change"), t(ctx.lang, "tab.maturity.col.reference_org"),
+                    t(ctx.lang, "tab.maturity.col.reference")]
+    table = Table("digital-mognad", t(ctx.lang, "tab.maturity.title"), headers)
+    titles = _dimension_titles(rounds)
+    for number, title in titles:
+        for item in rounds:
+            row = next((d for d in item.view.dimensions if d.number == number), None)
+            values: list[Any] = [f"{number}. {title}", _round_label(item), row.mean if row else None,
+                                 item.view.answered, item.view.invited]
+            if coordinator:
+                values += [row.change if row else None, item.view.reference_name,
+                           row.reference if row else None]
+            table.rows.append(values)
+    for item in rounds:
+        values = [t(ctx.lang, "tab.maturity.overall"), _round_label(item), item.view.overall,
+                  item.view.answered, item.view.invited]
+        if coordinator:
+            values += [item.view.overall_change, item.view.reference_name,
+                       item.view.reference_overall]
+        table.rows.append(values)
+    return table, rounds
+
+
+def _dimension_titles(rounds: list[MaturityRound]) -> list[tuple[int, str]]:
+    """The dimensions in the latest round's order (a new instrument version may add some)."""
+    seen: dict[int, str] = {}
+    for item in reversed(rounds):
+        for row in item.view.dimensions:
+            seen.setdefault(row.number, row.title)
+    return sorted(seen.items())
+
+
+def maturity_view(session: Session, viewer: Viewer, ctx: Context) -> Page:
+    table, rounds = maturity_table(session, viewer, ctx)
+    coordinator = sees_maturity_trend(is_coordinator=viewer.is_coordinator)
+    parts = [f"<h1>{_t(ctx, 'tab.view.maturity')}</h1>"]
+    if not rounds:
+        parts.append(f"<p>{_t(ctx, 'tab.maturity.none', k=ctx.k)}</p>")
+        return Page(View.MATURITY, "".join(parts))
+    latest = rounds[-1].view
+    intro = "tab.maturity.intro.coordinator" if coordinator else "tab.maturity.intro.employee"
+    text = _t(ctx, intro, organisation=viewer.organisation.name, answered=latest.answered, k=latest.k,
+              invited=latest.invited, closes=latest.closes_on.isoformat())
+    parts.append(f"<p>{text}</p>")
+    if coordinator:
+        labels = [_round_label(item) for item in rounds]
+        reference = latest.reference_name
+        charts = []
+        for number, title in _dimension_titles(rounds):
+            rows = [next((d for d in item.view.dimensions if d.number == number), None) for item in rounds]
+            own = [row.mean if row else None for row in rows]
+            theirs = [row.reference if row else None for row in rows]
+            series = [(viewer.organisation.name, own)]
+            if any(value is not None for value in theirs):
+                series.append((reference or t(ctx.lang, "tab.maturity.col.reference"), theirs))
+            description = "; ".join(
+                f"{label}: " + ", ".join(f"{name} {_shown(values[i], ctx.lang)}" for name, values in series)
+                for i, label in enumerate(labels))
+            chart = svg.trend_lines(labels, series, description=description, chart_id=f"maturity-{number}",
+                                    title=t(ctx.lang, "tab.maturity.chart", number=number, title=title))
+            charts.append(f"<figure><figcaption>{number}. {escape(title)}</figcaption>{chart}</figure>")
+        names = [viewer.organisation.name] + ([reference] if reference else [])
+        parts.append(f'<h2>{_t(ctx, "tab.maturity.trend")}</h2>{svg.trend_legend(names)}'
+                     f'<div class="trends">{"".join(charts)}</div>')
+        if reference is None:
+            parts.append(f'<p class="note">{_t(ctx, "tab.maturity.no_reference")}</p>')
+    parts.append(table_html(table, ctx, downloads={f: ctx.download("maturity", f) for f in ("csv", "xlsx")}))
+    parts.append(f'<p class="note">{_t(ctx, "tab.maturity.threshold", k=latest.k)}</p>')
+    return Page(View.MATURITY, "".join(parts), {"maturity": table})
+
+
+# ---- coordinator: broadcasts and their delivery figures --------------------------------------------------------
+
+BROADCAST_FIGURES = ("audience", "sent", "queued", "failed", "unreachable", "blocked", "cancelled")
+
+
+def broadcasts_table(session: Session, viewer: Viewer, ctx: Context) -> tuple[Table, date, date]:
+    today = ctx.now.astimezone(ctx.tz).date()
+    start = _date(ctx.query.get("from"), today - timedelta(days=364))
+    end = _date(ctx.query.get("to"), today)
+    if end < start:
+        start, end = end, start
+    found = reports.broadcasts_in_period(
+        session, organisation_id=viewer.organisation.id, start=datetime.combine(start, time.min, ctx.tz),
+        end=datetime.combine(end + timedelta(days=1), time.min, ctx.tz))
+    headers = [t(ctx.lang, "tab.broadcasts.col.title"), t(ctx.lang, "tab.broadcasts.col.created"),
+               t(ctx.lang, "tab.broadcasts.col.status")] + \
+        [t(ctx.lang, f"broadcast.report.{figure}") for figure in BROADCAST_FIGURES]
+    table = Table("utskick", t(ctx.lang, "tab.broadcasts.title"), headers)
+    for broadcast in found:
+        counts = broadcast_store.delivery_counts(session, broadcast)  # the report card's figures
+        table.rows.append([content_from_json(broadcast.content).title,
+                           aware(broadcast.created_at).astimezone(ctx.tz).strftime("%Y-%m-%d %H:%M"),
+                           t(ctx.lang, f"broadcast.status.{broadcast.status}"), broadcast.audience_count,
+                           counts.sent, counts.queued, counts.failed, counts.unreachable, counts.blocked,
+                           counts.cancelled])
+    return table, start, end
+
+
+def broadcasts_view(session: Session, viewer: Viewer, ctx: Context) -> Page:
+    table, start, end = broadcasts_table(session, viewer, ctx)
+    hidden = "".join(f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
+                     for k, v in {**ctx.keep, "view": View.BROADCASTS}.items())
+    params = {"from": start.isoformat(), "to": end.isoformat()}
+    body = (f"<h1>{_t(ctx, 'tab.view.broadcasts')}</h1><p>{_t(ctx, 'tab.broadcasts.intro')}</p>"
+            f'<form class="filters" method="get" action="/tab">{hidden}'
+            f'<label>{_t(ctx, "tab.filter.from")} <input type="date" name="from" value="{start}"></label>'
+            f'<label>{_t(ctx, "tab.filter.to")} <input type="date" name="to" value="{end}"></label>'
+            f'<button type="submit">{_t(ctx, "tab.filter.apply")}</button></form>'
+            + table_html(table, ctx, downloads={f: ctx.download("broadcasts", f, **params) for f in ("csv", "xlsx")})
+            + f'<p class="note">{_t(ctx, "tab.broadcasts.note")}</p>')
+    return Page(View.BROADCASTS, body, {"broadcasts": table})
 
 
 # ---- manager: my reports -------------------------------------------------------------------------------------
@@ -452,6 +615,7 @@ def _readable(value: Any, depth: int = 0) -> str:
 RENDERERS = {
     View.HEATMAP: heatmap_view, View.PARTICIPATION: participation_view, View.ESF: esf_view,
     View.TEAM: team_view, View.ME: me_view, View.MY_DATA: my_data_view,
+    View.MATURITY: maturity_view, View.BROADCASTS: broadcasts_view,
 }
 
 # Downloadable tables by name: the view that may give them, and the function that builds them.
@@ -460,4 +624,6 @@ DOWNLOADS = {
     "participation": (View.PARTICIPATION, lambda s, v, c: participation_table(s, v, c)[0]),
     "team": (View.TEAM, team_table),
     "esf": (View.ESF, lambda s, v, c: esf_table(s, v, c)[0]),
+    "maturity": (View.MATURITY, lambda s, v, c: maturity_table(s, v, c)[0]),
+    "broadcasts": (View.BROADCASTS, lambda s, v, c: broadcasts_table(s, v, c)[0]),
 }

@@ -12,13 +12,15 @@ class View(StrEnum):
     HEATMAP = "heatmap"  # the organisation's competence heatmap: coordinators
     PARTICIPATION = "participation"  # participation per unit and month: coordinators
     ESF = "esf"  # the ESF participant export: coordinators
-    # PLUG (survey, issue 15): MATURITY = "maturity"; (broadcasts, issue 14): BROADCASTS = "broadcasts";
-    # both coordinator views: add them to COORDINATOR_VIEWS and a renderer in bot/tab/views.py.
+    # The survey's results (issue 15): coordinators the trend over rounds beside the reference organisation;
+    # everyone else the organisation's latest closed round, as the "resultat" card shows it (above k only).
+    MATURITY = "maturity"
+    BROADCASTS = "broadcasts"  # broadcasts and their delivery figures (issue 14): coordinators
 
 
-EVERYONE_VIEWS = (View.ME, View.MY_DATA)
+EVERYONE_VIEWS = (View.ME, View.MATURITY, View.MY_DATA)
 MANAGER_VIEWS = (View.TEAM,)
-COORDINATOR_VIEWS = (View.HEATMAP, View.PARTICIPATION, View.ESF)
+COORDINATOR_VIEWS = (View.HEATMAP, View.PARTICIPATION, View.MATURITY, View.BROADCASTS, View.ESF)
 
 
 def allowed_views(*, is_coordinator: bool, is_manager: bool) -> tuple[View, ...]:
@@ -28,7 +30,13 @@ def allowed_views(*, is_coordinator: bool, is_manager: bool) -> tuple[View, ...]
         views += COORDINATOR_VIEWS
     if is_manager:
         views += MANAGER_VIEWS
-    return views + EVERYONE_VIEWS
+    return tuple(dict.fromkeys(views + EVERYONE_VIEWS))  # a view listed twice keeps its first place
+
+
+def sees_maturity_trend(*, is_coordinator: bool) -> bool:
+    """Coordinators see every closed round, the change and the reference organisation; others only the
+    organisation's latest closed round (what the survey's employee card shows them)."""
+    return is_coordinator
 
 
 def may_open(view: str, *, is_coordinator: bool, is_manager: bool) -> bool:

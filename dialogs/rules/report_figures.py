@@ -1,5 +1,5 @@
 """Pure rules that turn the store's counts into the figures the tab shows: medians from level histograms,
-shares below the role target, groups merged under the anonymity threshold (dialogs/rules/report_groups.py)."""
+shares below the role target, groups merged under the survey's anonymity rule (dialogs/rules/report_groups.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class Cell:
 
 @dataclass
 class GroupRow:
-    group: int | None  # the unit id the row is reported under (None: no unit in the directory)
+    group: int | None  # the unit id the row is reported under (None: the organisation's own group)
     members: list[int | None] = field(default_factory=list)  # units merged into it (itself included)
     people: int = 0
     cells: dict[str, Cell] = field(default_factory=dict)
@@ -29,7 +29,7 @@ class GroupRow:
 class Heatmap:
     columns: list[str]
     rows: list[GroupRow]
-    hidden_people: int  # people in groups too small to show, even merged
+    hidden_people: int  # people not shown: fewer than k in all
 
 
 def median_of(histogram: Mapping[int, int]) -> float | None:
@@ -56,10 +56,10 @@ def heatmap(histogram: Iterable, sizes: Mapping[int | None, int], parents: Mappi
     levels: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     below: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     for row in histogram:
-        group = placement.get(row.unit_id)
         column = column_of.get(row.competence)
-        if group is None or column is None:
-            continue  # a group too small to show even merged, or a competence outside the framework
+        if row.unit_id not in placement or column is None:
+            continue  # too few people to show anything, or a competence outside the framework
+        group = placement[row.unit_id]
         levels[(group, column)][row.level] += row.people
         if row.below_target is not None:
             below[(group, column)][0] += row.people if row.below_target else 0
@@ -67,10 +67,10 @@ def heatmap(histogram: Iterable, sizes: Mapping[int | None, int], parents: Mappi
     rows: dict[int | None, GroupRow] = {}
     hidden = 0
     for unit_id, size in sizes.items():
-        group = placement.get(unit_id)
-        if group is None:
+        if unit_id not in placement:
             hidden += size
             continue
+        group = placement[unit_id]
         row = rows.setdefault(group, GroupRow(group))
         row.members.append(unit_id)
         row.people += size
@@ -101,17 +101,16 @@ def participation(counts: Iterable, headcount: Mapping[int | None, int], parents
     people: dict[int | None, int] = defaultdict(int)
     hidden = 0
     for unit_id, size in headcount.items():
-        group = placement.get(unit_id)
-        if group is None:
+        if unit_id not in placement:
             hidden += size
         else:
-            members[group].append(unit_id)
-            people[group] += size
+            members[placement[unit_id]].append(unit_id)
+            people[placement[unit_id]] += size
     table: dict[tuple, dict[str, int]] = {}
     for row in counts:
-        group = placement.get(row.unit_id)
-        if group is None:
-            continue  # a hidden group, or people no longer counted in the headcount
+        if row.unit_id not in placement:
+            continue  # nothing shown, or people no longer counted in the headcount
+        group = placement[row.unit_id]
         cell = table.setdefault((group, row.month), {kind: 0 for kind in kinds})
         cell[row.kind] = cell.get(row.kind, 0) + row.count
     rows = [ParticipationRow(group, members[group], people[group], month, cell)

@@ -1,7 +1,11 @@
-"""Which groups (units) an aggregate may be shown for: the anonymity threshold k, applied in one place.
+"""Which groups (units) an aggregate of the tab may be shown for: the survey's anonymity rule, applied here.
 
-Every aggregate the tab shows (heatmap cells, participation counts) goes through `visible_groups`, so the
-rule can be replaced by the survey's anonymity rule (dialogs/rules/anonymity.py) by changing this module only.
+There is ONE rule for small groups, `dialogs/rules/anonymity.py` `disclose_tree` (docs/survey.md): a unit with
+fewer than k people is merged into its parent, up the tree; what no unit takes is the organisation's own
+group; and when that remainder is 1..k-1 (it would follow from the total by subtraction) the smallest top-level
+groups are merged into it too (siblings suppressed). With fewer than k people in all nothing is shown. Every
+aggregate the tab shows (heatmap cells, participation counts, maturity results, which use the survey's own
+functions) goes through that rule; this module only adapts it to the tab's unit ids.
 """
 
 from __future__ import annotations
@@ -9,49 +13,35 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from typing import TypeVar
 
-DEFAULT_MIN_GROUP_SIZE = 5
+from dialogs.rules.anonymity import DEFAULT_K, ROOT, disclose_tree
+
+DEFAULT_MIN_GROUP_SIZE = DEFAULT_K
+ORGANISATION = ROOT  # the anchor of the organisation's own group (people without a unit, merged top units)
 
 Key = TypeVar("Key", bound=Hashable)
 
 
-def visible_groups(sizes: Mapping[Key, int], parents: Mapping[Key, Key | None], *,
-                   k: int = DEFAULT_MIN_GROUP_SIZE) -> dict[Key, Key | None]:
-    """Where each group's people are reported: itself, an ancestor it is merged into, or nowhere (None).
+def visible_groups(sizes: Mapping[Key | None, int], parents: Mapping[Key, Key | None], *,
+                   k: int = DEFAULT_MIN_GROUP_SIZE) -> dict[Key | None, Key | None]:
+    """Where each group's people are reported: the anchor of the shown group they count in.
 
-    `sizes`: the number of people behind each group's figures (people assessed for a heatmap, people in the
-    unit for participation); groups with no people may be left out. `parents`: the unit tree (None at a root);
-    a group missing from it counts as a root.
+    `sizes`: the number of people behind each unit's figures (people assessed for a heatmap, people in the
+    unit for participation); the key None counts people without a unit. `parents`: the unit tree (None above
+    a top-level unit); a unit of `sizes` missing from it counts as top-level.
 
-    Bottom up: a group with fewer than `k` people is merged into its parent (its people count there), and the
-    parent is judged on its own people plus everyone merged into it. A root that still has fewer than k is
-    hidden: its key and every group merged into it map to None. A group of exactly k is shown. The result
-    maps every key of `sizes`; a value that is not None is a group whose merged size is at least k.
-
-    A shown parent never exposes a hidden child by subtraction, because a merged child's people are counted
-    in the parent's own row and never shown apart from it.
+    Returns the keys of `sizes` whose people are shown, each mapped to its group's anchor: a unit, or
+    `ORGANISATION` (None) for the organisation's own group. A key left out is hidden (nothing is shown when
+    fewer than k people are counted in all). Every shown group, and every difference of shown sets, covers
+    at least k people (dialogs/rules/anonymity.py).
     """
-    if k < 1:
-        raise ValueError(f"the anonymity threshold must be at least 1, not {k}")
-    merged: dict[Key, int] = {key: size for key, size in sizes.items() if size > 0}
-    target: dict[Key, Key] = {key: key for key in sizes}
-    while True:
-        small = [key for key, size in merged.items() if 0 < size < k and parents.get(key) is not None]
-        if not small:
-            break
-        # The deepest first, so a child lands in its parent before the parent is judged.
-        key = max(small, key=lambda key: _depth(key, parents))
-        parent = parents[key]
-        merged[parent] = merged.get(parent, 0) + merged[key]
-        merged[key] = 0
-        for original, into in target.items():
-            if into == key:
-                target[original] = parent
-    return {original: (into if merged.get(into, 0) >= k else None) for original, into in target.items()}
-
-
-def _depth(key: Hashable, parents: Mapping) -> int:
-    depth, seen = 0, {key}
-    while (key := parents.get(key)) is not None and key not in seen:
-        seen.add(key)
-        depth += 1
-    return depth
+    tree: dict[Key, Key | None] = {unit: (parent if parent in parents else None) for unit, parent in parents.items()
+                                   if unit is not None}
+    for key in sizes:
+        if key is not None and key not in tree:
+            tree[key] = None
+    disclosure = disclose_tree(tree, {key: size for key, size in sizes.items() if size > 0}, k)
+    if not disclosure.total_shown:
+        return {}
+    shown = {group.anchor for group in disclosure.groups}
+    return {key: disclosure.group_of[key] for key, size in sizes.items()
+            if size > 0 and disclosure.group_of.get(key, ROOT) in shown}

@@ -18,7 +18,7 @@ from bot.app import DATABASE
 from cards.render_check.browser import CHROMIUM, launch_chromium
 from store import reports
 from tests.harness import RunningBot, settings_for_tests
-from tests.tab_fixtures import seed_tab_organisation
+from tests.tab_fixtures import seed_broadcast, seed_maturity, seed_tab_organisation
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +27,8 @@ AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 ASSESSED = datetime(2026, 3, 10, 9, 0, tzinfo=timezone.utc)
 PERIOD = "from=2026-01-01&to=2026-12-31"
 # The screenshots docs/tab.md shows (made by this test with KL_TAB_SCREENSHOTS=1).
-TAB_SHOTS = ("tab-heatmap.png", "tab-participation.png", "tab-team.png", "tab-me.png", "tab-me-dark.png")
+TAB_SHOTS = ("tab-heatmap.png", "tab-participation.png", "tab-team.png", "tab-me.png", "tab-me-dark.png",
+             "tab-maturity.png", "tab-maturity-employee.png", "tab-broadcasts.png")
 SHOTS = REPO / "docs" / "screenshots" if os.environ.get("KL_TAB_SCREENSHOTS") == "1" else \
     REPO / "test-results" / "tab"
 
@@ -110,6 +111,43 @@ async def test_the_coordinator_sees_organisation_results_with_the_small_unit_mer
     assert "Arkivet" not in " ".join(await row_headers(page))
     assert await serious_violations(page) == []
     await shoot(page, "tab-participation.png")
+
+
+async def test_the_coordinator_sees_the_maturity_trend_and_the_broadcasts_delivery_figures(tab, browser):
+    seed_maturity(tab.app[DATABASE])
+    seed_broadcast(tab.app[DATABASE], tab.people, at=ASSESSED)
+    page = await open_as(browser, tab, "maria", PERIOD)
+    await page.get_by_role("link", name="Digital mognad").click()
+    assert await page.get_by_role("heading", name="Digital mognad", exact=True).is_visible()
+    assert await page.locator("svg.trend").count() == 8
+    assert await page.get_by_role("img", name="1. Digital förmåga: medelvärde per mätning").is_visible()
+    assert "Nacka kultur och fritid" in await page.locator("table").inner_text()
+    assert await serious_violations(page) == []
+    await shoot(page, "tab-maturity.png")
+    async with page.expect_download() as download_info:
+        await page.get_by_role("link", name="Ladda ner xlsx").click()
+    assert (await download_info.value).suggested_filename == "digital-mognad.xlsx"
+    for theme in ("dark", "contrast"):
+        await page.goto(f"{tab.url}/tab?as={tab.people['maria'].entry_id}&view=maturity&theme={theme}&lang=en")
+        assert await page.get_by_role("heading", name="Digital maturity", exact=True).is_visible()
+        assert await serious_violations(page) == [], theme
+
+    await page.goto(f"{tab.url}/tab?as={tab.people['maria'].entry_id}&view=broadcasts&{PERIOD}")
+    assert await row_headers(page) == ["Nya kurser i höst"]
+    assert await serious_violations(page) == []
+    await shoot(page, "tab-broadcasts.png")
+
+
+async def test_the_employee_sees_the_organisations_latest_maturity_result_without_trend_or_broadcasts(tab, browser):
+    seed_maturity(tab.app[DATABASE])
+    page = await open_as(browser, tab, "s1", "view=maturity")
+    assert await page.get_by_role("heading", name="Digital mognad", exact=True).is_visible()
+    assert await page.locator("svg.trend").count() == 0
+    assert "Nacka" not in await page.locator("main").inner_text()
+    nav = await page.locator("nav").inner_text()
+    assert "Utskick" not in nav and "Digital mognad" in nav
+    assert await serious_violations(page) == []
+    await shoot(page, "tab-maturity-employee.png")
 
 
 async def test_the_coordinator_downloads_the_esf_file_with_the_hand_computed_hours(tab, browser):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import aiohttp
 import pytest
@@ -13,10 +13,15 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from bot.app import DATABASE
+from dialogs.survey import coarsen, results_view
+from store import directory, survey
 from store.models.core import AuditEvent
+from tests.directory_fixtures import import_people, person_row, seed_organisation
 from tests.fakes.openid import FakeOpenIdServer, StaticTokenCredentialsFactory
-from tests.harness import RunningBot, card_text, settings_for_tests
-from tests.tab_fixtures import TENANT, seed_tab_organisation
+from tests.harness import Chat, RunningBot, card_text, registered_user, settings_for_tests
+from tests.tab_fixtures import (
+    ORG, SURVEY_NOW, TENANT, answered_round, seed_broadcast, seed_maturity, seed_tab_organisation,
+)
 
 APP_ID = "5c2a1d3e-8b7f-4c6d-9e0a-1b2c3d4e5f60"
 HOST = "kompetenslyft.example.se"
@@ -195,3 +200,111 @@ async def test_the_team_tab_settings_page_uses_teams_js_and_explains_the_tab(tab
     assert '<script src="/tab/static/vendor/MicrosoftTeams.min.js"' in page
     status, script, _ = await fetch(tab, "/tab/static/tab.js")
     assert status == 200 and b"registerOnSaveHandler" in script
+
+
+# ---- maturity results and broadcasts -------------------------------------------------------------------------
+
+async def test_the_coordinator_sees_the_maturity_trend_beside_the_reference_as_the_card_shows_it(tab, issuer):
+    seed_maturity(tab.app[DATABASE])
+    bearer = as_someone(tab, issuer, "maria")
+    status, body, _ = await fetch(tab, "/tab/content?view=maturity", bearer)
+    page = body.decode()
+    assert status == 200 and "Digital mognad" in page and "Nacka kultur och fritid" in page
+    assert page.count('<svg class="chart trend"') == 8, "one trend chart per dimension"
+    assert "2025-10-31: Stockholms stad, kulturförvaltningen 3" in page  # the chart's description, per round
+    status, body, _ = await fetch(tab, "/tab/download/maturity.xlsx", bearer)
+    header, *rows = load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True)
+    by_round = {(row[0], row[1]): dict(zip(header, row)) for row in rows}
+    first = next(name for name, _ in by_round if name.startswith("1. "))
+    assert by_round[(first, "2025-10-31")]["Medel (1–5)"] == 3
+    latest = by_round[(first, "2026-10-31")]
+    assert (latest["Medel (1–5)"], latest["Förändring sedan förra"], latest["Referensens medel"]) == (4, 1, 5)
+    assert by_round[("Sammantaget", "2026-10-31")]["Svar"] == 6
+    # The same numbers as the coordinator's results card in the chat.
+    with tab.app[DATABASE].session() as session:
+        closed = survey.closed_rounds(session, organisation_id=directory.organisation_by_key(session, ORG).id)
+        card = results_view(session, closed[0], "sv", coordinator=True)
+    assert [(row.mean, row.change, row.reference) for row in card.dimensions] == \
+        [(by_round[(f"{row.number}. {row.title}", "2026-10-31")]["Medel (1–5)"],
+          by_round[(f"{row.number}. {row.title}", "2026-10-31")]["Förändring sedan förra"],
+          by_round[(f"{row.number}. {row.title}", "2026-10-31")]["Referensens medel"]) for row in card.dimensions]
+
+
+async def test_the_coordinator_sees_each_broadcast_with_its_delivery_figures_and_downloads_them(tab, issuer):
+    seed_broadcast(tab.app[DATABASE], tab.people, at=ASSESSED)
+    bearer = as_someone(tab, issuer, "maria")
+    status, body, _ = await fetch(tab, "/tab/content?view=broadcasts&from=2026-01-01&to=2026-12-31", bearer)
+    assert status == 200 and "Nya kurser i höst" in body.decode()
+    status, body, headers = await fetch(tab, "/tab/download/broadcasts.csv?from=2026-01-01&to=2026-12-31", bearer)
+    assert status == 200 and headers["Content-Disposition"].endswith('utskick.csv"')
+    header, row = [line.split(";") for line in body.decode("utf-8-sig").splitlines()]
+    figures = dict(zip(header, row))
+    assert (figures["Rubrik"], figures["Mottagare"], figures["Skickade"], figures["I kö"], figures["Misslyckade"],
+            figures["Ej nåbara"]) == ("Nya kurser i höst", "7", "3", "1", "1", "2")
+    status, body, _ = await fetch(tab, "/tab/download/broadcasts.xlsx?from=2026-01-01&to=2026-12-31", bearer)
+    assert list(load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))[1][:4] == \
+        ("Nya kurser i höst", "2026-03-10 10:00", "läggs i kö", 7)
+
+
+async def test_an_employee_sees_the_organisations_maturity_only_after_closing(tab, issuer):
+    seed_maturity(tab.app[DATABASE], close_this_year=False)
+    bearer = as_someone(tab, issuer, "s1")
+    status, body, _ = await fetch(tab, "/tab/content?view=maturity", bearer)
+    page = body.decode()
+    # Only last year's round is closed: that one, as the employee's card shows it; this year's answers not.
+    assert status == 200 and "som stängde 2025-10-31" in page and "2026-10-31" not in page
+    assert "Nacka" not in page and '<svg class="chart trend"' not in page, "no reference, no trend"
+    with tab.app[DATABASE].session() as session:
+        survey.close_round(session, survey.open_round_for(
+            session, organisation_id=directory.organisation_by_key(session, ORG).id), now=SURVEY_NOW, coarsen=coarsen)
+    status, body, _ = await fetch(tab, "/tab/download/maturity.csv", bearer)
+    lines = body.decode("utf-8-sig").splitlines()
+    assert status == 200 and len(lines) == 1 + 8 + 1, "the latest round: eight dimensions and the overall"
+    assert all(";2026-10-31;4,0;6;6" in line for line in lines[1:])
+
+
+async def test_an_employee_sees_no_maturity_result_when_fewer_than_k_answered(tab, issuer):
+    with tab.app[DATABASE].session() as session:
+        organisation = directory.organisation_by_key(session, ORG)
+        answered_round(session, organisation, closes=date(2026, 10, 31), answers=[(None, 4)] * 4)
+    status, body, _ = await fetch(tab, "/tab/content?view=maturity", as_someone(tab, issuer, "s1"))
+    page = body.decode()
+    assert status == 200 and "Inga resultat att visa än" in page and "minst 5" in page
+    assert "<table" not in page
+
+
+async def test_a_manager_sees_neither_the_trend_nor_the_broadcasts(tab, issuer):
+    seed_maturity(tab.app[DATABASE])
+    seed_broadcast(tab.app[DATABASE], tab.people, at=ASSESSED)
+    bearer = as_someone(tab, issuer, "karin")
+    status, body, _ = await fetch(tab, "/tab/content?view=maturity", bearer)
+    page = body.decode()
+    assert status == 200 and "som stängde 2026-10-31" in page
+    assert "2025-10-31" not in page and "Nacka" not in page and "Förändring" not in page
+    for path in ("/tab/content?view=broadcasts", "/tab/download/broadcasts.csv"):
+        status, body, _ = await fetch(tab, path, bearer)
+        assert status == 403 and "Nya kurser i höst" not in body.decode()
+
+
+async def test_report_in_the_chat_opens_the_tab_for_coordinators_and_managers_and_explains_to_others(
+        bot, connector, tmp_path):
+    coordinator, manager, employee = (registered_user(connector, name) for name in
+                                      ("Maria Holm", "Karin Ek", "Anna Lindberg"))
+    seed_organisation(bot.app[DATABASE], tenant_id=coordinator.tenant_id)
+    assert import_people(bot.app[DATABASE], tmp_path, [
+        person_row(coordinator, unit="KF"), person_row(manager, unit="SSB"),
+        person_row(employee, unit="SSB", manager=manager)]).ok
+    with bot.app[DATABASE].session() as session:
+        directory.assign(session, organisation=directory.organisation_by_key(session, ORG),
+                         email=coordinator.email, kind="coordinator")
+    cards = {}
+    for who, user in (("coordinator", coordinator), ("manager", manager), ("employee", employee)):
+        chat = Chat(bot, connector, user)
+        await chat.install()
+        [cards[who]] = await chat.say("rapport" if who != "manager" else "report")
+    assert "Organisationens resultat finns i fliken Översikt" in card_text(cards["coordinator"])
+    assert cards["coordinator"]["actions"][0]["url"].endswith("/tab?view=heatmap")
+    assert "Mina medarbetare" in card_text(cards["manager"])
+    assert cards["manager"]["actions"][0]["url"].endswith("/tab?view=team")
+    assert "Rapporterna är för samordnare och chefer" in card_text(cards["employee"])
+    assert cards["employee"]["actions"][0]["url"].endswith("/tab?view=me")

@@ -1,4 +1,4 @@
-"""The tab's settings: the anonymity threshold and the retention period are whole numbers of at least 1."""
+"""The tab's settings: the anonymity threshold is 3-25 (the survey's rule) and the retention period at least 1."""
 
 import pytest
 
@@ -11,7 +11,8 @@ def test_the_tab_settings_default_to_k_5_and_5_years_of_retention():
     assert settings.tab_openid_metadata_url.startswith("https://login.microsoftonline.com/common/v2.0/")
 
 
-@pytest.mark.parametrize("name, value", [("REPORT_MIN_GROUP_SIZE", "0"), ("RETENTION_YEARS", "five")])
-def test_a_threshold_or_retention_that_is_not_a_positive_number_stops_start_up_naming_it(name, value):
+@pytest.mark.parametrize("name, value", [("REPORT_MIN_GROUP_SIZE", "0"), ("REPORT_MIN_GROUP_SIZE", "2"),
+                                         ("REPORT_MIN_GROUP_SIZE", "26"), ("RETENTION_YEARS", "five")])
+def test_a_threshold_outside_3_to_25_or_a_retention_that_is_not_a_number_stops_start_up_naming_it(name, value):
     with pytest.raises(SettingsError, match=name):
         Settings.from_env({name: value}, env_file=None)
