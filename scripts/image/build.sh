@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 TAG="${1:-localhost/kompetenslyft:dev}"
 scripts/image/base.sh
+# The tab serves the Teams JavaScript library from the app itself (no CDN, no Node at run time): vendor it first.
+scripts/vendor_tab_assets.sh
 args=()
 host_cert="${PIP_CERT:-/etc/ssl/certs/ca-certificates.crt}"
 if [ -f "$host_cert" ]; then

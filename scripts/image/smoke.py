@@ -2,7 +2,8 @@
 
 For each database: the migration job (`python -m bot migrate`, a separate run of the same image), then the bot
 (`python -m bot`, as the image's user, MIGRATE_ON_START=false as in production); wait for /readyz; a Teams
-message and an Action.Execute answered through a fake Teams connector; SIGTERM and a clean exit (status 0).
+message and an Action.Execute answered through a fake Teams connector; the tab's scripts served (teams-js
+vendored into the image); SIGTERM and a clean exit (status 0).
 Run by scripts/image/check.sh after the build: `.venv/bin/python scripts/image/smoke.py IMAGE [POSTGRES_URL]`.
 """
 
@@ -73,6 +74,9 @@ def _converse(connector: FakeTeamsConnector) -> None:
     status, body = _post(activities.execute(user, "menu.help", {}))
     assert status == 200, f"an Action.Execute got HTTP {status}"
     assert body.get("type") == "application/vnd.microsoft.card.adaptive", f"no card in the invoke answer: {body}"
+    for path in ("/tab/static/tab.js", "/tab/static/vendor/MicrosoftTeams.min.js"):
+        with urllib.request.urlopen(BASE + path, timeout=10) as response:
+            assert response.status == 200 and len(response.read()) > 100, f"the image does not serve {path}"
 
 
 def _stop(bot: subprocess.Popen) -> None:
@@ -105,22 +109,19 @@ def _bot_pid(buildah_pid: int) -> int:
 
 
 def _wait_ready(bot: subprocess.Popen) -> None:
+    """Until /readyz says 200: the database is reachable and the schema at the image's head."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if bot.poll() is not None:
             raise AssertionError(f"the bot exited with {bot.returncode}:\n{bot.stdout.read()[-2000:]}")
-        for path in ("/readyz", "/healthz"):
-            try:
-                with urllib.request.urlopen(BASE + path, timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except urllib.error.HTTPError as error:
-                if error.code != 404:
-                    break
-            except OSError:
-                break
+        try:
+            with urllib.request.urlopen(BASE + "/readyz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.HTTPError, OSError):
+            pass
         time.sleep(0.5)
-    raise AssertionError("the bot was not ready within 60 s")
+    raise AssertionError("the bot was not ready (/readyz) within 60 s")
 
 
 def _post(activity: dict) -> tuple[int, dict]:
