@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 from datetime import timedelta
 
@@ -266,7 +265,7 @@ def create_app(
 ) -> web.Application:
     metrics = Metrics()
     app = web.Application(client_max_size=256 * 1024,
-                          middlewares=[turn_middleware(metrics, settings.log_pseudonym_key or settings.app_id)])
+                          middlewares=[turn_middleware(metrics)])
     app[METRICS] = metrics
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()

@@ -18,6 +18,7 @@ from botbuilder.schema import ActivityTypes
 from bot.activities import tenant_of
 from bot.edge import Refused, fit_activity, read_body
 from bot.inbound import read_activity
+from bot.observability import note_activity
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ async def process_activity(request: web.Request, adapter: CloudAdapter, bot: Bot
     if not isinstance(body, dict) or not isinstance(body.get("type"), str):
         log.warning("rejected a JSON body that is not an activity")
         return web.json_response({"error": "body must be an activity with a type"}, status=400)
+    note_activity(request, body, settings.log_pseudonym_key or settings.app_id)
     try:
         activity = read_activity(body)
     except Exception as error:  # a body of the wrong shape is left to msrest, which raises a handful of types

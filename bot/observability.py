@@ -147,30 +147,37 @@ def verb_of(body: Any) -> str:
     return kind if kind in ("invoke", "conversationUpdate", "installationUpdate") else "other"
 
 
-def turn_middleware(metrics: Metrics, pseudonym_key: str, path: str = "/api/messages"):
+ACTIVITY_KEY = "kompetenslyft.activity"  # where the edge leaves the body it parsed, for the turn's labels
+
+
+def note_activity(request: web.Request, body: dict[str, Any], pseudonym_key: str) -> None:
+    """Called by the edge (bot/endpoint.py) once the body is safely parsed and cleaned: the ids this turn's log
+    lines carry, and the activity the middleware labels the turn by. The middleware never parses bodies itself:
+    the edge's depth limit, body timeout and cleaning apply to every byte first."""
+    sender = body.get("from") if isinstance(body.get("from"), dict) else {}
+    channel_data = body.get("channelData") if isinstance(body.get("channelData"), dict) else {}
+    tenant = (channel_data.get("tenant") or {}).get("id") if isinstance(channel_data.get("tenant"), dict) else None
+    ACTIVITY_ID.set(body.get("id") if isinstance(body.get("id"), str) else None)
+    PERSON.set(pseudonym(pseudonym_key, tenant, sender.get("aadObjectId") or sender.get("id")))
+    request[ACTIVITY_KEY] = body
+
+
+def turn_middleware(metrics: Metrics, path: str = "/api/messages"):
     @web.middleware
     async def observe(request: web.Request, handler) -> web.StreamResponse:
         if request.path != path or request.method != "POST":
             return await handler(request)
         started = time.perf_counter()
-        try:
-            body = json.loads(await request.read() or b"null")
-        except ValueError:
-            body = None
-        sender = body.get("from") if isinstance(body, dict) and isinstance(body.get("from"), dict) else {}
-        tenant = ((body.get("channelData") or {}).get("tenant") or {}).get("id") if isinstance(body, dict) \
-            and isinstance(body.get("channelData"), dict) else None
         TURN_ID.set(uuid.uuid4().hex[:16])
-        ACTIVITY_ID.set(body.get("id") if isinstance(body, dict) and isinstance(body.get("id"), str) else None)
-        PERSON.set(pseudonym(pseudonym_key, tenant, sender.get("aadObjectId") or sender.get("id")))
-        verb = verb_of(body)
+        ACTIVITY_ID.set(None)
+        PERSON.set(None)
         outcome = "error"
         try:
             response = await handler(request)
             outcome = "ok" if response.status < 400 else "refused" if response.status < 500 else "error"
             return response
         finally:
-            metrics.turn(verb, outcome, time.perf_counter() - started)
+            metrics.turn(verb_of(request.get(ACTIVITY_KEY)), outcome, time.perf_counter() - started)
 
     return observe
 

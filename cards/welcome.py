@@ -79,6 +79,8 @@ COMMANDS = (
     ("help", "hjälp", "help"), ("assessment", "skattning", "assessment"), ("resume", "fortsätt", "continue"),
     ("profile", "min profil", "my profile"), ("history", "historik", "history"), ("targets", "mina mål", "my targets"),
     ("plan", "min plan", "my plan"), ("activities", "aktiviteter", "activities"),
+    ("activities_mine", "mina aktiviteter", "my activities"), ("survey", "enkät", "survey"),
+    ("survey_results", "resultat", "results"), ("my_data", "mina uppgifter", "my data"),
 )
 MANAGER_COMMANDS = (("team", "mina medarbetare", "my team"),)
 COORDINATOR_COMMANDS = (("activity_new", "ny aktivitet", "new activity"), ("broadcast", "utskick", "broadcast"),
