@@ -147,7 +147,8 @@ def verb_of(body: Any) -> str:
     return kind if kind in ("invoke", "conversationUpdate", "installationUpdate") else "other"
 
 
-ACTIVITY_KEY = "kompetenslyft.activity"  # where the edge leaves the body it parsed, for the turn's labels
+# Where the edge leaves the body it parsed, for the turn's labels.
+ACTIVITY_KEY = web.RequestKey("kompetenslyft.activity", dict)
 
 
 def note_activity(request: web.Request, body: dict[str, Any], pseudonym_key: str) -> None:
