@@ -1,14 +1,14 @@
 """CPU of one turn in our own code, per kind of assessment turn: the dispatcher alone, no HTTP, one thread.
 
-    python -m bench.dispatch [--backend sqlite|postgres|both] [--people 20] [--rounds 35] [--warmup 15]
+    python -m bench.dispatch [--backend sqlite|postgres|both] [--people 20] [--rounds 172] [--warmup 15]
 
 bench/turns.py measures the whole bot under load, where a change of 5 % drowns in the noise of a shared
 2-core machine. This runs the self-assessment of `--people` people through `Dispatcher.handle` (the database,
-the dialogs and the cards, as a turn thread runs them), round after round: each person answers the area card
-it was last given (every input filled at random, as bench/load.py does), starts over after the profile, and
+the dialogs and the cards, as a turn thread runs them), round after round: each person answers the statement card
+it was last given (one of its answer buttons at random, as bench/load.py does), starts over after the ending, and
 each turn's thread CPU time is recorded by kind (start, mode, answer, finish). Thread CPU does not count the
 waits for PostgreSQL, only the work of sending, receiving and everything in between. Medians per kind are
-printed, and the mean over all turns (the flow's mix: 1 start, 1 mode, 4 answers, 1 finish).
+printed, and the mean over all turns (the flow's mix: 1 start, 1 mode, 83 answers, 1 finish).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.databases import Databases, postgres_server_url
-from bench.load import card_action, iter_actions, iter_inputs
+from bench.load import answer_actions, card_action, iter_actions
 from bot.app import dialog_config
 from bot.settings import Settings
 from cards.address import ADDRESSEE_KEY
@@ -54,13 +54,9 @@ class Person:
 def next_turn(person: Person, rng: random.Random) -> tuple[str, Request]:
     """What the person clicks next on the card they have, and the kind of turn that is."""
     card = person.card
-    answer = card_action(card, Verb.ASSESSMENT_ANSWER) if card else None
-    if answer is not None:
-        data = dict(answer["data"])
-        for element in iter_inputs(card):
-            if element.get("type") == "Input.ChoiceSet":
-                data[element["id"]] = rng.choice(element["choices"])["value"]
-        return "answer", person.request(Verb.ASSESSMENT_ANSWER, data)
+    answers = answer_actions(card) if card else []
+    if answers:
+        return "answer", person.request(Verb.ASSESSMENT_ANSWER, dict(rng.choice(answers)["data"]))
     mode = card_action(card, Verb.ASSESSMENT_MODE, mode="long") if card else None
     if mode is not None:
         return "mode", person.request(Verb.ASSESSMENT_MODE, dict(mode["data"]))
@@ -84,11 +80,10 @@ def measure(url: str, *, people: int, rounds: int, warmup: int, seed: int = 0) -
                 started = time.thread_time()
                 reply = dispatcher.handle(request)
                 spent = time.thread_time() - started
-                # An area answer replaces its card with one line and sends the next area as a new message: the
-                # card to answer next is the last one.
+                # An answer replaces its card with the next statement (or the ending).
                 person.card = reply.cards[-1]
                 if kind == "answer" and card_action(person.card, Verb.ASSESSMENT_ANSWER) is None:
-                    kind = "finish"  # the last area: the profile came back
+                    kind = "finish"  # the last statement: "Klart!" came back
                 if round_ >= warmup:
                     cpu[kind].append(spent * 1e6)
                 stamps = [a["data"][ADDRESSEE_KEY] for a in iter_actions(person.card)
@@ -117,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="sqlite")
     parser.add_argument("--people", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=35)
+    parser.add_argument("--rounds", type=int, default=172)  # two whole assessments a person
     parser.add_argument("--warmup", type=int, default=15)
     parser.add_argument("--postgres-url")
     args = parser.parse_args(argv)

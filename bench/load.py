@@ -150,23 +150,21 @@ class CardScenario(Scenario):
 
 class AreaScenario(Scenario):
     """The self-assessment, long mode, driven by reading each card the bot answers with, as Teams would:
-    fill every input of the area card with a valid choice (at random) and press its Action.Execute.
+    press one of the statement card's answer buttons (Action.Execute, at random).
 
-    Measured kinds: "answer" (area saved, its card replaced by one line, the next area's card sent as a new
-    message through the connector) and "finish" (the last area saved, scored, the "Klart!" card). To keep
-    going, a finished person starts over: "skattning" (sent as Action.Execute so its answer comes back in
-    the response to be read), which within 30 days asks first, its "yes", and the long mode's button; those
-    are counted as "start" and "mode", apart. The next area's card, which Teams would show from the new
-    message, is built here with the bot's own card builder from the answered card's data (the bench client
-    does not read the connector).
+    Measured kinds: "answer" (the statement saved, its card replaced in place by the next statement) and
+    "finish" (the last statement saved, scored, the "Klart!" card). To keep going, a finished person starts
+    over: "skattning" (sent as Action.Execute so its answer comes back in the response to be read), which
+    within 30 days asks first, its "yes", and the long mode's button; those are counted as "start" and "mode",
+    apart. (The name "area" is the subject's since the long mode answered an area per card.)
     """
 
     name = "area"
     measured = frozenset({"answer", "finish"})
-    replies = {"answer": 1, "finish": 0, "start": 0, "mode": 0, "resume": 0}
+    replies = {"answer": 0, "finish": 0, "start": 0, "mode": 0, "resume": 0}
 
     async def prepare(self, client: Client, post) -> None:
-        # "skattning" from the menu, as a card action, then the long mode: the first area's card.
+        # "skattning" from the menu, as a card action, then the long mode: the first statement's card.
         for _ in range(3):
             if client.state.get("card") is not None and card_action(client.state["card"], "assessment.answer"):
                 return
@@ -178,16 +176,15 @@ class AreaScenario(Scenario):
             if problem:
                 raise RuntimeError(f"preparing {client.user.name}: {problem}")
             client.ok[kind] += 1  # counted for the replies the connector must have, not for the figures
-        raise RuntimeError(f"preparing {client.user.name}: no area card after three turns")
+        raise RuntimeError(f"preparing {client.user.name}: no statement card after three turns")
 
     def activity(self, client: Client) -> dict[str, Any]:
         card = client.state.get("card")
-        answer = card_action(card, "assessment.answer") if card else None
-        if answer is not None:
+        answers = answer_actions(card) if card else []
+        if answers:
+            answer = self.random.choice(answers)
             client.state["pending"] = ("answer", answer["data"])
-            inputs = {element["id"]: self.random.choice(element["choices"])["value"]
-                      for element in iter_inputs(card) if element.get("type") == "Input.ChoiceSet"}
-            return _execute(client, answer, inputs)
+            return _execute(client, answer)
         mode = card_action(card, "assessment.mode", mode="long") if card else None
         if mode is not None:
             client.state["pending"] = ("mode", None)
@@ -204,11 +201,8 @@ class AreaScenario(Scenario):
 
     def check(self, client: Client, status: int, raw: bytes) -> tuple[str, str | None]:
         kind, answered = client.state.pop("pending")
-        area = answered.get("area") if isinstance(answered, dict) else None
+        step = answered.get("step") if isinstance(answered, dict) else None
         card, problem = _replacement_card(status, raw)
-        if not problem and kind == "answer" and card_action(card, "assessment.answer") is None and \
-                card_action(card, "plan.show") is None:
-            card = _next_area_card(answered)  # the answered area became one line; the next one is a message
         client.state["card"] = card
         if problem:
             return kind, problem
@@ -221,33 +215,23 @@ class AreaScenario(Scenario):
             if following is None:
                 kind = "finish"
                 if card_action(card, "plan.show") is None:
-                    return kind, f"the last area's answer did not show the ending: {_texts(card)}"
-            elif following["data"].get("area") != area + 1:
-                return kind, f"area {area} answered, then area {following['data'].get('area')}: {_texts(card)}"
+                    return kind, f"the last statement's answer did not show the ending: {_texts(card)}"
+            elif following["data"].get("step") != step + 1:
+                return kind, f"statement {step} answered, then {following['data'].get('step')}: {_texts(card)}"
         elif kind in ("mode", "resume") and following is None:
-            return kind, f"{kind} did not show an area card: {_texts(card)}"
+            return kind, f"{kind} did not show a statement card: {_texts(card)}"
         elif kind == "start" and card_action(card, "assessment.mode") is None and \
                 card_action(card, "assessment.resume") is None and card_action(card, "assessment.start") is None:
             return kind, f"start showed neither the mode nor the resume card: {_texts(card)}"
         return kind, None
 
 
-def _next_area_card(answered: dict[str, Any]) -> dict[str, Any]:
-    """The card the bot sent as a new message after an area answer: the next area, one revision on."""
-    from cards.assessment import area_card
-    from dialogs.rules.answers import area_view
-    from store.digcomp import CURRENT_INSTRUMENT
-
-    return area_card("sv", area=area_view(CURRENT_INSTRUMENT, "long", int(answered["area"]) + 1, "sv"), mode="long",
-                     assessment_id=answered["assessment"], revision=int(answered["rev"]) + 1, answers={})
-
-
 class AnswersScenario(AreaScenario):
-    """The area-answer turn alone: as AreaScenario, but nobody starts an assessment once the clock runs.
+    """The answer turn alone: as AreaScenario, but nobody starts an assessment once the clock runs.
 
     Each client has a queue of people whose assessments were prepared before the clock started (the same
-    start, long mode, first area card); when its person finishes (the profile card), it answers its next
-    person's first area card. Only a client that has run out of prepared people starts its last one over,
+    start, long mode, first statement card); when its person finishes (the "Klart!" card), it answers its next
+    person's first statement card. Only a client that has run out of prepared people starts its last one over,
     with "start" and "mode" turns counted apart as in AreaScenario (turns.py warns then).
     """
 
@@ -255,6 +239,12 @@ class AnswersScenario(AreaScenario):
 
     def moves_on(self, kind: str) -> bool:
         return kind == "finish"
+
+
+def answer_actions(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """The answer buttons (Action.Execute) of a long-mode statement card: one per answer on the scale."""
+    return [action for action in iter_actions(card)
+            if action["type"] == "Action.Execute" and action.get("verb") == "assessment.answer"]
 
 
 def card_action(card: dict[str, Any], verb: str, **data: Any) -> dict[str, Any] | None:

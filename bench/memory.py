@@ -1,6 +1,6 @@
 """Idle memory of the real bot (`python -m bot`) after start-up and after N turns, beside the stock echo bot.
 
-    python -m bench.memory [--backend sqlite|postgres|both] [--turns 200] [--people 10] [--settle 2]
+    python -m bench.memory [--backend sqlite|postgres|both] [--turns 1000] [--people 10] [--settle 2]
 
 DESIGN.md §5: "idle memory under 150 MB". Each subject runs alone in a process of its own: our bot as it runs
 in production (`python -m bot`, settings from the environment, scheduler on, a fresh database), the stock
@@ -45,7 +45,7 @@ PRODUCTION_ENV = {"RUN_SCHEDULER": "true", "WORKING_HOURS": "08:00-17:00", "WORK
 
 @dataclass
 class Options:
-    turns: int = 200
+    turns: int = 1000
     # Concurrent people: each completes a self-assessment, then alternates help messages and card actions.
     people: int = 10
     # Seconds to wait before each reading (after /healthz answers, after the last turn), then until idle.
@@ -125,7 +125,7 @@ async def drive(bot_url: str, service_url: str, users: list, turns: int, *, echo
     """Posts `turns` activities over HTTP, the people concurrently, each person's turns one after another.
 
     Each person of our bot answers a whole self-assessment first (bench.load's AreaScenario: start, long
-    mode, every area, the profile), then alternates a typed "hjälp" (the menu, a reply through the
+    mode, every statement, "Klart!"), then alternates a typed "hjälp" (the menu, a reply through the
     connector) and the menu's card action (answered in place); for the echo bot every turn is a message.
     A turn is answered when its HTTP status is 2xx and its body is what the scenario expects; the replies
     expected at the connector are returned per conversation, for the caller to compare."""
@@ -315,7 +315,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(prog="python -m bench.memory", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="sqlite")
-    parser.add_argument("--turns", type=int, default=200, help="turns between the two readings (default 200)")
+    # Ten people answer a whole self-assessment (86 turns each) and go on with the menu.
+    parser.add_argument("--turns", type=int, default=1000, help="turns between the two readings (default 1000)")
     parser.add_argument("--people", type=int, default=10,
                         help="concurrent people; each answers a whole self-assessment first (default 10)")
     parser.add_argument("--settle", type=float, default=2.0,

@@ -37,15 +37,16 @@ DESCRIPTIONS = {
     "echo": "stock botbuilder echo bot: message -> text reply",
     "help": 'our help turn: typed "hjälp" -> menu card reply through the connector',
     "card": "our card action: Action.Execute Verb.HELP -> replacement card, no outbound call",
-    "area": "our assessment area answered -> saved -> next card (finished people start over)",
-    "answers": "our assessment area answered -> saved -> next card (assessments prepared before the clock)",
+    "area": "our assessment statement answered -> saved -> next card (finished people start over)",
+    "answers": "our assessment statement answered -> saved -> next card (assessments prepared before the clock)",
 }
 # The subjects of the assessment flow: run with --area-clients, their assessments prepared over HTTP first.
 AREA_SCENARIOS = ("area", "answers")
 # The answers subject prepares every assessment its clients will answer before the clock starts: enough for
-# this many area answers per second over the warm-up and the window, five areas an assessment, and a margin.
+# this many answers per second over the warm-up and the window, 84 statements an assessment (one answer turn each
+# in the long mode), and a margin.
 ANSWERS_ASSUMED_PER_SECOND = 500
-AREAS_PER_ASSESSMENT = 5
+ANSWERS_PER_ASSESSMENT = 84
 
 
 @dataclass
@@ -96,7 +97,7 @@ def answers_people_per_client(options: Options) -> int:
     """Enough prepared people that no client of the answers subject runs out (unless told how many)."""
     if options.answers_people is not None:
         return max(1, options.answers_people)
-    assessments = (options.warmup + options.seconds) * ANSWERS_ASSUMED_PER_SECOND / AREAS_PER_ASSESSMENT
+    assessments = (options.warmup + options.seconds) * ANSWERS_ASSUMED_PER_SECOND / ANSWERS_PER_ASSESSMENT
     return math.ceil(1.2 * assessments / max(1, options.area_clients)) + 1
 
 
@@ -432,7 +433,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
                         help="comma-separated, from: " + ",".join(ALL_SCENARIOS))
     parser.add_argument("--answers-people", type=int,
                         help="assessments prepared per client for the answers subject (default: enough for "
-                             f"{ANSWERS_ASSUMED_PER_SECOND} area answers/s over the warm-up and the window, and a margin)")
+                             f"{ANSWERS_ASSUMED_PER_SECOND} answers/s over the warm-up and the window, and a margin)")
     parser.add_argument("--profile", action="store_true",
                         help="sample each server with py-spy during its window (lowers throughput a little)")
     parser.add_argument("--postgres-url", help="PostgreSQL server URL (default: scripts/postgres.sh)")

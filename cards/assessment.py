@@ -161,6 +161,57 @@ def area_card(
     return card(body, actions, lang=lang)
 
 
+@dataclass(frozen=True)
+class StatementView:
+    """One statement of the long mode as its card shows it, in the person's language (built by the handler)."""
+
+    step: int  # position among all statements, 0-based
+    step_count: int
+    statement_id: str
+    text: str
+    choices: tuple[tuple[str, str], ...]  # (title, value): the scale, "not relevant" last
+    area_number: int
+    area_count: int
+    area_key: str
+    area_title: str
+    number_in_area: int
+    area_size: int
+    competence_key: str
+    competence_title: str
+    question: str  # "Hur gör du det i dag?"
+
+
+def statement_card(lang: Lang, *, view: StatementView, assessment_id: int, revision: int,
+                   answer: str | None = None) -> dict:
+    """One statement of the long mode, answered with one tap on one of five buttons.
+
+    The card is replaced in place by the next statement, and it is shorter than the chat, so its heading (area
+    and statement number) is in view after every answer (docs/assessment-flow.md). Each answer button has its
+    own ActionSet, a full-width row, so that no label is cut off at Teams' card width. `answer` is the saved
+    answer when the person comes back to a statement: it is named and its button marked.
+    """
+    body: list[Element] = [
+        text(t(lang, "assessment.statement.progress", area=view.area_number, areas=view.area_count,
+               number=view.number_in_area, count=view.area_size), subtle=True, size="Small"),
+        heading(f"{view.area_key} {view.area_title}"),
+        text(f"{view.competence_key} {view.competence_title}", weight="Bolder", spacing="Small"),
+        text(view.text, size="Medium", spacing="Small"),
+        text(view.question, weight="Bolder"),
+    ]
+    chosen = dict((value, title) for title, value in view.choices).get(answer or "")
+    if chosen is not None:
+        body.append(text(t(lang, "assessment.statement.your_answer", answer=chosen), subtle=True, spacing="None"))
+    data = {"assessment": assessment_id, "step": view.step, "rev": revision}
+    for title, value in view.choices:
+        body.append(action_set([execute(title, Verb.ASSESSMENT_ANSWER, {**data, "value": value},
+                                        style="positive" if value == answer else None)]))
+    if view.step > 0:
+        back = action_set([execute(t(lang, "assessment.statement.back"), Verb.ASSESSMENT_BACK, data)])
+        body.append({**back, "separator": True, "spacing": "Large"})  # apart from the answers
+    body.append(text(t(lang, "assessment.statement.saved_hint"), subtle=True, size="Small"))
+    return card(body, lang=lang)
+
+
 def area_done_card(lang: Lang, *, number: int, total: int, area_key: str, area_title: str, mode: str) -> dict:
     """What an answered area card becomes: one short line, so the next area (a new message) starts in view."""
     return card([
@@ -303,6 +354,19 @@ def _sample_area_view(lang: Lang, mode: str, index: int) -> AreaView:
     return AreaView(index, 5, str(index + 1), title, description, tuple(competences), question)
 
 
+def _sample_statement(lang: Lang, position: int, *, answer: str | None = None, area_number: int = 2) -> dict:
+    """A statement of the sample area (24 statements, as area 2, after 12 in area 1): `position` 0..23 in it."""
+    area = _sample_area_view(lang, LONG, area_number - 1)
+    competence = area.competences[position // 4]
+    question = competence.questions[position % 4]
+    view = StatementView(step=12 + position, step_count=84,
+                         statement_id=question.id, text=question.label, choices=question.choices,
+                         area_number=area_number, area_count=area.total, area_key=area.key, area_title=area.title,
+                         number_in_area=position + 1, area_size=24, competence_key=competence.key,
+                         competence_title=competence.title, question=area.question)
+    return statement_card(lang, view=view, assessment_id=48213, revision=31, answer=answer)
+
+
 def _sample_finished(lang: Lang, *, to_confirm: Sequence[str] = ()) -> dict:
     sv = lang == "sv"
     areas = [AreaResult("1", "Informations- och datakunskap" if sv else "Information and data literacy", 3.3),
@@ -320,9 +384,10 @@ SAMPLES = {
     "assessment-resume": lambda lang: resume_card(lang, assessment_id=48213, mode=LONG, answered_areas=2,
                                                   area_count=5, started=date(2026, 3, 2), expires=date(2026, 4, 1)),
     "assessment-nothing-to-resume": lambda lang: nothing_to_resume_card(lang),
-    "assessment-area-1-long": lambda lang: _sample_area(lang, LONG, 0),
-    # The largest shape: six competences, 24 statements, all answered when the person comes back.
-    "assessment-area-2-long-answered": lambda lang: _sample_area(lang, LONG, 1, answered=True),
+    "assessment-statement-first": lambda lang: _sample_statement(lang, 0),
+    # Come back to with "Föregående påstående": the saved answer is named and its button marked.
+    "assessment-statement-answered": lambda lang: _sample_statement(lang, 14, answer="3"),
+    "assessment-statement-last": lambda lang: _sample_statement(lang, 23, answer=None, area_number=5),
     "assessment-area-done": lambda lang: area_done_card(
         lang, number=1, total=5, area_key="1", mode=LONG,
         area_title="Informations- och datakunskap" if lang == "sv" else "Information and data literacy"),
@@ -331,8 +396,7 @@ SAMPLES = {
         ("2.1", "Interagera genom digitala teknologier" if lang == "sv" else "Interacting through digital technologies",
          7),)),
     "assessment-recent": lambda lang: recent_assessment_card(lang, finished=date(2026, 11, 20)),
-    "assessment-area-2-long-missing": lambda lang: _sample_area(lang, LONG, 1, missing=("2.3", "2.5")),
-    "assessment-area-5-long-last": lambda lang: _sample_area(lang, LONG, 4),
+    "assessment-area-2-short-missing": lambda lang: _sample_area(lang, SHORT, 1, missing=("2.3", "2.5")),
     "assessment-area-2-short": lambda lang: _sample_area(lang, SHORT, 1, answered=True),
     "assessment-area-5-short-last": lambda lang: _sample_area(lang, SHORT, 4),
     **{f"error-{key.replace('_', '-')}": (lambda lang, key=key: error_card(lang, key)) for key in (

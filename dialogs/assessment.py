@@ -1,14 +1,18 @@
-"""The self-assessment flow: pick a mode, answer one card per area, go back, stop and resume, start over, finish.
+"""The self-assessment flow: pick a mode, answer one statement per card (long) or one area per card (short), go
+back, stop and resume, start over, finish.
 
 The state lives on the assessment row (store/assessments.py): `status` (in_progress -> finished | expired |
-restarted), `area_index` (the card the person is on) and `revision` (grows with every save). Steps:
+restarted), `area_index` (the card the person is on: the statement's position in `long_steps` in the long mode,
+the area in the short mode) and `revision` (grows with every save). Steps:
 
     start    -> the mode card, or the resume card when an assessment is in progress; within 30 days of a
                 finished assessment it asks first
-    mode     -> a new assessment, first area card (a repeated click shows the current card instead)
-    answer   -> saves the area; the answered card becomes a one-line "Område 1 av 5 klart" and the next area
-                arrives as a new message (so its top is in view); after the last area: finished, "Klart!"
-    back     -> the previous area card, answers kept
+    mode     -> a new assessment, its first card (a repeated click shows the current card instead)
+    answer   -> long: one tap saves one statement and the card is replaced in place by the next unanswered
+                statement, a card shorter than the chat so its heading stays in view (docs/assessment-flow.md);
+                short: saves the area, the answered card becomes a one-line "Område 1 av 5 klart" and the next
+                area arrives as a new message; once everything is answered: finished, "Klart!"
+    back     -> the previous statement (long) or area (short), answers kept
     resume   -> the card the person was on
     restart  -> the mode card; choosing a mode closes the old assessment as restarted
 
@@ -24,13 +28,14 @@ from typing import Any, Mapping
 from sqlmodel import Session
 
 from cards.assessment import (
-    AreaResult, area_card, area_done_card, finished_card, mode_card, nothing_to_resume_card, recent_assessment_card,
-    resume_card,
+    LONG, AreaResult, area_card, area_done_card, finished_card, mode_card, nothing_to_resume_card,
+    recent_assessment_card, resume_card, statement_card,
 )
 from cards.notices import error_card
 from dialogs.errors import MalformedAction, NotPermitted, StaleCard
 from dialogs.rules.answers import (
-    MODES, area_answers, area_items, area_view, check_area_answers, first_incomplete_area, levels_from_answers,
+    LONG_VALUES, MODES, area_answers, area_items, area_view, check_area_answers, first_incomplete_area,
+    levels_from_answers, long_steps, next_unanswered_step, statement_view,
 )
 from dialogs.rules.scoring import SCORING_VERSION, needs_confirmation, summarise_assessment
 from dialogs.turn import Reply, Sender, Turn
@@ -85,7 +90,16 @@ def _finished_card(turn: Turn, assessment: Assessment, levels: Mapping[str, int 
                          to_confirm=to_confirm)
 
 
+def _statement_card(turn: Turn, assessment: Assessment, step: int) -> dict:
+    view = statement_view(assessment.instrument_version, step, turn.lang)
+    return statement_card(turn.lang, view=view, assessment_id=assessment.id, revision=assessment.revision,
+                          answer=assessment.answers.get(view.statement_id))
+
+
 def _current_card(turn: Turn, assessment: Assessment) -> dict:
+    if assessment.mode == LONG:
+        return _statement_card(turn, assessment, min(assessment.area_index,
+                                                     len(long_steps(assessment.instrument_version)) - 1))
     _, framework = _instrument_of(assessment)
     return _area_card(turn, assessment, min(assessment.area_index, len(framework.areas) - 1))
 
@@ -175,19 +189,20 @@ def choose_mode(turn: Turn) -> Reply:
                                   instrument_version=instrument.version, now=turn.now, replacing=current)
     log.info("person %s started %s assessment %s%s", turn.person.id, mode, assessment.id,
              f" replacing {current.id}" if current else "")
-    return Reply.of(_area_card(turn, assessment, 0))
+    return Reply.of(_current_card(turn, assessment))
 
 
 def answer(turn: Turn) -> Reply:
-    """Saves one area's answers and shows the next area, or finishes after the last one."""
+    """Saves one statement (long mode) or one area (short mode) and shows the next card, or finishes."""
     assessment = _own(turn, for_update=True)
+    answer_turn = _answer_statement if assessment.mode == LONG else _answer
     try:
-        return _answer(turn, assessment)
+        return answer_turn(turn, assessment)
     except ConcurrentAssessmentChange:
         # A simultaneous click saved first (SQLite does not lock the row on read): look again, as a repeat.
         turn.session.refresh(assessment)
         try:
-            return _answer(turn, assessment)
+            return answer_turn(turn, assessment)
         except (ConcurrentAssessmentChange, AssessmentClosed) as error:
             raise StaleCard(str(error), key="assessment_concurrent") from None
 
@@ -203,11 +218,7 @@ def _answer(turn: Turn, assessment: Assessment) -> Reply:
     repeated = (checked.complete and card_revision == assessment.revision - 1
                 and area_answers(items, assessment.answers) == checked.answers)
     if repeated and assessment.status == AssessmentStatus.FINISHED and area_index == last_area:
-        log.info("repeated finishing answer for assessment %s: showing its ending again", assessment.id)
-        found = finished_assessment_with_previous(turn.session, person_id=turn.person.id,
-                                                  assessment_id=assessment.id)
-        assert found is not None
-        return Reply.of(_finished_card(turn, assessment, found[0].levels))
+        return _finishing_answer_again(turn, assessment)
     refused = _refuse_closed(turn, assessment)
     if refused is not None:
         return refused
@@ -244,8 +255,67 @@ def _answer(turn: Turn, assessment: Assessment) -> Reply:
     return Reply.of(_finished_card(turn, assessment, levels))
 
 
+def _step(turn: Turn, assessment: Assessment) -> int:
+    if "step" not in turn.data:
+        # An area card of the long mode from before it went one statement per card.
+        raise StaleCard(f"assessment {assessment.id}: a long-mode card without a statement",
+                        key="assessment_outdated")
+    step = _int(turn.data.get("step"), "step")
+    count = len(long_steps(assessment.instrument_version))
+    if not 0 <= step < count:
+        raise MalformedAction(f"statement {step} outside 0..{count - 1}")
+    return step
+
+
+def _finishing_answer_again(turn: Turn, assessment: Assessment) -> Reply:
+    log.info("repeated finishing answer for assessment %s: showing its ending again", assessment.id)
+    found = finished_assessment_with_previous(turn.session, person_id=turn.person.id, assessment_id=assessment.id)
+    assert found is not None
+    return Reply.of(_finished_card(turn, assessment, found[0].levels))
+
+
+def _answer_statement(turn: Turn, assessment: Assessment) -> Reply:
+    """Long mode: saves one statement's answer and replaces the card with the next unanswered statement (the one
+    after it, unless the person went back), or finishes once every statement is answered."""
+    step = _step(turn, assessment)
+    value = turn.data.get("value")
+    if value not in LONG_VALUES:
+        raise MalformedAction(f"answer {value!r} is not on the scale")
+    card_revision = _int(turn.data.get("rev"), "rev")
+    statement_id = long_steps(assessment.instrument_version)[step].statement_id
+    next_step = next_unanswered_step(assessment.instrument_version, {**assessment.answers, statement_id: value},
+                                     step)
+
+    repeated = card_revision == assessment.revision - 1 and assessment.answers.get(statement_id) == value
+    if repeated and assessment.status == AssessmentStatus.FINISHED and next_step is None:
+        return _finishing_answer_again(turn, assessment)
+    refused = _refuse_closed(turn, assessment)
+    if refused is not None:
+        return refused
+    if card_revision != assessment.revision:
+        if repeated and assessment.area_index == next_step:
+            # The first click already moved on: show the same next statement, save nothing.
+            log.info("repeated answer to statement %s of assessment %s: saved once", step, assessment.id)
+            return Reply.of(_statement_card(turn, assessment, next_step))
+        raise StaleCard(f"assessment {assessment.id} is at revision {assessment.revision}, card {card_revision}",
+                        key="assessment_outdated")
+    if next_step is not None:
+        save_area_answers(turn.session, assessment=assessment, answers={statement_id: value}, next_area=next_step,
+                          now=turn.now)
+        return Reply.of(_statement_card(turn, assessment, next_step))
+    instrument, framework = _instrument_of(assessment)
+    merged = {**assessment.answers, statement_id: value}
+    levels = levels_from_answers(instrument, framework, assessment.mode, merged)
+    finish_assessment(turn.session, assessment=assessment, answers={statement_id: value}, levels=levels,
+                      now=turn.now, scoring_version=SCORING_VERSION)
+    log.info("person %s finished assessment %s", turn.person.id, assessment.id)
+    return Reply.of(_finished_card(turn, assessment, levels))
+
+
 def back(turn: Turn) -> Reply:
     assessment = _own(turn, for_update=True)
+    if assessment.mode == LONG:
+        return _back_one_statement(turn, assessment)
     area_index = _area_index(turn, assessment)
     refused = _refuse_closed(turn, assessment)
     if refused is not None:
@@ -256,6 +326,19 @@ def back(turn: Turn) -> Reply:
     except ConcurrentAssessmentChange as error:
         raise StaleCard(str(error), key="assessment_concurrent") from None
     return Reply.of(_area_card(turn, assessment, target))
+
+
+def _back_one_statement(turn: Turn, assessment: Assessment) -> Reply:
+    step = _step(turn, assessment)
+    refused = _refuse_closed(turn, assessment)
+    if refused is not None:
+        return refused
+    target = max(step - 1, 0)
+    try:
+        go_to_area(turn.session, assessment=assessment, area_index=target, now=turn.now)
+    except ConcurrentAssessmentChange as error:
+        raise StaleCard(str(error), key="assessment_concurrent") from None
+    return Reply.of(_statement_card(turn, assessment, target))
 
 
 def resume(turn: Turn) -> Reply:

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from functools import cache
 
 # The input ids and values are the area card's vocabulary, so they are defined with the card.
-from cards.assessment import LONG, NOT_RELEVANT, SHORT, AreaView, CompetenceView, Question, short_item_id
+from cards.assessment import (
+    LONG, NOT_RELEVANT, SHORT, AreaView, CompetenceView, Question, StatementView, short_item_id,
+)
 from cards.i18n import Lang
 from dialogs.rules.scoring import score_competence, score_short_choice
 from store.digcomp import Framework, Instrument, load_framework, load_instrument
@@ -146,3 +148,53 @@ def levels_from_answers(
             by_group[statement.group] = None if value == NOT_RELEVANT else int(value)
         levels[competence.key] = score_competence(by_group)
     return levels
+
+
+# --- the long mode, one statement per card ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One statement of the long mode in the order the cards show them: area by area, competence by competence."""
+
+    statement_id: str
+    area_index: int
+    number_in_area: int  # 1-based
+    area_size: int
+
+
+@cache
+def long_steps(instrument_version: str) -> tuple[Step, ...]:
+    """Every statement of the long mode, in order; a long assessment's `area_index` column is a position here."""
+    framework = load_framework(load_instrument(instrument_version).framework_version)
+    steps = []
+    for index in range(len(framework.areas)):
+        ids = area_items(instrument_version, LONG, index).item_ids
+        steps.extend(Step(statement_id, index, number, len(ids)) for number, statement_id in enumerate(ids, start=1))
+    return tuple(steps)
+
+
+def next_unanswered_step(instrument_version: str, answers: Mapping[str, str], after: int) -> int | None:
+    """The first unanswered statement after `after`, else the first unanswered one at all; None when none is."""
+    steps = long_steps(instrument_version)
+    order = list(range(after + 1, len(steps))) + list(range(0, min(after + 1, len(steps))))
+    return next((i for i in order if steps[i].statement_id not in answers), None)
+
+
+@cache
+def statement_view(instrument_version: str, step: int, lang: Lang) -> StatementView:
+    """What the card of one long-mode statement shows, in `lang`."""
+    steps = long_steps(instrument_version)
+    if not 0 <= step < len(steps):
+        raise ValueError(f"statement {step} outside 0..{len(steps) - 1}")
+    here = steps[step]
+    area = area_view(instrument_version, LONG, here.area_index, lang)
+    for competence in area.competences:
+        for question in competence.questions:
+            if question.id == here.statement_id:
+                return StatementView(
+                    step=step, step_count=len(steps), statement_id=question.id, text=question.label,
+                    choices=question.choices, area_number=area.index + 1, area_count=area.total, area_key=area.key,
+                    area_title=area.title, number_in_area=here.number_in_area, area_size=here.area_size,
+                    competence_key=competence.key, competence_title=competence.title, question=area.question)
+    raise AssertionError(f"statement {here.statement_id} not in area {area.key}")

@@ -30,7 +30,7 @@ MAX_BYTES = 150 * 1024
 # Screenshot file -> the card sample (cards/samples.py) it shows, in Swedish.
 CARDS: dict[str, str] = {
     "welcome.png": "welcome",
-    "assessment-area.png": "assessment-area-1-long",
+    "assessment-area.png": "assessment-statement-first",
     "profile.png": "profile",
     "plan.png": "plan-draft",
     "manager-review.png": "review",

@@ -165,13 +165,14 @@ def test_welcome_help_and_a_menu_button(world):
     world.done.add("welcome")
 
 
-# Answers of the long mode, by radio position: all five kinds, "not relevant" (the last) included.
-LONG_ANSWER_COUNT = 5
+# The long mode's scale, in the order of its answer buttons: all five kinds, "not relevant" (the last) included.
+LONG_SCALE = ("Jag vet inte hur", "Med hjälp", "På egen hand", "Med säkerhet, och jag kan vägleda andra",
+              "Inte relevant i mitt arbete")
 
 
 def test_assessment_by_clicking_from_mode_to_profile(world):
-    """Long mode by radios (one tap per statement), forward and back; start over in the short mode; finish;
-    "Klart!"; the profile."""
+    """Long mode by answer buttons (one tap per statement), forward and back; start over in the short mode;
+    finish; "Klart!"; the profile."""
     from playwright.sync_api import expect
 
     anna = world.anna
@@ -179,30 +180,27 @@ def test_assessment_by_clicking_from_mode_to_profile(world):
     anna.send("skattning")
     anna.wait_for_bot_messages(shown + 1)
     expect(anna.last_card()).to_contain_text(sv("assessment.mode.title"))
-    long_label, short_label = sv("assessment.mode_label.long"), sv("assessment.mode_label.short")
+    short_label = sv("assessment.mode_label.short")
 
-    # Action.Execute answers in place: the area card replaces the mode card, no new message.
+    def progress(area: int, number: int, count: int) -> str:
+        return sv("assessment.statement.progress", area=area, areas=5, number=number, count=count)
+
+    # Action.Execute answers in place: the first statement replaces the mode card, and each answer replaces
+    # the statement with the next; no new message.
     anna.click_button(sv("assessment.mode.long_button"))
-    area = anna.wait_for_card_text(sv("assessment.area.progress", number=1, total=5, mode=long_label))
-    expect(area).not_to_contain_text(sv("assessment.mode.title"))
+    card = anna.wait_for_card_text(progress(1, 1, 12))
+    expect(card).not_to_contain_text(sv("assessment.mode.title"))
+    for number in range(1, 13):
+        anna.wait_for_card_text(progress(1, number, 12))
+        if number == 1:
+            anna.screenshot(RESULTS / "playground-bot-area-long.png")
+        anna.click_button(LONG_SCALE[number % 5])
+    anna.wait_for_card_text(progress(2, 1, 24))
     expect(anna.bot_messages).to_have_count(shown + 1)
-    groups = anna.radio_groups()
-    assert groups.count() == 12, "area 1 has 3 competences with 4 statements each"
-    chosen = [i % LONG_ANSWER_COUNT for i in range(groups.count())]
-    for i, answer in enumerate(chosen):
-        groups.nth(i).get_by_role("radio").nth(answer).click()
-    anna.screenshot(RESULTS / "playground-bot-area-long.png")
-    # The answered area becomes one line; area 2 arrives as a new message.
-    anna.click_button(sv("assessment.area.next"))
-    anna.wait_for_bot_messages(shown + 2)
-    anna.wait_for_card_text(sv("assessment.area.progress", number=2, total=5, mode=long_label))
-    anna.click_button(sv("assessment.area.back"))
-    anna.wait_for_card_text(sv("assessment.area.progress", number=1, total=5, mode=long_label))
-    expect(anna.bot_messages).to_have_count(shown + 2)
-    groups = anna.radio_groups()
-    checked = [next(r for r in range(LONG_ANSWER_COUNT) if groups.nth(i).get_by_role("radio").nth(r).is_checked())
-               for i in range(groups.count())]
-    assert checked == chosen, "saved answers come back"
+    anna.click_button(sv("assessment.statement.back"))
+    back = anna.wait_for_card_text(progress(1, 12, 12))
+    expect(back).to_contain_text(sv("assessment.statement.your_answer", answer=LONG_SCALE[12 % 5]))
+    expect(anna.bot_messages).to_have_count(shown + 1)
 
     # Typing "skattning" again offers to resume; start over in the short mode instead.
     shown = anna.bot_messages.count()

@@ -1,5 +1,6 @@
-"""The self-assessment over HTTP: mode, area by area with Action.Execute, stop and resume, back, finish, profile,
-history, targets; stale, repeated and foreign cards are refused or answered without changing anything."""
+"""The self-assessment over HTTP: mode, one statement per card (long) or area by area (short) with Action.Execute,
+stop and resume, back, finish, profile, history, targets; stale, repeated and foreign cards are refused or answered
+without changing anything."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ from sqlmodel import select
 
 from bot.app import DATABASE
 from cards.verbs import Verb
+from cards.walk import actions as iter_actions
 from cards.walk import inputs as iter_inputs
 from dialogs.clock import ManualClock
+from dialogs.rules.answers import LONG_VALUES, levels_from_answers, long_steps
+from store.digcomp import CURRENT_INSTRUMENT, load_framework, load_instrument
 from store.models.assessment import Assessment, AssessmentLevel
 from store.people import find_person
 from store.role_profiles_csv import SEED_FILE, import_role_profiles
@@ -34,20 +38,58 @@ LEVEL_8 = {"f": "3", "i": "3", "a": "3", "h": "3"}
 
 # --- helpers ---------------------------------------------------------------------------------------------------
 
+STEPS = long_steps(CURRENT_INSTRUMENT)
+AREA_SIZES = (12, 24, 16, 16, 16)
+
 
 def inputs_of(card: dict[str, Any]) -> list[dict[str, Any]]:
     return list(iter_inputs(card))
 
 
-def long_answers(card: dict[str, Any], by_group: dict[str, str], overrides: dict[str, dict[str, str]] | None = None
-                 ) -> dict[str, str]:
-    """Answers for every statement on a long-mode area card: by the statement's group letter (c2_1_f -> f)."""
-    answers = {}
-    for element in inputs_of(card):
-        competence = element["id"][1:-2].replace("_", ".")
-        groups = (overrides or {}).get(competence, by_group)
-        answers[element["id"]] = groups[element["id"][-1]]
-    return answers
+def answer_buttons(card: dict[str, Any]) -> list[dict[str, Any]]:
+    return [action for action in iter_actions(card) if action.get("verb") == Verb.ASSESSMENT_ANSWER]
+
+
+def step_of(card: dict[str, Any]) -> int:
+    return answer_buttons(card)[0]["data"]["step"]
+
+
+def statement_of(card: dict[str, Any]) -> str:
+    return STEPS[step_of(card)].statement_id
+
+
+def answer_for(statement_id: str, by_group: dict[str, str], overrides: dict[str, dict[str, str]] | None = None
+               ) -> str:
+    """The answer to a long-mode statement by its group letter (c2_1_f -> f), per competence if overridden."""
+    competence = statement_id[1:-2].replace("_", ".")
+    return (overrides or {}).get(competence, by_group)[statement_id[-1]]
+
+
+def button_for(card: dict[str, Any], value: str) -> dict[str, Any]:
+    [button] = [action for action in answer_buttons(card) if action["data"]["value"] == value]
+    return button
+
+
+async def tap(chat: Chat, card: dict[str, Any], value: str) -> dict[str, Any]:
+    """One tap on the answer `value`; returns the card that replaces this one in place (nothing else arrives)."""
+    cards = await chat.click(card, button_for(card, value)["title"])
+    assert len(cards) == 1, [card_text(c)[:80] for c in cards]
+    return cards[0]
+
+
+async def answer_statements(chat: Chat, card: dict[str, Any], count: int, by_group=LEVEL_3, overrides=None
+                            ) -> dict[str, Any]:
+    for _ in range(count):
+        card = await tap(chat, card, answer_for(statement_of(card), by_group, overrides))
+    return card
+
+
+async def answer_areas(chat: Chat, card: dict[str, Any], count: int, by_group=LEVEL_3, overrides=None
+                       ) -> dict[str, Any]:
+    """Every statement of `count` areas from the first statement of an area: the next area's first statement, or
+    "Klart!" after the last."""
+    area = STEPS[step_of(card)].area_index
+    return await answer_statements(chat, card, sum(AREA_SIZES[area:area + count]), by_group, overrides)
 
 
 def short_answers(card: dict[str, Any], choice: str) -> dict[str, str]:
@@ -93,22 +135,11 @@ async def start_long(chat: Chat, start_words: str = "skattning", button: str = "
     return cards[0]
 
 
-async def answer_areas(chat: Chat, card: dict[str, Any], count: int, by_group=LEVEL_3, overrides=None,
-                       button: str = "Nästa område") -> dict[str, Any]:
-    for _ in range(count):
-        cards = await chat.click(card, button, long_answers(card, by_group, overrides))
-        assert len(cards) == 2 and "klart" in card_text(cards[0]), [card_text(c)[:80] for c in cards]
-        card = cards[1]
-    return card
-
-
 async def finish_long(chat: Chat, by_group=LEVEL_3, overrides=None) -> dict[str, Any]:
     """The whole long assessment; returns the "Klart!" card."""
-    card = await start_long(chat)
-    card = await answer_areas(chat, card, 4, by_group, overrides)
-    cards = await chat.click(card, "Slutför skattningen", long_answers(card, by_group, overrides))
-    assert len(cards) == 1 and card_text(cards[0]).startswith("Klart!")
-    return cards[0]
+    ending = await answer_areas(chat, await start_long(chat), 5, by_group, overrides)
+    assert card_text(ending).startswith("Klart!")
+    return ending
 
 
 async def show_profile(chat: Chat, ending: dict[str, Any]) -> dict[str, Any]:
@@ -128,34 +159,32 @@ def clocked_chat(clocked_bot, connector, anna) -> Chat:
 # --- the whole flow --------------------------------------------------------------------------------------------
 
 
-async def test_long_assessment_goes_area_by_area_each_answered_card_shrinks_and_the_next_comes_as_a_message(
+async def test_long_assessment_is_one_tap_per_statement_each_card_replaced_in_place_by_the_next(
         chat: Chat, bot: RunningBot):
     mode = (await chat.say("skattning"))[0]
     assert "Självskattning av digital kompetens" in card_text(mode)
     assert "CC BY 4.0" in card_text(mode)
 
     card = (await chat.click(mode, "Starta lång skattning"))[0]
-    seen = []
-    for number in range(1, 6):
+    seen, taps = [], 0
+    while not card_text(card).startswith("Klart!"):
         seen.append(progress(card))
-        assert len(inputs_of(card)) == 4 * {1: 3, 2: 6, 3: 4, 4: 4, 5: 4}[number]
-        assert all(element["isRequired"] and element["errorMessage"] for element in inputs_of(card))
-        response, extra = await chat.execute(Verb.ASSESSMENT_ANSWER, {
-            **find_action(card, "Slutför skattningen" if number == 5 else "Nästa område")["data"],
-            **long_answers(card, LEVEL_3)})
+        assert [b["title"] for b in answer_buttons(card)] == [
+            "Jag vet inte hur", "Med hjälp", "På egen hand", "Med säkerhet, och jag kan vägleda andra",
+            "Inte relevant i mitt arbete"]
+        assert "Hur gör du det i dag?" in card_text(card)
+        response, extra = await chat.execute(
+            Verb.ASSESSMENT_ANSWER, button_for(card, answer_for(statement_of(card), LEVEL_3))["data"])
+        taps += 1
         assert response.status == 200
-        if number < 5:
-            # The answered card becomes one line; the next area arrives as a new message, its top in view.
-            assert card_text(response.card).startswith(f"Område {number} av 5 klart (lång skattning)")
-            assert "actions" not in response.card
-            [card] = extra
-        else:
-            assert extra == [], "the ending replaces the last area, nothing more"
-            card = response.card
+        assert extra == [], "each answer replaces its card, no new message"
+        card = response.card
 
-    assert seen == [f"Område {n} av 5 · lång skattning" for n in range(1, 6)]
+    assert taps == len(seen) == 84
+    assert seen[0] == "Område 1 av 5 · påstående 1 av 12"
+    assert seen[12] == "Område 2 av 5 · påstående 1 av 24"
+    assert seen[-1] == "Område 5 av 5 · påstående 16 av 16"
     ending = card_text(card)
-    assert ending.startswith("Klart!")
     assert "1 Informations- och datakunskap: 3,0" in ending
     assert [action["title"] for action in card["actions"]] == ["Ta fram min utvecklingsplan", "Visa min profil"]
     assert "Gör en ny skattning" not in str(card), "never where the finishing button was"
@@ -171,6 +200,24 @@ async def test_long_assessment_goes_area_by_area_each_answered_card_shrinks_and_
     assert len(levels_of(bot, finished.id)) == 21
 
 
+async def test_a_long_assessment_answered_card_by_card_gets_the_levels_the_scoring_rule_gives_its_answers(
+        chat: Chat, bot: RunningBot):
+    card = await start_long(chat)
+    given = {}
+    for n in range(84):
+        statement = statement_of(card)
+        given[statement] = LONG_VALUES[(n * 7 + n // 5) % len(LONG_VALUES)]  # every answer, in varied patterns
+        card = await tap(chat, card, given[statement])
+    assert card_text(card).startswith("Klart!")
+
+    [finished] = assessments(bot, chat.user)
+    assert finished.answers == given, "stored as before: statement id -> value"
+    instrument = load_instrument(finished.instrument_version)
+    expected = levels_from_answers(instrument, load_framework(instrument.framework_version), "long", given)
+    assert levels_of(bot, finished.id) == expected
+    assert len(set(expected.values())) > 3, "the answers spread over several levels"
+
+
 async def test_profile_chart_is_an_embedded_png_drawn_at_twice_its_size(chat: Chat):
     profile = await show_profile(chat, await finish_long(chat))
 
@@ -182,71 +229,83 @@ async def test_profile_chart_is_an_embedded_png_drawn_at_twice_its_size(chat: Ch
     assert "1.1 3" in chart["altText"] and "1 Informations- och datakunskap" in chart["altText"]
 
 
-async def test_stopping_and_resuming_continues_at_the_area_where_the_person_left_off(chat: Chat):
-    card = await start_long(chat)
-    await answer_areas(chat, card, 2)
+async def test_stopping_and_resuming_continues_at_the_statement_where_the_person_left_off(chat: Chat):
+    card = await answer_areas(chat, await start_long(chat), 2)
+    await answer_statements(chat, card, 3)
 
     again = (await chat.say("skattning"))[0]
     assert "Du har svarat på 2 av 5 områden (lång skattning), påbörjad" in card_text(again)
     resumed = (await chat.click(again, "Fortsätt"))[0]
-    assert progress(resumed) == "Område 3 av 5 · lång skattning"
+    assert progress(resumed) == "Område 3 av 5 · påstående 4 av 16"
 
     typed = (await chat.say("fortsätt"))[0]
-    assert progress(typed) == "Område 3 av 5 · lång skattning"
+    assert progress(typed) == "Område 3 av 5 · påstående 4 av 16"
 
 
-async def test_going_back_shows_the_earlier_answers_and_a_changed_answer_counts_in_the_result(
+async def test_going_back_shows_the_earlier_answer_and_a_changed_answer_counts_in_the_result(
         chat: Chat, bot: RunningBot):
-    card = await start_long(chat)
-    first_answers = long_answers(card, LEVEL_3)
-    card = await answer_areas(chat, card, 2)
+    card = await answer_statements(chat, await start_long(chat), 13)
+    assert progress(card) == "Område 2 av 5 · påstående 2 av 24"
 
-    area_2 = (await chat.click(card, "Föregående område"))[0]
-    assert progress(area_2) == "Område 2 av 5 · lång skattning"
-    area_1 = (await chat.click(area_2, "Föregående område"))[0]
-    assert progress(area_1) == "Område 1 av 5 · lång skattning"
-    assert prefilled(area_1) == first_answers
+    back = (await chat.click(card, "Föregående påstående"))[0]
+    assert progress(back) == "Område 2 av 5 · påstående 1 av 24"
+    assert "Ditt svar nu: På egen hand." in card_text(back)
+    back = (await chat.click(back, "Föregående påstående"))[0]
+    assert progress(back) == "Område 1 av 5 · påstående 12 av 12"
+    assert "Ditt svar nu: Jag vet inte hur." in card_text(back)  # c1_3_h, the highly specialised group
+    assert button_for(back, "0").get("style") == "positive"
 
-    changed = long_answers(area_1, LEVEL_3, overrides={"1.2": LEVEL_8})
-    card = (await chat.click(area_1, "Nästa område", changed))[-1]
-    assert progress(card) == "Område 2 av 5 · lång skattning"
-    assert prefilled(card) == long_answers(card, LEVEL_3), "area 2 keeps its answers when passed again"
-    card = await answer_areas(chat, card, 3)
-    await chat.click(card, "Slutför skattningen", long_answers(card, LEVEL_3))
+    onward = await tap(chat, back, "3")
+    assert progress(onward) == "Område 2 av 5 · påstående 2 av 24", "on where the person was"
+    resumed = (await chat.say("fortsätt"))[0]
+    assert progress(resumed) == progress(onward)
+    ending = await answer_statements(chat, onward, 84 - 13)
+    assert card_text(ending).startswith("Klart!")
 
     [finished] = assessments(bot, chat.user)
-    levels = levels_of(bot, finished.id)
-    assert levels["1.2"] == 8 and levels["1.1"] == 3
+    assert finished.answers["c1_3_h"] == "3"
+    instrument = load_instrument(finished.instrument_version)
+    assert levels_of(bot, finished.id) == levels_from_answers(
+        instrument, load_framework(instrument.framework_version), "long", finished.answers)
 
 
-async def test_a_missing_answer_brings_the_same_card_back_with_a_message_and_nothing_lost_or_saved(
+async def test_the_first_statement_has_no_way_back_and_an_answer_off_the_scale_saves_nothing(
         chat: Chat, bot: RunningBot):
     card = await start_long(chat)
-    answers = long_answers(card, LEVEL_3)
-    del answers["c1_2_a"]
+    assert "Föregående påstående" not in card_text(card) and "Föregående påstående" not in str(card)
     before = snapshot(bot)
 
-    again = (await chat.click(card, "Nästa område", answers))[0]
+    response, extra = await chat.execute(Verb.ASSESSMENT_ANSWER, {**button_for(card, "2")["data"], "value": "7"})
 
-    assert progress(again) == "Område 1 av 5 · lång skattning"
-    assert "Svar saknas för 1.2" in card_text(again)
-    assert prefilled(again) == answers
+    assert response.status == 200 and extra == []
+    assert snapshot(bot) == before
+
+
+async def test_an_area_card_of_the_long_mode_from_before_one_statement_per_card_is_refused(
+        chat: Chat, bot: RunningBot):
+    card = await start_long(chat)
+    data = {key: value for key, value in button_for(card, "2")["data"].items() if key not in ("step", "value")}
+    before = snapshot(bot)
+
+    response, _ = await chat.execute(Verb.ASSESSMENT_ANSWER, {**data, "area": 0, "c1_1_f": "2"})
+
+    assert "Kortet visar ett äldre läge av din skattning" in card_text(response.card)
     assert snapshot(bot) == before
 
 
 # --- refusals and repeats --------------------------------------------------------------------------------------
 
 
-async def test_a_double_clicked_answer_is_saved_once_and_sends_the_next_area_once(chat: Chat, bot: RunningBot):
+async def test_a_double_clicked_answer_is_saved_once_and_shows_the_same_next_statement(
+        chat: Chat, bot: RunningBot):
     card = await start_long(chat)
-    answers = long_answers(card, LEVEL_3)
 
-    done, area_2 = await chat.click(card, "Nästa område", answers)
+    first = await tap(chat, card, "2")
     after_first = snapshot(bot)
-    second = await chat.click(card, "Nästa område", answers)
+    second = await tap(chat, card, "2")
 
-    assert progress(area_2) == "Område 2 av 5 · lång skattning"
-    assert [card_text(c) for c in second] == [card_text(done)], "the same one line, and no second area 2"
+    assert progress(first) == "Område 1 av 5 · påstående 2 av 12"
+    assert card_text(second) == card_text(first) and second == first
     assert snapshot(bot) == after_first
     [assessment] = assessments(bot, chat.user)
     assert assessment.revision == 2
@@ -256,19 +315,20 @@ async def test_simultaneous_clicks_on_one_card_are_saved_once_and_all_show_the_n
         chat: Chat, bot: RunningBot):
     card = await start_long(chat)
     for number in range(2, 6):
-        data = {**find_action(card, "Nästa område")["data"], **long_answers(card, LEVEL_3)}
+        data = button_for(card, "2")["data"]
         results = await asyncio.gather(*(chat.execute(Verb.ASSESSMENT_ANSWER, data) for _ in range(3)))
         assert [progress(response.card) for response, _ in results] == [
-            f"Område {number - 1} av 5 klart (lång skattning)"] * 3
-        [card] = [extra for _, extras in results for extra in extras]  # the next area is sent once
+            f"Område 1 av 5 · påstående {number} av 12"] * 3
+        assert all(extras == [] for _, extras in results)
+        card = results[0][0].card
     [assessment] = assessments(bot, chat.user)
     assert (assessment.revision, assessment.area_index) == (5, 4)
 
 
-async def test_answering_an_area_takes_two_sql_statements_whatever_the_area(chat: Chat, bot: RunningBot):
+async def test_answering_a_statement_takes_two_sql_statements_wherever_it_is(chat: Chat, bot: RunningBot):
     """Find the sender with the assessment their card names (locked), write it: the framework and instrument
     come from memory."""
-    card = await answer_areas(chat, await start_long(chat), 1)
+    card = await answer_statements(chat, await start_long(chat), 20)
     by_connection: dict[int, list[str]] = {}
 
     def count(connection, _cursor, statement, *_):
@@ -276,7 +336,7 @@ async def test_answering_an_area_takes_two_sql_statements_whatever_the_area(chat
 
     event.listen(bot.app[DATABASE].engine, "before_cursor_execute", count)
     try:
-        await answer_areas(chat, card, 1)
+        await answer_statements(chat, card, 1)
     finally:
         event.remove(bot.app[DATABASE].engine, "before_cursor_execute", count)
 
@@ -291,12 +351,12 @@ async def test_answering_an_area_takes_two_sql_statements_whatever_the_area(chat
 
 async def test_a_double_clicked_finish_shows_the_ending_again_and_stores_the_levels_once(
         chat: Chat, bot: RunningBot):
-    card = await answer_areas(chat, await start_long(chat), 4)
-    answers = long_answers(card, LEVEL_3)
+    card = await answer_statements(chat, await start_long(chat), 83)
+    assert progress(card) == "Område 5 av 5 · påstående 16 av 16"
 
-    first = (await chat.click(card, "Slutför skattningen", answers))[0]
+    first = await tap(chat, card, "2")
     after_first = snapshot(bot)
-    second = (await chat.click(card, "Slutför skattningen", answers))[0]
+    second = await tap(chat, card, "2")
 
     assert card_text(first).startswith("Klart!") and card_text(second) == card_text(first)
     assert snapshot(bot) == after_first
@@ -304,21 +364,19 @@ async def test_a_double_clicked_finish_shows_the_ending_again_and_stores_the_lev
     assert len(levels_of(bot, assessment.id)) == 21
 
 
-async def test_an_area_answered_after_the_assessment_was_finished_is_refused_and_changes_nothing(
+async def test_a_statement_answered_after_the_assessment_was_finished_is_refused_and_changes_nothing(
         chat: Chat, bot: RunningBot):
-    card = await start_long(chat)
-    area_2 = await answer_areas(chat, card, 1)
-    card = await answer_areas(chat, area_2, 3)
-    await chat.click(card, "Slutför skattningen", long_answers(card, LEVEL_3))
+    area_2 = await answer_areas(chat, await start_long(chat), 1)
+    await answer_areas(chat, area_2, 4)
     before = snapshot(bot)
 
-    refused = (await chat.click(area_2, "Nästa område", long_answers(area_2, LEVEL_8)))[0]
+    refused = await tap(chat, area_2, "3")
 
     assert "Den här skattningen är redan slutförd och kan inte ändras. Ingenting har sparats." in card_text(refused)
     assert snapshot(bot) == before
 
 
-async def test_an_area_answered_after_starting_over_is_refused_and_changes_neither_assessment(
+async def test_a_statement_answered_after_starting_over_is_refused_and_changes_neither_assessment(
         chat: Chat, bot: RunningBot):
     area_2 = await answer_areas(chat, await start_long(chat), 1)
     resume = (await chat.say("skattning"))[0]
@@ -330,27 +388,29 @@ async def test_an_area_answered_after_starting_over_is_refused_and_changes_neith
     assert (old.status, new.status) == ("restarted", "in_progress")
     before = snapshot(bot)
 
-    refused = (await chat.click(area_2, "Nästa område", long_answers(area_2, LEVEL_8)))[0]
+    refused = await tap(chat, area_2, "3")
 
     assert "Du har börjat om" in card_text(refused)
     assert snapshot(bot) == before
 
 
 async def test_an_answer_from_an_earlier_card_of_the_same_assessment_is_refused(chat: Chat, bot: RunningBot):
-    area_1 = await start_long(chat)
-    await answer_areas(chat, area_1, 2)
+    first = await start_long(chat)
+    await answer_statements(chat, first, 3)
     before = snapshot(bot)
 
-    refused = (await chat.click(area_1, "Nästa område", long_answers(area_1, LEVEL_8)))[0]
+    refused = await tap(chat, first, "3")
+    repeated_late = await tap(chat, first, answer_for(statement_of(first), LEVEL_3))
 
     assert "Kortet visar ett äldre läge av din skattning" in card_text(refused)
+    assert "Kortet visar ett äldre läge av din skattning" in card_text(repeated_late)
     assert snapshot(bot) == before
 
 
 async def test_a_payload_naming_someone_elses_assessment_is_refused_and_changes_nothing(
         chat: Chat, bot: RunningBot, connector):
-    card = await start_long(chat)
-    data = {**find_action(card, "Nästa område")["data"], **long_answers(card, LEVEL_8)}
+    card = await answer_statements(chat, await start_long(chat), 1)
+    data = button_for(card, "3")["data"]
     bertil = TeamsUser.create("Bertil Holm")
     connector.register(bertil)
     intruder = Chat(bot, connector, bertil)
@@ -369,11 +429,11 @@ async def test_a_card_answered_after_30_days_finds_the_assessment_expired(clocke
     area_2 = await answer_areas(clocked_chat, await start_long(clocked_chat), 1)
     clocked_bot.clock.advance(timedelta(days=30, minutes=1))
 
-    refused = (await clocked_chat.click(area_2, "Nästa område", long_answers(area_2, LEVEL_3)))[0]
+    refused = await tap(clocked_chat, area_2, "2")
 
     assert "Skattningen gick ut eftersom den inte slutfördes inom 30 dagar" in card_text(refused)
     [expired] = assessments(clocked_bot, clocked_chat.user)
-    assert expired.status == "expired" and expired.area_index == 1
+    assert expired.status == "expired" and expired.area_index == 12
     mode = (await clocked_chat.say("skattning"))[0]
     assert "Din förra skattning slutfördes inte inom 30 dagar" in card_text(mode)
 
@@ -384,7 +444,7 @@ async def test_resume_after_29_days_still_works(clocked_chat: Chat, clocked_bot)
 
     resumed = (await clocked_chat.say("fortsätt"))[0]
 
-    assert progress(resumed) == "Område 2 av 5 · lång skattning"
+    assert progress(resumed) == "Område 2 av 5 · påstående 1 av 24"
 
 
 # --- short mode, language, profile, history, targets -----------------------------------------------------------
@@ -418,11 +478,10 @@ async def test_an_english_user_takes_the_assessment_in_english(bot: RunningBot, 
     mode = (await chat.say("assessment"))[0]
     assert "Self-assessment of digital competence" in card_text(mode)
     card = (await chat.click(mode, "Start full assessment"))[0]
-    assert progress(card) == "Area 1 of 5 · full assessment"
+    assert progress(card) == "Area 1 of 5 · statement 1 of 12"
     assert "Information and data literacy" in card_text(card)
-    for _ in range(4):
-        card = (await chat.click(card, "Next area", long_answers(card, LEVEL_5)))[-1]
-    ending = (await chat.click(card, "Finish the assessment", long_answers(card, LEVEL_5)))[0]
+    assert "How do you do this today?" in card_text(card)
+    ending = await answer_areas(chat, card, 5, LEVEL_5)
     assert card_text(ending).startswith("Done!")
     profile = (await chat.click(ending, "Show my profile"))[0]
 
@@ -440,7 +499,7 @@ async def test_min_profil_without_a_finished_assessment_offers_to_start_or_conti
     in_progress = (await chat.say("min profil"))[0]
     assert "Du har en påbörjad skattning" in card_text(in_progress)
     resumed = (await chat.click(in_progress, "Fortsätt"))[0]
-    assert progress(resumed) == "Område 1 av 5 · lång skattning"
+    assert progress(resumed) == "Område 1 av 5 · påstående 1 av 12"
 
 
 async def test_min_profil_and_history_compare_the_two_latest_assessments(clocked_chat: Chat, clocked_bot):

@@ -6,7 +6,7 @@ from tests.harness import Chat, RunningBot, card_text, settings_for_tests
 from tests.scenario.test_assessment import LEVEL_3, answer_areas, progress, start_long
 
 
-async def test_an_assessment_begun_before_a_restart_resumes_at_the_same_area_after_it(
+async def test_an_assessment_begun_before_a_restart_resumes_at_the_same_statement_after_it(
     database_url, connector, anna
 ):
     first = await RunningBot(settings_for_tests(database_url)).start()
@@ -15,7 +15,7 @@ async def test_an_assessment_begun_before_a_restart_resumes_at_the_same_area_aft
         await chat.install()
         card = await start_long(chat)
         card = await answer_areas(chat, card, 2, LEVEL_3)
-        assert progress(card).startswith("Område 3 av 5")
+        assert progress(card) == "Område 3 av 5 · påstående 1 av 16"
     finally:
         await first.stop()
 
@@ -25,7 +25,7 @@ async def test_an_assessment_begun_before_a_restart_resumes_at_the_same_area_aft
         resumed = (await chat.say("skattning"))[0]
         continued = await chat.click(resumed, "Fortsätt")
 
-        assert progress(continued[0]).startswith("Område 3 av 5")
+        assert progress(continued[0]) == "Område 3 av 5 · påstående 1 av 16"
         with second.app[DATABASE].session() as session:
             person = find_person(session, tenant_id=anna.tenant_id, aad_object_id=anna.aad_object_id)
             assert person.conversation_id == anna.conversation_id, "the reference stored before the restart"

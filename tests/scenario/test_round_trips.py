@@ -14,7 +14,7 @@ from store.models.core import Person
 from store.role_profiles_csv import SEED_FILE, import_role_profiles
 from store.targets import effective_targets, person_role, set_person_role, set_personal_targets
 from tests.harness import Chat, RunningBot, card_text
-from tests.scenario.test_assessment import LEVEL_3, LEVEL_5, answer_areas, long_answers, start_long
+from tests.scenario.test_assessment import LEVEL_3, LEVEL_5, answer_areas, answer_statements, start_long
 
 from datetime import datetime, timezone
 
@@ -54,11 +54,11 @@ async def test_the_finishing_answer_reads_nothing_it_has_just_written(chat: Chat
         import_role_profiles(session, content=SEED_FILE.read_text(encoding="utf-8"))
     targets = (await chat.say("mina mål"))[0]
     await chat.click(targets, "Spara mål", {"role": "bibliotekarie", "t3_4": "8"})
-    card = await answer_areas(chat, await start_long(chat), 4, LEVEL_3)
+    card = await answer_statements(chat, await start_long(chat), 83, LEVEL_3)
 
     statements, stop = _recording(bot.app[DATABASE].engine)
     try:
-        ending = (await chat.click(card, "Slutför skattningen", long_answers(card, LEVEL_3)))[0]
+        ending = await answer_statements(chat, card, 1, LEVEL_3)
     finally:
         stop()
 
@@ -72,15 +72,14 @@ async def test_the_finishing_answer_reads_nothing_it_has_just_written(chat: Chat
 
 
 async def test_a_second_finish_reads_no_levels_and_its_profile_compares_with_the_first(chat: Chat, bot: RunningBot):
-    card = await answer_areas(chat, await start_long(chat), 4, LEVEL_3)
-    await chat.click(card, "Slutför skattningen", long_answers(card, LEVEL_3))
+    await answer_areas(chat, await start_long(chat), 5, LEVEL_3)
     recent = (await chat.say("skattning"))[0]
     mode = (await chat.click(recent, "Ja, gör en ny skattning"))[0]
-    card = await answer_areas(chat, (await chat.click(mode, "Starta lång skattning"))[0], 4, LEVEL_5)
+    card = await answer_statements(chat, (await chat.click(mode, "Starta lång skattning"))[0], 83, LEVEL_5)
 
     statements, stop = _recording(bot.app[DATABASE].engine)
     try:
-        ending = (await chat.click(card, "Slutför skattningen", long_answers(card, LEVEL_5)))[0]
+        ending = await answer_statements(chat, card, 1, LEVEL_5)
     finally:
         stop()
 

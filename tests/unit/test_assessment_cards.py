@@ -4,20 +4,22 @@ the chart is a small PNG of a fixed size."""
 
 import pytest
 
-from cards.assessment import AreaResult, area_card, area_done_card, finished_card, mode_card, recent_assessment_card
+from cards.assessment import (
+    AreaResult, area_card, area_done_card, finished_card, mode_card, recent_assessment_card, statement_card,
+)
 from cards.i18n import LANGS
 from cards.profile import decimal, signed
 from cards.samples import all_samples
 from cards.validate import MAX_CARD_BYTES, card_problems, card_size
 from cards.verbs import Verb
-from dialogs.rules.answers import area_view
+from dialogs.rules.answers import area_view, long_steps, statement_view
 from store.digcomp import load_framework, load_instrument
 
 INSTRUMENT = load_instrument()
 FRAMEWORK = load_framework(INSTRUMENT.framework_version)
 
 
-def area(lang="sv", mode="long", index=1, answers=None, missing=()):
+def area(lang="sv", mode="short", index=1, answers=None, missing=()):
     return area_card(lang, area=area_view(INSTRUMENT.version, mode, index, lang), mode=mode, assessment_id=41,
                      revision=9, answers=answers or {}, missing_competences=missing)
 
@@ -28,32 +30,58 @@ def inputs(card):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("mode", ["long", "short"])
 @pytest.mark.parametrize("index", range(5))
-def test_every_area_card_is_valid_and_under_the_size_budget_even_fully_answered(lang, mode, index):
-    answered = {e["id"]: e["choices"][-2]["value"] for e in inputs(area(lang, mode, index))}
-    card = area(lang, mode, index, answers=answered, missing=("2.1", "2.2", "2.3"))
+def test_every_short_area_card_is_valid_and_under_the_size_budget_even_fully_answered(lang, index):
+    answered = {e["id"]: e["choices"][-2]["value"] for e in inputs(area(lang, "short", index))}
+    card = area(lang, "short", index, answers=answered, missing=("2.1", "2.2", "2.3"))
 
     assert card_problems(card) == []
-    # Area 2 in long mode is the largest card: about 16.8 KB in Swedish, against a 28 KB budget.
     assert card_size(card) < 20 * 1024
 
 
-def test_area_card_inputs_are_required_labelled_and_prefilled_and_long_mode_is_one_tap_per_statement():
-    answers = {"c2_1_f": "3", "c2_6_h": "na"}
-    card = area(answers=answers)
-    elements = inputs(card)
+def statement(lang="sv", step=13, answer=None):
+    return statement_card(lang, view=statement_view(INSTRUMENT.version, step, lang), assessment_id=41, revision=9,
+                          answer=answer)
 
-    assert len(elements) == 24
-    assert all(e["isRequired"] and e["label"] and e["errorMessage"] for e in elements)
-    # Radio buttons, not dropdowns: a dropdown takes two taps (open, choose), a radio one.
-    assert all(e["style"] == "expanded" for e in elements)
-    assert [c["title"] for c in elements[0]["choices"]] == [
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_statement_card_is_valid_small_and_has_no_inputs(lang):
+    for step in range(len(long_steps(INSTRUMENT.version))):
+        card = statement(lang, step, answer="2" if step % 2 else None)
+        assert card_problems(card) == [], step
+        assert card_size(card) < 4 * 1024, step
+        assert inputs(card) == [] and "actions" not in card, "the answers are in the body, one row each"
+
+
+def test_a_statement_card_is_one_tap_per_answer_in_a_column_with_its_area_and_number_in_the_heading():
+    card = statement(step=14)  # area 2, its third statement
+    texts = [b["text"] for b in card["body"] if b["type"] == "TextBlock"]
+    rows = [b for b in card["body"] if b["type"] == "ActionSet"]
+
+    assert texts[:2] == ["Område 2 av 5 · påstående 3 av 24", "2 Kommunikation och samarbete"]
+    assert texts[2].startswith("2.1 ") and "Hur gör du det i dag?" in texts
+    # Each answer alone in its row, so that its label has the card's width; the way back last, apart.
+    assert [len(r["actions"]) for r in rows] == [1] * 6
+    answers, back = [r["actions"][0] for r in rows[:5]], rows[5]["actions"][0]
+    assert [a["title"] for a in answers] == [
         "Jag vet inte hur", "Med hjälp", "På egen hand", "Med säkerhet, och jag kan vägleda andra",
         "Inte relevant i mitt arbete"]
-    assert "Hur gör du det i dag?" in " ".join(b.get("text", "") for b in card["body"])
-    assert {e["id"]: e["value"] for e in elements if "value" in e} == answers
-    assert [c["value"] for c in elements[0]["choices"]] == ["0", "1", "2", "3", "na"]
+    assert [a["data"] for a in answers] == [
+        {"verb": Verb.ASSESSMENT_ANSWER, "assessment": 41, "step": 14, "rev": 9, "value": v}
+        for v in ("0", "1", "2", "3", "na")]
+    assert all(a["type"] == "Action.Execute" and a["fallback"]["data"] == a["data"] for a in answers)
+    assert back["title"] == "Föregående påstående"
+    assert back["data"] == {"verb": Verb.ASSESSMENT_BACK, "assessment": 41, "step": 14, "rev": 9}
+    assert "Föregående påstående" not in str(statement(step=0)), "no way back from the first statement"
+
+
+def test_a_statement_answered_before_names_the_answer_and_marks_its_button():
+    card = statement(answer="1")
+    marked = [a["actions"][0]["title"] for a in card["body"]
+              if a["type"] == "ActionSet" and a["actions"][0].get("style") == "positive"]
+    assert marked == ["Med hjälp"]
+    assert "Ditt svar nu: Med hjälp." in str(card)
+    assert "Ditt svar nu" not in str(statement()) and "Your answer now: On my own." in str(statement("en", answer="2"))
 
 
 def test_short_mode_shows_the_level_descriptions_as_radio_buttons():
@@ -64,7 +92,7 @@ def test_short_mode_shows_the_level_descriptions_as_radio_buttons():
     assert [c["value"] for c in elements[0]["choices"]] == ["0", "f", "i", "a", "h", "na"]
 
 
-def test_area_actions_carry_assessment_area_and_revision_and_back_sends_no_inputs():
+def test_short_area_actions_carry_assessment_area_and_revision_and_back_sends_no_inputs():
     card = area(index=1)
     answer, back = card["actions"]
 
@@ -76,9 +104,9 @@ def test_area_actions_carry_assessment_area_and_revision_and_back_sends_no_input
     assert [a["verb"] for a in area(index=0)["actions"]] == [Verb.ASSESSMENT_ANSWER], "no way back from area 1"
 
 
-def test_the_last_area_finishes_and_the_progress_counts_areas():
+def test_the_last_short_area_finishes_and_the_progress_counts_areas():
     last = area(index=4)
-    assert last["body"][0]["text"] == "Område 5 av 5 · lång skattning"
+    assert last["body"][0]["text"] == "Område 5 av 5 · kort skattning"
     assert last["actions"][0]["title"] == "Slutför skattningen"
     assert area("en", index=0)["actions"][0]["title"] == "Next area"
 
@@ -129,7 +157,7 @@ def test_a_restart_mode_card_names_the_assessment_it_replaces():
 
 def test_profile_and_target_samples_stay_far_below_the_size_budget():
     samples = all_samples()
-    for name in ("profile", "targets", "history", "assessment-area-2-long-answered"):
+    for name in ("profile", "targets", "history", "assessment-area-2-short"):
         for lang in LANGS:
             # The profile carries its chart at twice its size for high-DPI screens (cards/chart.py): 0.8.
             assert card_size(samples[name](lang)) < MAX_CARD_BYTES * (0.8 if name == "profile" else 0.7), (name, lang)

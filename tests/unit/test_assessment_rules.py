@@ -4,7 +4,7 @@ import pytest
 
 from dialogs.rules.answers import (
     LONG_VALUES, SHORT_VALUES, area_items, area_is_complete, check_area_answers, first_incomplete_area,
-    levels_from_answers,
+    levels_from_answers, long_steps, next_unanswered_step, statement_view,
 )
 from store.digcomp import CURRENT_INSTRUMENT, load_framework, load_instrument
 
@@ -85,3 +85,25 @@ def test_first_incomplete_area_is_where_an_answer_is_missing_or_the_area_count_w
     assert first_incomplete_area(CURRENT_INSTRUMENT, "short", answers, 5) == 2
     assert not area_is_complete(area_items(CURRENT_INSTRUMENT, "short", 2), answers)
     assert first_incomplete_area(CURRENT_INSTRUMENT, "short", {}, 5) == 0
+
+
+def test_the_long_modes_statements_come_area_by_area_each_numbered_within_its_area():
+    steps = long_steps(CURRENT_INSTRUMENT)
+
+    assert [s.statement_id for s in steps] == [i for a in range(5) for i in area_items(CURRENT_INSTRUMENT, "long",
+                                                                                      a).item_ids]
+    assert [(s.area_index, s.number_in_area, s.area_size) for s in (steps[0], steps[11], steps[12], steps[83])] == [
+        (0, 1, 12), (0, 12, 12), (1, 1, 24), (4, 16, 16)]
+    view = statement_view(CURRENT_INSTRUMENT, 12, "sv")
+    assert (view.area_key, view.competence_key, view.question) == ("2", "2.1", "Hur gör du det i dag?")
+    assert [value for _, value in view.choices] == list(LONG_VALUES)
+
+
+def test_after_an_answer_comes_the_first_unanswered_statement_after_it_then_any_before_it():
+    ids = [s.statement_id for s in long_steps(CURRENT_INSTRUMENT)]
+    answered = {i: "2" for i in ids[:20]}
+
+    assert next_unanswered_step(CURRENT_INSTRUMENT, answered, 19) == 20
+    assert next_unanswered_step(CURRENT_INSTRUMENT, answered, 5) == 20, "after going back: on where one was"
+    assert next_unanswered_step(CURRENT_INSTRUMENT, {i: "2" for i in ids[1:]}, 83) == 0
+    assert next_unanswered_step(CURRENT_INSTRUMENT, {i: "na" for i in ids}, 83) is None
