@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import os
 import random
 from collections import Counter
@@ -321,6 +322,9 @@ class LoadSpec:
     connector_pid: int
     seed: int = 0
     people_per_client: int = 1
+    # Instead of a window of time: each client takes this many turns after preparation, all of them measured
+    # (no warm-up). A run that ends by count, not by clock: what the smoke test uses, on any machine's speed.
+    turns: int | None = None
 
 
 async def _drive(spec: LoadSpec, on_start=None) -> dict[str, Any]:
@@ -368,24 +372,36 @@ async def _drive(spec: LoadSpec, on_start=None) -> dict[str, Any]:
         started = loop.time()
         if on_start:
             on_start()
-        window_start = started + spec.warmup
-        window_end = window_start + spec.seconds
+        by_count = spec.turns is not None
+        window_start = started if by_count else started + spec.warmup
+        window_end = math.inf if by_count else window_start + spec.seconds
 
         async def sampler() -> None:
-            await asyncio.sleep(max(0.0, window_start - loop.time()))
-            sample("start")
-            await asyncio.sleep(max(0.0, window_end - loop.time()))
+            if by_count:
+                sample("start")
+                await clients_done.wait()
+            else:
+                await asyncio.sleep(max(0.0, window_start - loop.time()))
+                sample("start")
+                await asyncio.sleep(max(0.0, window_end - loop.time()))
             sample("end")
+
+        clients_done = asyncio.Event()
 
         ran_out: set[int] = set()  # clients (by number) that finished their last prepared person in time
 
         async def run_client(number: int, lane: list[Client]) -> None:
-            position = 0
-            while loop.time() < window_end:
+            position, taken = 0, 0
+
+            def going_on() -> bool:
+                return taken < spec.turns if by_count else loop.time() < window_end
+
+            while going_on():
                 client = lane[position]
                 begun = loop.time()
                 turn = await take_turn(scenario, client, post, errors)
                 done = loop.time()
+                taken += 1
                 if turn.status is None:
                     await asyncio.sleep(0.05)  # the connection failed: do not spin
                 if turn.kind is None:
@@ -396,11 +412,12 @@ async def _drive(spec: LoadSpec, on_start=None) -> dict[str, Any]:
                 if scenario.moves_on(kind):
                     if position + 1 < len(lane):
                         position += 1
-                    elif loop.time() < window_end:
+                    elif going_on():
                         ran_out.add(number)  # the last person goes on: it starts over
 
         sampling = asyncio.create_task(sampler())
         await asyncio.gather(*(run_client(number, lane) for number, lane in enumerate(lanes)))
+        clients_done.set()
         await sampling
     start, end = samples["start"], samples["end"]
 

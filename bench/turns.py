@@ -56,6 +56,8 @@ class Options:
     area_clients: int = 50
     seconds: float = 10.0
     warmup: float = 2.0
+    # Each client takes this many turns instead of running for `seconds` after `warmup` (bench/load.py).
+    turns: int | None = None
     repeat: int = 1
     backends: list[str] = field(default_factory=lambda: ["sqlite"])
     scenarios: list[str] = field(default_factory=lambda: list(ALL_SCENARIOS))
@@ -169,7 +171,8 @@ def run_subject(subject: Subject, options: Options, connector: ConnectorProcess,
         connector.register(users)
         spec = LoadSpec(bot_url=server.url, service_url=connector.base_url, scenario=subject.scenario,
                         users=users, warmup=options.warmup, seconds=options.seconds, server_pid=server.pid,
-                        connector_pid=connector.pid, seed=round_no, people_per_client=people)
+                        connector_pid=connector.pid, seed=round_no, people_per_client=people,
+                        turns=options.turns)
 
         def on_start() -> None:
             nonlocal recorder, profile_path
@@ -427,6 +430,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
                         help="concurrent people answering assessment areas (default 50)")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured window per subject (default 10)")
     parser.add_argument("--warmup", type=float, default=2.0, help="warm-up before the window (default 2)")
+    parser.add_argument("--turns", type=int,
+                        help="each client takes this many turns, all measured, instead of --warmup and --seconds")
     parser.add_argument("--repeat", type=int, default=1, help="rounds over all subjects; medians are reported")
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="sqlite")
     parser.add_argument("--scenarios", default=",".join(ALL_SCENARIOS),
@@ -458,7 +463,8 @@ def parse_args(argv: list[str] | None = None) -> Options:
     unknown = [part for v in variants if v for part in v.split("+") if part not in VARIANTS]
     if unknown:
         parser.error(f"unknown variants {unknown}; choose from {', '.join(VARIANTS)}")
-    return Options(clients=args.clients, area_clients=args.area_clients, seconds=args.seconds, warmup=args.warmup, repeat=max(1, args.repeat),
+    return Options(clients=args.clients, area_clients=args.area_clients, seconds=args.seconds, warmup=args.warmup, turns=args.turns,
+                   repeat=max(1, args.repeat),
                    backends=backends, scenarios=scenarios, answers_people=args.answers_people, profile=args.profile,
                    postgres_url=args.postgres_url, variants=variants, log_level=args.log_level.upper(), out=args.out,
                    save_latest=args.save_latest)

@@ -96,7 +96,8 @@ def playground_screenshot(out: Path) -> Path:
         shown = chat.bot_messages.count()
         chat.send("hjälp")
         chat.wait_for_bot_messages(shown + 1)
-        chat.page.wait_for_timeout(300)  # let the card's layout settle before the picture
+        chat.last_card().wait_for(state="visible")  # the menu card laid out, and its fonts loaded
+        chat.page.evaluate("document.fonts.ready.then(() => true)")
         if chat.page.locator(CARD).filter(has_text=t("sv", "error.title")).count():
             raise SystemExit(f"the bot answered with an error card; its log:\n{bot.log_text()}")
         png = chat.page.screenshot()

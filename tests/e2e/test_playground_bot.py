@@ -82,6 +82,8 @@ class World:
 
 def open_chat(browser, playground: Playground, relay: LocaleRelay, who: str) -> PlaygroundPage:
     """Opens a person's chat, waits for the welcome and for both install turns to be answered."""
+    from playwright.sync_api import expect
+
     chat = PlaygroundPage.new(browser, playground)
     try:
         before = {kind: sum(1 for answered, _ in relay.answered if answered == kind)
@@ -89,7 +91,9 @@ def open_chat(browser, playground: Playground, relay: LocaleRelay, who: str) -> 
         chat.open()
         for kind, count in before.items():
             relay.wait_for_answers(kind, count + 1)
-        chat.page.wait_for_timeout(500)  # the page shows what the answered turns sent
+        # Both install turns are answered, so what they sent is sent: one welcome between them (the second is
+        # deduplicated). Wait for the page to show exactly that, not for a fixed time.
+        expect(chat.bot_messages).to_have_count(1)
     except Exception:
         chat.screenshot(RESULTS / f"playground-bot-{who}-open-failed.png")
         raise

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
-import time
 from types import SimpleNamespace
 from urllib.parse import quote
 
@@ -254,13 +254,25 @@ def test_require_auth_token_accepts_any_bearer_token():
 # ---- waiting for proactive sends ------------------------------------------------------------------------------
 
 
+def _once_waiting(send_late) -> tuple[threading.Event, threading.Thread]:
+    """A send made from another thread only once wait_for is already waiting (it has asked its predicate once):
+    the send is late by construction, not by a timer."""
+    waiting = threading.Event()
+    thread = threading.Thread(target=lambda: waiting.wait(10) and send_late())
+    thread.start()
+    return waiting, thread
+
+
 def test_wait_for_returns_when_a_late_send_arrives(connector, anna):
-    threading.Timer(0.2, send, (connector, anna.conversation_id, "påminnelse")).start()
+    waiting, thread = _once_waiting(lambda: send(connector, anna.conversation_id, "påminnelse"))
 
-    started = time.monotonic()
-    arrived = connector.wait_for(lambda activities: any(a.get("text") == "påminnelse" for a in activities))
+    def arrived_yet(activities) -> bool:
+        waiting.set()
+        return any(a.get("text") == "påminnelse" for a in activities)
 
-    assert time.monotonic() - started < 2
+    arrived = connector.wait_for(arrived_yet)  # it raises if the send never wakes it
+    thread.join()
+
     assert [a["text"] for a in arrived] == ["påminnelse"]
 
 
@@ -268,9 +280,14 @@ def test_wait_for_predicate_may_read_the_fake(connector, anna):
     card = {"type": "message", "attachments": [{"contentType": "application/vnd.microsoft.card.adaptive",
                                                 "content": CARD}]}
     url = f"{connector.base_url}v3/conversations/{quote(anna.conversation_id, safe='')}/activities"
-    threading.Timer(0.1, requests.post, (url,), {"json": card, "timeout": 5}).start()
+    waiting, thread = _once_waiting(lambda: requests.post(url, json=card, timeout=5))
 
-    connector.wait_for(lambda _: connector.cards(anna.conversation_id) == [CARD], timeout=2)
+    def card_there(_) -> bool:
+        waiting.set()
+        return connector.cards(anna.conversation_id) == [CARD]
+
+    connector.wait_for(card_there)
+    thread.join()
 
 
 def test_wait_for_fails_with_what_arrived(connector, anna):
@@ -281,11 +298,17 @@ def test_wait_for_fails_with_what_arrived(connector, anna):
 
 
 async def test_wait_for_async_leaves_the_event_loop_free(connector, anna):
-    threading.Timer(0.1, send, (connector, anna.conversation_id)).start()
+    url = f"{connector.base_url}v3/conversations/{quote(anna.conversation_id, safe='')}/activities"
 
+    async def send_on_this_loop() -> int:  # can only run while wait_for_async yields the loop
+        async with aiohttp.ClientSession() as session:
+            async with session.post(url, json={"type": "message", "text": "hej"}) as response:
+                return response.status
+
+    sending = asyncio.create_task(send_on_this_loop())
     arrived = await connector.wait_for_async(1, conversation_id=anna.conversation_id)
 
-    assert len(arrived) == 1
+    assert len(arrived) == 1 and await sending == 201
 
 
 # ---- tokens -----------------------------------------------------------------------------------------------------
