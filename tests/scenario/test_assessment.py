@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from sqlalchemy import event
 from sqlmodel import select
 
 from bot.app import DATABASE
@@ -26,7 +25,7 @@ from store.models.assessment import Assessment, AssessmentLevel
 from store.people import find_person
 from store.role_profiles_csv import SEED_FILE, import_role_profiles
 from tests.fakes.activities import TeamsUser
-from tests.harness import Chat, RunningBot, card_text, find_action
+from tests.harness import Chat, RunningBot, card_text
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 # Long mode answers per level group -> level (store/data/digcomp/SCORING.md): intermediate on my own = 3; advanced
@@ -323,30 +322,6 @@ async def test_simultaneous_clicks_on_one_card_are_saved_once_and_all_show_the_n
         card = results[0][0].card
     [assessment] = assessments(bot, chat.user)
     assert (assessment.revision, assessment.area_index) == (5, 4)
-
-
-async def test_answering_a_statement_takes_two_sql_statements_wherever_it_is(chat: Chat, bot: RunningBot):
-    """Find the sender with the assessment their card names (locked), write it: the framework and instrument
-    come from memory."""
-    card = await answer_statements(chat, await start_long(chat), 20)
-    by_connection: dict[int, list[str]] = {}
-
-    def count(connection, _cursor, statement, *_):
-        by_connection.setdefault(id(connection.connection), []).append(statement)
-
-    event.listen(bot.app[DATABASE].engine, "before_cursor_execute", count)
-    try:
-        await answer_statements(chat, card, 1)
-    finally:
-        event.remove(bot.app[DATABASE].engine, "before_cursor_execute", count)
-
-    # Background workers (the outbox) may poll meanwhile on their own connections; the turn has one.
-    [turn] = [statements for statements in by_connection.values()
-              if any(statement.startswith("UPDATE assessment") for statement in statements)]
-    assert [statement.split()[0] for statement in turn] == ["SELECT", "UPDATE"]
-    assert "FROM person JOIN assessment" in turn[0]
-    if bot.app[DATABASE].engine.dialect.name == "postgresql":
-        assert turn[0].rstrip().endswith("FOR UPDATE OF assessment")
 
 
 async def test_a_double_clicked_finish_shows_the_ending_again_and_stores_the_levels_once(
