@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from store import outbox
 from store.directory import sync_person_role
+from store.models.activity import Activity, ActivityStatus
 from store.models.assessment import (
     Assessment, AssessmentLevel, AssessmentStatus, PersonalTarget, PersonRole, RoleProfile, RoleTarget,
 )
@@ -96,6 +97,28 @@ def organisation_roles(session: Session, *, organisation_id: int) -> list[tuple[
     return list(session.exec(select(DirectoryRole.id, DirectoryRole.name)
                              .where(DirectoryRole.organisation_id == organisation_id)
                              .order_by(DirectoryRole.name, DirectoryRole.id)).all())
+
+
+@dataclass(frozen=True)
+class ActivityChoice:
+    id: int
+    title_sv: str | None
+    title_en: str | None
+    key: str
+    starts_at: datetime | None
+    self_paced: bool
+
+
+def activity_choices(session: Session, *, organisation_id: int, now: datetime, limit: int) -> list[ActivityChoice]:
+    """The organisation's published activities that have not started, newest published first: what a
+    coordinator may announce (the card lists at most `limit`)."""
+    rows = session.exec(
+        select(Activity.id, Activity.title_sv, Activity.title_en, Activity.key, Activity.starts_at,
+               Activity.self_paced)
+        .where(Activity.organisation_id == organisation_id, Activity.status == ActivityStatus.PUBLISHED,
+               or_(Activity.self_paced, Activity.starts_at.is_(None), Activity.starts_at > now))
+        .order_by(Activity.published_at.desc(), Activity.id.desc()).limit(limit)).all()
+    return [ActivityChoice(*row) for row in rows]
 
 
 # ---- the audience ---------------------------------------------------------------------------------------------
