@@ -299,7 +299,7 @@ class ReportView:
     unreachable: int
     blocked: int
     cancelled: int
-    throttled: int | None  # None: the outbox does not count it
+    throttled: int | None  # 429 answers the broadcast's messages met (None: not known)
     estimated_finish: str | None = None
     first_send: str | None = None  # when nothing can go out before a chosen time or quiet hours end
     updated: str = ""
@@ -406,7 +406,7 @@ def _sample_report(lang: Lang, final: bool = False) -> dict:
     return report_card(lang, view=ReportView(
         broadcast_id=7, title="Kurs i tillgänglighet", status="done" if final else "sending",
         created="2026-03-10 10:00", audience=_SAMPLE_AUDIENCE, audience_count=1234, queued=0 if final else 400,
-        sent=800 if not final else 1200, failed=2, unreachable=20, blocked=3, cancelled=0, throttled=None,
+        sent=800 if not final else 1200, failed=2, unreachable=20, blocked=3, cancelled=0, throttled=3,
         estimated_finish=None if final else "10:14", updated="10:05", refresh_user_ids=["29:1abc"], final=final))
 
 
