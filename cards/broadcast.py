@@ -191,7 +191,8 @@ def announcement_body(lang: Lang, *, activity: ActivityView, title: str, note: s
     actions: list[Element] = []
     if activity.open_for_signup and activity.status == "published":
         actions += [sign_up_action(lang, activity),
-                    execute(t(lang, "activities.action.decline"), Verb.ACTIVITY_DECLINE, {**ref, "source": "broadcast"})]
+                    execute(t(lang, "activities.action.decline"), Verb.ACTIVITY_DECLINE,
+                            {**ref, "source": "broadcast"})]
     actions.append(execute(t(lang, "activities.action.open"), Verb.ACTIVITY_OPEN, ref))
     return elements, actions
 

@@ -173,13 +173,8 @@ def _read_content(turn: Turn, entry: DirectoryEntry, values: dict[str, str]) -> 
     if activity is None:
         raise ContentInvalid("broadcast_bad_activity", f"activity {activity_id} cannot be announced by person "
                                                        f"{turn.person.id}")
-    title = _activity_view(turn.session, activity, turn.lang, config=turn.config, now=turn.now).title
+    title = activity_view(activity, turn.lang, turn.config, now=turn.now).title
     return parse_announcement(values, activity_id=activity.id, activity_title=title), activity
-
-
-def _activity_view(session: Session, activity: Activity, lang: Lang, *, config: DialogConfig, now: datetime
-                   ) -> ActivityView:
-    return activity_view(activity, lang, config, now=now)
 
 
 def _read_draft(turn: Turn, entry: DirectoryEntry, values: dict[str, str]) -> _Draft:
@@ -212,11 +207,12 @@ def preview(turn: Turn) -> Reply:
             audience=draft.audience.to_json(), send_at=draft.send_at.isoformat() if draft.send_at else None)
     first = turn.config.next_sending_moment(draft.send_at or turn.now)
     content = draft.content
-    announced = None if draft.activity is None else _activity_view(turn.session, draft.activity, turn.lang,
-                                                                     config=turn.config, now=turn.now)
+    announced = None if draft.activity is None else activity_view(draft.activity, turn.lang, turn.config,
+                                                                    now=turn.now)
     view = PreviewView(
         draft=token, title=content.title, body=content.text or "", link=getattr(content, "link", None),
-        image_url=getattr(content, "image_url", None), activity=announced, sender=entry.name, audience=audience_view(draft.audience), count=size.count, names=size.sample_names,
+        image_url=getattr(content, "image_url", None), activity=announced, sender=entry.name,
+        audience=audience_view(draft.audience), count=size.count, names=size.sample_names,
         unaddressable=size.unaddressable,
         send_text=_moment_text(turn, first) if (draft.send_at or first > turn.now) else t(turn.lang,
                                                                                          "broadcast.preview.now"),
@@ -262,7 +258,8 @@ def send(turn: Turn) -> Reply:
     audit.record(turn.session, actor_person_id=turn.person.id, action="broadcast.created", subject_type="broadcast",
                  subject_id=broadcast.id,
                  details={"audience": audience.to_json(), "count": count, "title": content.title,
-                          "kind": content.KIND, "activity_id": getattr(content, "activity_id", None), "send_at": send_at.isoformat(), "organisation": entry.organisation_id})
+                          "kind": content.KIND, "activity_id": getattr(content, "activity_id", None),
+                          "send_at": send_at.isoformat(), "organisation": entry.organisation_id})
     flow.cancel()
     fan_out_batch(turn.session, broadcast, config=turn.config, now=turn.now, limit=TURN_BATCH)
     log.info("broadcast %s created by person %s for %s people", broadcast.id, turn.person.id, count)
@@ -311,7 +308,7 @@ def fan_out_batch(session: Session, broadcast: Broadcast, *, config: DialogConfi
     def card_for(locale: str | None) -> dict:
         lang: Lang = "en" if (locale or config.default_locale).lower().startswith("en") else "sv"
         if lang not in built:
-            view = None if activity is None else _activity_view(session, activity, lang, config=config, now=now)
+            view = None if activity is None else activity_view(activity, lang, config, now=now)
             built[lang] = recipient_card(content, lang, sender=sender, activity=view)
         return built[lang]
 

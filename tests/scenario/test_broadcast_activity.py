@@ -153,7 +153,8 @@ async def test_a_forged_announcement_by_an_employee_and_an_activity_not_open_are
 
     compose = (await coordinator.say("utskick"))[0]
     for bogus in (str(activity_id + 99), "inte-ett-id"):
-        again = (await coordinator.click(compose, "Förhandsgranska", {"activity": bogus, "units": str(directory["KF"])}))[0]
+        again = (await coordinator.click(compose, "Förhandsgranska",
+                                         {"activity": bogus, "units": str(directory["KF"])}))[0]
         assert "Aktiviteten går inte att skicka ut" in card_text(again)
     with bot.app[DATABASE].session() as session:
         assert session.exec(select(Broadcast)).all() == []
