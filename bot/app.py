@@ -81,6 +81,7 @@ def dialog_config(settings: Settings) -> DialogConfig:
         my_data_url=my_data_url(settings),
         tab_url_template=tab_url_template(settings),
         retention_years=settings.retention_years,
+        send_rate_per_second=settings.outbox_tenant_rate,
         public_base_url=(f"http://{settings.host}:{settings.port}" if settings.dev_mode
                          else f"https://{settings.public_hostname}"),
     )

@@ -488,6 +488,8 @@ def coordinator_item(lang: Lang, view: ActivityView) -> Element:
                                style="positive"))
     if view.status == "published" and not view.self_paced:
         buttons.append(execute(t(lang, "activities.action.attendance"), Verb.ACTIVITY_ATTENDANCE, _ids(view)))
+    if view.status == "published" and view.open_for_signup:
+        buttons.append(execute(t(lang, "activities.action.broadcast"), Verb.BROADCAST_NEW, _ids(view)))
     if view.status in ("draft", "published"):
         buttons.append(execute(t(lang, "activities.action.cancel_activity"), Verb.ACTIVITY_CANCEL,
                                _ids(view, version=view.version), style="destructive"))

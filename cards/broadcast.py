@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
+from cards.activities import ActivityView, hours_text, places_text, sample_view, sign_up_action, when_text, where_text
 from cards.elements import (
     Element, action_set, card, choice_set, container, execute, facts, heading, image, open_url, submit, text,
     text_input,
@@ -16,11 +17,15 @@ from cards.verbs import Verb
 TITLE_ID, TEXT_ID, LINK_ID, IMAGE_ID = "title", "text", "link", "image"
 UNITS_ID, ROLES_ID, CONDITION_ID, COMPETENCES_ID, MIN_GAP_ID = "units", "roles", "condition", "competences", "min_gap"
 WHEN_ID, DATE_ID, TIME_ID = "when", "send_date", "send_time"
+ACTIVITY_ID = "activity"
 CONDITIONS = ("none", "gap", "plan", "not_assessed")
 TITLE_MAX, TEXT_MAX, URL_MAX = 120, 2000, 500
 # A big organisation has hundreds of units: the card lists the top of the tree (sub-units are included).
 MAX_UNIT_CHOICES = 120
 MAX_ROLE_CHOICES = 120
+# The newest published activities a coordinator may announce; older ones from "mina aktiviteter".
+MAX_ACTIVITY_CHOICES = 30
+ACTIVITY_CHOICE_TITLE_MAX = 90
 
 
 def _no_inputs(action: Element) -> Element:
@@ -49,6 +54,7 @@ class ComposeView:
     values: Mapping[str, str] = field(default_factory=dict)  # what the coordinator entered before
     recent: Sequence[RecentView] = ()
     notice: str | None = None  # why the last preview was refused
+    activities: Sequence[tuple[str, str]] = ()  # (value, "title · when"), newest first
 
 
 def compose_card(lang: Lang, *, view: ComposeView) -> dict:
@@ -59,10 +65,21 @@ def compose_card(lang: Lang, *, view: ComposeView) -> dict:
         body.append(text(view.notice, color="Attention", weight="Bolder"))
     body += [
         text(t(lang, "broadcast.compose.content"), weight="Bolder", spacing="Medium"),
+    ]
+    activities = list(view.activities)[:MAX_ACTIVITY_CHOICES]
+    if activities:
+        # Not `required` on title and text: an activity announcement needs neither (the server checks).
+        chooser = choice_set(ACTIVITY_ID, label=t(lang, "broadcast.field.activity"),
+                             choices=[(title[:ACTIVITY_CHOICE_TITLE_MAX], value) for value, title in activities],
+                             value=values.get(ACTIVITY_ID) or None, expanded=False)
+        chooser["placeholder"] = t(lang, "broadcast.activity.none")
+        body += [chooser,
+                 text(t(lang, "broadcast.compose.activity_hint"), subtle=True, size="Small")]
+    body += [
         text_input(TITLE_ID, label=t(lang, "broadcast.field.title"), value=values.get(TITLE_ID), max_length=TITLE_MAX,
-                   required=True, error_message=t(lang, "broadcast.field.title_missing")),
+                   required=not activities, error_message=t(lang, "broadcast.field.title_missing")),
         text_input(TEXT_ID, label=t(lang, "broadcast.field.text"), value=values.get(TEXT_ID), multiline=True,
-                   max_length=TEXT_MAX, required=True, error_message=t(lang, "broadcast.field.text_missing")),
+                   max_length=TEXT_MAX, required=not activities, error_message=t(lang, "broadcast.field.text_missing")),
         _url_input(LINK_ID, t(lang, "broadcast.field.link"), values.get(LINK_ID)),
         _url_input(IMAGE_ID, t(lang, "broadcast.field.image"), values.get(IMAGE_ID)),
         text(t(lang, "broadcast.compose.audience"), weight="Bolder", spacing="Medium"),
@@ -142,6 +159,51 @@ def message_card(lang: Lang, *, title: str, body: str, link: str | None = None, 
     return card(elements, actions, lang=lang)
 
 
+def announcement_body(lang: Lang, *, activity: ActivityView, title: str, note: str | None, sender: str | None
+                      ) -> tuple[list[Element], list[Element]]:
+    """An announced activity as its recipient sees it: what, when and where (or self-paced), hours, places
+    left, and "Anmäl mig" / "Inte intresserad", which the activities flow answers under its own rules."""
+    elements: list[Element] = [heading(title)]
+    if note:
+        elements.append(text(note))
+    pairs = [(t(lang, "activities.fact.when"), when_text(lang, activity))]
+    where = where_text(lang, activity)
+    if where:
+        pairs.append((t(lang, "activities.fact.where"), where))
+    pairs.append((t(lang, "activities.fact.hours"), hours_text(lang, activity.hours)))
+    places = places_text(lang, activity)
+    if places:
+        pairs.append((t(lang, "activities.fact.places"), places))
+    if activity.deadline and not activity.self_paced:
+        pairs.append((t(lang, "activities.fact.deadline"), activity.deadline.strftime("%Y-%m-%d")))
+    about: list[Element] = []
+    if activity.title != title:
+        about.append(text(activity.title, weight="Bolder"))
+    if activity.description:
+        about.append(text(activity.description))
+    about.append(facts(pairs))
+    elements.append(container(about, style="emphasis"))
+    if activity.status == "cancelled":
+        elements.append(text(t(lang, "activities.cancelled"), color="Attention", weight="Bolder"))
+    if sender:
+        elements.append(text(t(lang, "broadcast.message.from", sender=sender), subtle=True, size="Small"))
+    ref = {"activity_id": activity.id}
+    actions: list[Element] = []
+    if activity.open_for_signup and activity.status == "published":
+        actions += [sign_up_action(lang, activity),
+                    execute(t(lang, "activities.action.decline"), Verb.ACTIVITY_DECLINE,
+                            {**ref, "source": "broadcast"})]
+    actions.append(execute(t(lang, "activities.action.open"), Verb.ACTIVITY_OPEN, ref))
+    return elements, actions
+
+
+def announcement_card(lang: Lang, *, activity: ActivityView, title: str, note: str | None = None,
+                      sender: str | None = None) -> dict:
+    """What every recipient of an activity broadcast gets (the activity as it was when their batch went out)."""
+    elements, actions = announcement_body(lang, activity=activity, title=title, note=note, sender=sender)
+    return card(elements, actions, lang=lang)
+
+
 # ---- preview ------------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -182,11 +244,16 @@ class PreviewView:
     unaddressable: int
     send_text: str  # "nu" or the moment, formatted
     held: bool = False  # quiet hours move the first send
+    activity: ActivityView | None = None  # an activity announcement (`body` is then the optional note)
 
 
 def preview_card(lang: Lang, *, view: PreviewView) -> dict:
-    message, links = message_body(lang, title=view.title, body=view.body, link=view.link, image_url=view.image_url,
-                                  sender=view.sender)
+    if view.activity is not None:
+        message, links = announcement_body(lang, activity=view.activity, title=view.title, note=view.body or None,
+                                           sender=view.sender)
+    else:
+        message, links = message_body(lang, title=view.title, body=view.body, link=view.link,
+                                      image_url=view.image_url, sender=view.sender)
     preview = container(message + ([action_set(links)] if links else []), style="emphasis")
     body: list[Element] = [
         heading(t(lang, "broadcast.preview.title")),
@@ -233,7 +300,7 @@ class ReportView:
     unreachable: int
     blocked: int
     cancelled: int
-    throttled: int | None  # None: the outbox does not count it
+    throttled: int | None  # 429 answers the broadcast's messages met (None: not known)
     estimated_finish: str | None = None
     first_send: str | None = None  # when nothing can go out before a chosen time or quiet hours end
     updated: str = ""
@@ -315,7 +382,16 @@ def _sample_compose(lang: Lang) -> dict:
         organisation="Stockholms stad, kulturförvaltningen", units=units, roles=roles, competences=competences,
         values={TITLE_ID: "Kurs i tillgänglighet", UNITS_ID: "1,2"},
         recent=[RecentView(i, f"Utskick nummer {i}", "2026-03-0{} 10:00".format(i), "done") for i in range(1, 6)],
-        notice="Länken måste börja med https://"))
+        notice="Länken måste börja med https://",
+        activities=[(str(i), "Ö" * ACTIVITY_CHOICE_TITLE_MAX + " · 2026-03-24 09:00") for i in range(40)]))
+
+
+def _sample_announcement_preview(lang: Lang) -> dict:
+    return preview_card(lang, view=PreviewView(
+        draft=4, title="Sök smartare: informationssökning för bibliotekarier", body="Några platser kvar i mars!",
+        link=None, image_url=None, sender="Maria Holm", audience=_SAMPLE_AUDIENCE, count=120,
+        names=["Anna Lindberg", "Bo Ek", "Cecilia Holm", "David Ali", "Eva Berg"], unaddressable=0, send_text="nu",
+        activity=sample_view()))
 
 
 def _sample_preview(lang: Lang) -> dict:
@@ -331,7 +407,7 @@ def _sample_report(lang: Lang, final: bool = False) -> dict:
     return report_card(lang, view=ReportView(
         broadcast_id=7, title="Kurs i tillgänglighet", status="done" if final else "sending",
         created="2026-03-10 10:00", audience=_SAMPLE_AUDIENCE, audience_count=1234, queued=0 if final else 400,
-        sent=800 if not final else 1200, failed=2, unreachable=20, blocked=3, cancelled=0, throttled=None,
+        sent=800 if not final else 1200, failed=2, unreachable=20, blocked=3, cancelled=0, throttled=3,
         estimated_finish=None if final else "10:14", updated="10:05", refresh_user_ids=["29:1abc"], final=final))
 
 
@@ -342,6 +418,17 @@ SAMPLES = {
         lang, title="Kurs i tillgänglighet", body="Välkommen till en halvdag om tillgängliga dokument.",
         link="https://intranat.stockholm.se/kurs", image_url="https://intranat.stockholm.se/bild.png",
         sender="Maria Holm"),
+    "broadcast-announcement-preview": _sample_announcement_preview,
+    "broadcast-announcement": lambda lang: announcement_card(
+        lang, activity=sample_view(), title="Sök smartare: informationssökning för bibliotekarier",
+        note="Några platser kvar i mars!", sender="Maria Holm"),
+    "broadcast-announcement-longest": lambda lang: announcement_card(
+        lang, activity=sample_view(title="Ö" * 200, description="ä" * 2000, place="P" * 300), title="Å" * 120,
+        note="å" * 2000, sender="Maria Holm"),
+    "broadcast-announcement-self-paced-full": lambda lang: announcement_card(
+        lang, activity=sample_view(self_paced=True, starts=None, ends=None, place=None, capacity=None,
+                                   places_left=None, deadline=None, online_url="https://larportalen.example.se/x"),
+        title="Tillgänglighet i digitalt innehåll", sender=None),
     "broadcast-report": _sample_report,
     "broadcast-summary": lambda lang: _sample_report(lang, final=True),
     "broadcast-download": lambda lang: download_card(lang, title="Kurs i tillgänglighet",

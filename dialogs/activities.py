@@ -265,6 +265,9 @@ def decline(turn: Turn) -> Reply:
     activity = _activity(turn)
     declined = store.decline(turn.session, activity_id=activity.id, person=turn.person, now=turn.now)
     key = "activities.notice.declined" if declined else "activities.notice.decline_signed_up"
+    if turn.data.get("source") == "broadcast":
+        # From a broadcast (possibly to someone never assessed): the activity stays in view with the answer.
+        return Reply.of(_one(turn, activity, notice=t(turn.lang, key)))
     return Reply.of(catalogue_reply_card(turn, "mine", 0, notice=t(turn.lang, key)))
 
 

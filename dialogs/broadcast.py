@@ -25,11 +25,13 @@ from typing import Any
 
 from sqlmodel import Session
 
+from cards.activities import ActivityView
 from cards.broadcast import (
-    AudienceView, ComposeView, PreviewView, RecentView, ReportView, compose_card, discarded_card, download_card,
-    message_card, preview_card, report_card,
+    MAX_ACTIVITY_CHOICES, AudienceView, ComposeView, PreviewView, RecentView, ReportView, announcement_card,
+    compose_card, discarded_card, download_card, message_card, preview_card, report_card,
 )
 from cards.i18n import Lang, t
+from dialogs.activities import activity_view
 from dialogs.config import DialogConfig
 from dialogs.errors import UserFacingError
 from dialogs.flow import FlowDefinition, FlowRun
@@ -39,11 +41,12 @@ from dialogs.rules.audience import (
     parse_audience, units_with_descendants, year_start,
 )
 from dialogs.rules.broadcast_content import (
-    DATE_ID, IMAGE_ID, LINK_ID, TEXT_ID, TIME_ID, TITLE_ID, WHEN_ID, Content, ContentInvalid, OwnMessage,
-    content_from_json, parse_message, parse_send_at,
+    ACTIVITY_ID, DATE_ID, IMAGE_ID, LINK_ID, TEXT_ID, TIME_ID, TITLE_ID, WHEN_ID, ActivityAnnouncement, Content,
+    ContentInvalid, OwnMessage, chosen_activity, content_from_json, parse_announcement, parse_message, parse_send_at,
 )
 from dialogs.turn import Reply, Turn
-from store import audit, broadcasts, directory
+from store import activities as activity_store, audit, broadcasts, directory
+from store.models.activity import Activity
 from store.digcomp import load_framework
 from store.models.broadcast import Broadcast, BroadcastStatus
 from store.models.core import Person
@@ -64,7 +67,7 @@ FLOW = FlowDefinition(
     cancel_to="idle",
 )
 INPUT_IDS = (TITLE_ID, TEXT_ID, LINK_ID, IMAGE_ID, UNITS_ID, ROLES_ID, CONDITION_ID, COMPETENCES_ID, MIN_GAP_ID,
-             WHEN_ID, DATE_ID, TIME_ID)
+             WHEN_ID, DATE_ID, TIME_ID, ACTIVITY_ID)
 # People put in the outbox by the turn that sends; a bigger audience continues in the scheduler job.
 TURN_BATCH = 200
 JOB_BATCH = 500
@@ -109,9 +112,21 @@ def _compose_view(turn: Turn, entry: DirectoryEntry, *, values: dict[str, str] |
     roles = broadcasts.organisation_roles(turn.session, organisation_id=entry.organisation_id)
     recent = [RecentView(b.id, _content(b).title, _local(turn.config, b.created_at), b.status)
               for b in broadcasts.recent_broadcasts(turn.session, organisation_id=entry.organisation_id, limit=RECENT)]
+    activities = [(str(a.id), _activity_choice_title(turn, a))
+                  for a in broadcasts.activity_choices(turn.session, organisation_id=entry.organisation_id,
+                                                       now=turn.now, limit=MAX_ACTIVITY_CHOICES)]
     return ComposeView(organisation=organisation.name if organisation else "",
                        units=[(str(u.id), u.name) for u in units], roles=[(str(r), name) for r, name in roles],
-                       competences=_competence_choices(turn.lang), values=values or {}, recent=recent, notice=notice)
+                       competences=_competence_choices(turn.lang), values=values or {}, recent=recent, notice=notice,
+                       activities=activities)
+
+
+def _activity_choice_title(turn: Turn, choice: broadcasts.ActivityChoice) -> str:
+    other = choice.title_en if turn.lang == "sv" else choice.title_sv
+    title = (choice.title_sv if turn.lang == "sv" else choice.title_en) or other or choice.key
+    when = t(turn.lang, "broadcast.activity.self_paced") if choice.self_paced or choice.starts_at is None \
+        else _local(turn.config, choice.starts_at)
+    return f"{title[:70]} · {when}"
 
 
 def _competence_choices(lang: Lang) -> list[tuple[str, str]]:
@@ -123,8 +138,10 @@ def start(turn: Turn) -> Reply:
     """"utskick": an empty compose card (and the latest broadcasts with their reports)."""
     entry = _coordinator(turn)
     flow = FlowRun(FLOW, turn.session, turn.person.id)
-    flow.go("composing", values={}, draft=None)  # any earlier draft is dropped: a stale "Skicka" finds none
-    return Reply.of(compose_card(turn.lang, view=_compose_view(turn, entry)))
+    # From an activity's own card ("Skicka utskick om aktiviteten"): that activity is already chosen.
+    values = {ACTIVITY_ID: str(turn.data["activity_id"])[:20]} if turn.data.get("activity_id") else {}
+    flow.go("composing", values=values, draft=None)  # any earlier draft is dropped: a stale "Skicka" finds none
+    return Reply.of(compose_card(turn.lang, view=_compose_view(turn, entry, values=values)))
 
 
 def _inputs(turn: Turn) -> dict[str, str]:
@@ -136,6 +153,28 @@ class _Draft:
     content: Content
     audience: Audience
     send_at: datetime | None
+    activity: Activity | None = None
+
+
+def _announceable(turn: Turn, entry: DirectoryEntry, activity_id: int) -> Activity | None:
+    """The activity if this coordinator may announce it now: their organisation's, published, not started."""
+    activity = activity_store.activity_by_id(turn.session, activity_id)
+    if activity is None or activity.organisation_id != entry.organisation_id \
+            or not activity_store.is_open_for_signup(activity, turn.now):
+        return None
+    return activity
+
+
+def _read_content(turn: Turn, entry: DirectoryEntry, values: dict[str, str]) -> tuple[Content, Activity | None]:
+    activity_id = chosen_activity(values)
+    if activity_id is None:
+        return parse_message(values), None
+    activity = _announceable(turn, entry, activity_id)
+    if activity is None:
+        raise ContentInvalid("broadcast_bad_activity", f"activity {activity_id} cannot be announced by person "
+                                                       f"{turn.person.id}")
+    title = activity_view(activity, turn.lang, turn.config, now=turn.now).title
+    return parse_announcement(values, activity_id=activity.id, activity_title=title), activity
 
 
 def _read_draft(turn: Turn, entry: DirectoryEntry, values: dict[str, str]) -> _Draft:
@@ -144,9 +183,9 @@ def _read_draft(turn: Turn, entry: DirectoryEntry, values: dict[str, str]) -> _D
     roles = broadcasts.role_names(turn.session, organisation_id=entry.organisation_id,
                                   role_ids=chosen_ids(values.get(ROLES_ID)))
     competences = {key: title.split(" ", 1)[1] for key, title in _competence_choices(turn.lang)}
-    return _Draft(parse_message(values),
-                  parse_audience(values, units=units, roles=roles, competences=competences),
-                  parse_send_at(values, now=turn.now, tz=turn.config.tz))
+    content, activity = _read_content(turn, entry, values)
+    return _Draft(content, parse_audience(values, units=units, roles=roles, competences=competences),
+                  parse_send_at(values, now=turn.now, tz=turn.config.tz), activity)
 
 
 def preview(turn: Turn) -> Reply:
@@ -168,9 +207,12 @@ def preview(turn: Turn) -> Reply:
             audience=draft.audience.to_json(), send_at=draft.send_at.isoformat() if draft.send_at else None)
     first = turn.config.next_sending_moment(draft.send_at or turn.now)
     content = draft.content
+    announced = None if draft.activity is None else activity_view(draft.activity, turn.lang, turn.config,
+                                                                    now=turn.now)
     view = PreviewView(
-        draft=token, title=content.title, body=content.text, link=content.link, image_url=content.image_url,
-        sender=entry.name, audience=audience_view(draft.audience), count=size.count, names=size.sample_names,
+        draft=token, title=content.title, body=content.text or "", link=getattr(content, "link", None),
+        image_url=getattr(content, "image_url", None), activity=announced, sender=entry.name,
+        audience=audience_view(draft.audience), count=size.count, names=size.sample_names,
         unaddressable=size.unaddressable,
         send_text=_moment_text(turn, first) if (draft.send_at or first > turn.now) else t(turn.lang,
                                                                                          "broadcast.preview.now"),
@@ -203,6 +245,8 @@ def send(turn: Turn) -> Reply:
                                                     f"flow is {flow.state} with {data.get('draft')!r}")
     audience = Audience.from_json(data["audience"])
     content = content_from_json(data["content"])
+    if isinstance(content, ActivityAnnouncement) and _announceable(turn, entry, content.activity_id) is None:
+        raise UserFacingError("broadcast_activity_closed", f"activity {content.activity_id} closed after the preview")
     send_at = datetime.fromisoformat(data["send_at"]) if data.get("send_at") else turn.now
     query = audience_query(turn.session, entry.organisation_id, audience, now=turn.now, config=turn.config)
     count = broadcasts.audience_size(turn.session, query, sample=0).count
@@ -214,7 +258,8 @@ def send(turn: Turn) -> Reply:
     audit.record(turn.session, actor_person_id=turn.person.id, action="broadcast.created", subject_type="broadcast",
                  subject_id=broadcast.id,
                  details={"audience": audience.to_json(), "count": count, "title": content.title,
-                          "kind": content.KIND, "send_at": send_at.isoformat(), "organisation": entry.organisation_id})
+                          "kind": content.KIND, "activity_id": getattr(content, "activity_id", None),
+                          "send_at": send_at.isoformat(), "organisation": entry.organisation_id})
     flow.cancel()
     fan_out_batch(turn.session, broadcast, config=turn.config, now=turn.now, limit=TURN_BATCH)
     log.info("broadcast %s created by person %s for %s people", broadcast.id, turn.person.id, count)
@@ -236,12 +281,15 @@ def audience_query(session: Session, organisation_id: int, audience: Audience, *
         assessed_since=year_start(now, config.tz) if audience.condition is Condition.NOT_ASSESSED else None)
 
 
-def recipient_card(content: Content, lang: Lang, *, sender: str | None) -> dict:
-    """The card one recipient gets. An activity announcement adds its branch here (its own card, with the
-    "Anmäl mig" / "Inte intresserad" buttons whose verbs the activities flow routes)."""
+def recipient_card(content: Content, lang: Lang, *, sender: str | None, activity: ActivityView | None = None
+                   ) -> dict:
+    """The card one recipient gets. An activity announcement is the activity (`activity`, in the recipient's
+    language) with "Anmäl mig" / "Inte intresserad", whose verbs the activities flow answers."""
     if isinstance(content, OwnMessage):
         return message_card(lang, title=content.title, body=content.text, link=content.link,
                             image_url=content.image_url, sender=sender)
+    if isinstance(content, ActivityAnnouncement) and activity is not None:
+        return announcement_card(lang, activity=activity, title=content.title, note=content.text, sender=sender)
     raise TypeError(f"no recipient card for broadcast content {type(content).__name__}")
 
 
@@ -252,12 +300,16 @@ def fan_out_batch(session: Session, broadcast: Broadcast, *, config: DialogConfi
     creator = session.get(Person, broadcast.created_by_person_id)
     creator_entry = directory.entry_for_person_id(session, broadcast.created_by_person_id)
     sender = creator_entry.name if creator_entry else (creator.name if creator else None)
+    # An announced activity is shown as it is now (places left), once per batch and language.
+    activity = activity_store.activity_by_id(session, content.activity_id) \
+        if isinstance(content, ActivityAnnouncement) else None
     built: dict[Lang, dict] = {}
 
     def card_for(locale: str | None) -> dict:
         lang: Lang = "en" if (locale or config.default_locale).lower().startswith("en") else "sv"
         if lang not in built:
-            built[lang] = recipient_card(content, lang, sender=sender)
+            view = None if activity is None else activity_view(activity, lang, config, now=now)
+            built[lang] = recipient_card(content, lang, sender=sender, activity=view)
         return built[lang]
 
     # The audience's year is the one the broadcast was confirmed in, however long the fan-out takes.

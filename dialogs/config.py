@@ -25,9 +25,9 @@ class DialogConfig:
     tab_url_template: str | None = None
     # Finished assessments and plans older than this many years are deleted by a scheduled job (audited).
     retention_years: int = 5
-    # Broadcasts: the outbox's per-tenant send rate (for the report's estimated finish), and where this app is
-    # reached from a browser (the report's download links).
-    send_rate_per_second: float = 30.0
+    # Broadcasts: the outbox's per-tenant send rate, OUTBOX_TENANT_RATE (for the report's estimated finish), and
+    # where this app is reached from a browser (the report's download links).
+    send_rate_per_second: float = 40.0
     public_base_url: str = "http://localhost:3978"
 
     def tab_url(self, view: str) -> str | None:

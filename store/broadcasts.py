@@ -1,9 +1,9 @@
 """Broadcasts in the database: the audience as one set-based query, the fan-out into the outbox in batches,
 the delivery figures, cancelling what is unsent, the not-reachable list, and short-lived download tokens.
 
-The outbox functions are used as they are (store.outbox.enqueue, one row per recipient, idempotent per
-campaign). What the outbox does not offer yet is written here against its model: counting a campaign's rows
-by status, and cancelling a campaign's unsent rows (status "cancelled", which no worker ever claims).
+A broadcast is one outbox campaign (`broadcast:<id>`): the fan-out adds a batch with store.outbox.enqueue_many
+(one statement per batch, one row per recipient, idempotent per campaign), the report reads
+store.outbox.campaign_counts, and stopping is store.outbox.cancel_campaign.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 
 from store import outbox
 from store.directory import sync_person_role
+from store.models.activity import Activity, ActivityStatus
 from store.models.assessment import (
     Assessment, AssessmentLevel, AssessmentStatus, PersonalTarget, PersonRole, RoleProfile, RoleTarget,
 )
@@ -36,10 +37,6 @@ from store.targets import ROLE_SOURCE_DIRECTORY
 log = logging.getLogger(__name__)
 
 CAMPAIGN_PREFIX = "broadcast:"
-# Outbox status for rows a coordinator cancelled before they went out; outside the worker's due statuses.
-CANCELLED = "cancelled"
-BLOCKED = "blocked"  # the outbox's status for 403 (the person removed the app), once it has one
-CANCELLED_ERROR = "cancelled by the coordinator"
 
 
 def campaign_of(broadcast_id: int) -> str:
@@ -96,6 +93,28 @@ def organisation_roles(session: Session, *, organisation_id: int) -> list[tuple[
     return list(session.exec(select(DirectoryRole.id, DirectoryRole.name)
                              .where(DirectoryRole.organisation_id == organisation_id)
                              .order_by(DirectoryRole.name, DirectoryRole.id)).all())
+
+
+@dataclass(frozen=True)
+class ActivityChoice:
+    id: int
+    title_sv: str | None
+    title_en: str | None
+    key: str
+    starts_at: datetime | None
+    self_paced: bool
+
+
+def activity_choices(session: Session, *, organisation_id: int, now: datetime, limit: int) -> list[ActivityChoice]:
+    """The organisation's published activities that have not started, newest published first: what a
+    coordinator may announce (the card lists at most `limit`)."""
+    rows = session.exec(
+        select(Activity.id, Activity.title_sv, Activity.title_en, Activity.key, Activity.starts_at,
+               Activity.self_paced)
+        .where(Activity.organisation_id == organisation_id, Activity.status == ActivityStatus.PUBLISHED,
+               or_(Activity.self_paced, Activity.starts_at.is_(None), Activity.starts_at > now))
+        .order_by(Activity.published_at.desc(), Activity.id.desc()).limit(limit)).all()
+    return [ActivityChoice(*row) for row in rows]
 
 
 # ---- the audience ---------------------------------------------------------------------------------------------
@@ -285,12 +304,8 @@ def fan_out(session: Session, broadcast: Broadcast, query: AudienceQuery, *, car
             unaddressable.append(entry_id)
     created = _persons_for_entries(session, to_create, tenant_id=tenant_id, now=now)
     recipients += [(person_id, None) for person_id in created]
-    campaign = campaign_of(broadcast.id)
-    queued = 0
-    for person_id, locale in recipients:
-        if outbox.enqueue(session, campaign=campaign, recipient_person_id=person_id, card=card_for(locale), now=now,
-                          not_before=not_before) is not None:
-            queued += 1
+    queued = outbox.enqueue_many(session, campaign=campaign_of(broadcast.id), now=now, not_before=not_before,
+                                 cards=[(person_id, card_for(locale)) for person_id, locale in recipients])
     _record_unaddressable(session, broadcast.id, unaddressable)
     broadcast.queued += queued
     broadcast.unaddressable += len(unaddressable)
@@ -371,10 +386,9 @@ class DeliveryCounts:
     sent: int = 0
     failed: int = 0
     unreachable: int = 0  # Teams said the chat or person is gone, plus the unaddressable
-    blocked: int = 0
+    blocked: int = 0  # Teams answered 403: the person removed the app
     cancelled: int = 0
-    # The outbox does not count 429 answers per row yet (store.outbox keeps the last error only): None = unknown.
-    throttled: int | None = None
+    throttled: int = 0  # 429 answers the campaign's rows met
 
     @property
     def total(self) -> int:
@@ -382,18 +396,14 @@ class DeliveryCounts:
 
 
 def delivery_counts(session: Session, broadcast: Broadcast) -> DeliveryCounts:
-    """The campaign's outbox rows by status, in one grouped query; unaddressable people count as unreachable."""
-    by_status = dict(session.exec(select(OutboxMessage.status, func.count(OutboxMessage.id))
-                                  .where(OutboxMessage.campaign == campaign_of(broadcast.id))
-                                  .group_by(OutboxMessage.status)).all())
+    """The campaign's outbox rows by status (one grouped query); unaddressable people count as unreachable."""
+    counts = outbox.campaign_counts(session, campaign=campaign_of(broadcast.id))
+    by_status = counts.by_status
     return DeliveryCounts(
-        queued=by_status.get(OutboxStatus.PENDING, 0) + by_status.get(OutboxStatus.SENDING, 0),
-        sent=by_status.get(OutboxStatus.SENT, 0),
-        failed=by_status.get(OutboxStatus.FAILED, 0),
-        unreachable=by_status.get(OutboxStatus.UNREACHABLE, 0) + broadcast.unaddressable,
-        blocked=by_status.get(BLOCKED, 0),
-        cancelled=by_status.get(CANCELLED, 0),
-    )
+        queued=counts.unsent, sent=by_status[OutboxStatus.SENT], failed=by_status[OutboxStatus.FAILED],
+        unreachable=by_status[OutboxStatus.UNREACHABLE] + broadcast.unaddressable,
+        blocked=by_status[OutboxStatus.BLOCKED], cancelled=by_status[OutboxStatus.CANCELLED],
+        throttled=counts.throttled)
 
 
 def first_send_moment(session: Session, broadcast: Broadcast) -> datetime | None:
@@ -405,21 +415,15 @@ def first_send_moment(session: Session, broadcast: Broadcast) -> datetime | None
 
 
 def cancel_unsent(session: Session, broadcast: Broadcast, *, now: datetime) -> int:
-    """Stops the broadcast: no more fan-out, and its rows not yet sent are marked cancelled (never claimed).
-    A row a live worker holds right now may still go out; one whose worker died is cancelled too."""
-    campaign = campaign_of(broadcast.id)
-    result = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.campaign == campaign,
-               or_(OutboxMessage.status == OutboxStatus.PENDING,
-                   and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.lease_until < now)))
-        .values(status=CANCELLED, last_error=CANCELLED_ERROR, lease_until=None)
-        .execution_options(synchronize_session=False))
+    """Stops the broadcast: no more fan-out, and what is not yet sent stays unsent (store.outbox.cancel_campaign:
+    waiting rows are cancelled now, a row being sent ends cancelled unless that send succeeds). Returns how
+    many waiting rows were stopped."""
+    stopped = outbox.cancel_campaign(session, campaign=campaign_of(broadcast.id), now=now)
     broadcast.status = BroadcastStatus.CANCELLED
     broadcast.cancelled_at = now
     session.add(broadcast)
     session.flush()
-    return result.rowcount or 0
+    return stopped
 
 
 def has_unsent(session: Session, broadcast: Broadcast) -> bool:
@@ -447,7 +451,7 @@ class NotReachable:
 
 def not_reachable(session: Session, broadcast: Broadcast) -> list[NotReachable]:
     """Everyone the broadcast did not reach and will not: by name. Failed rows are listed too."""
-    statuses = [OutboxStatus.UNREACHABLE, BLOCKED, OutboxStatus.FAILED]
+    statuses = [OutboxStatus.UNREACHABLE, OutboxStatus.BLOCKED, OutboxStatus.FAILED]
     in_outbox = session.exec(
         select(DirectoryEntry.name, DirectoryEntry.email, Unit.name, OutboxMessage.status, Person.name, Person.email)
         .select_from(OutboxMessage)

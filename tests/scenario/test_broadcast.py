@@ -20,7 +20,7 @@ from store.directory import assign, organisation_by_key
 from store.directory_import import import_directory, read_people_and_units
 from store.models.broadcast import Broadcast, BroadcastStatus
 from store.models.directory import Unit
-from store.models.outbox import OutboxMessage
+from store.models.outbox import OutboxMessage, OutboxStatus
 from tests.directory_fixtures import ORG, person_row, seed_organisation, write_people, write_units
 from tests.fakes.activities import TeamsUser
 from tests.harness import Chat, card_text, find_action, iter_actions, registered_user
@@ -134,7 +134,7 @@ async def test_the_report_counts_what_happened_and_the_job_sends_the_final_summa
     assert "Skickade 2" in text, text  # Anna, Omar
     assert "Ej nåbara 2" in text  # Greta (Teams: 404), Filip (no AAD object id)
     assert "I kö 0" in text and "Misslyckade 0" in text and "Blockerade 0" in text
-    assert "Gånger Teams bromsade —" in text
+    assert "Gånger Teams bromsade 0" in text
     assert refreshed["refresh"]["userIds"] == [karin.teams_id]
     assert refreshed["refresh"]["action"]["verb"] == Verb.BROADCAST_REPORT
 
@@ -182,7 +182,7 @@ async def test_stopping_a_scheduled_broadcast_leaves_every_unsent_message_unsent
     await bot.app[OUTBOX].drain()
     assert _received(connector, anna) == [] and _received(connector, omar) == []
     [broadcast] = _broadcasts(bot)
-    assert {row.status for row in _rows(bot, broadcast.id)} == {broadcasts.CANCELLED}
+    assert {row.status for row in _rows(bot, broadcast.id)} == {OutboxStatus.CANCELLED}
     with _db(bot).session() as session:
         actions = [e.action for e in audit.events_for(session, subject_type="broadcast", subject_id=broadcast.id)]
     assert actions == ["broadcast.created", "broadcast.cancelled"]

@@ -15,7 +15,8 @@ from dialogs.rules.audience import (
     Audience, AudienceInvalid, Condition, has_gap_of_at_least, parse_audience, units_with_descendants, year_start,
 )
 from dialogs.rules.broadcast_content import (
-    ContentInvalid, OwnMessage, content_from_json, parse_message, parse_send_at,
+    ActivityAnnouncement, ContentInvalid, OwnMessage, chosen_activity, content_from_json, parse_announcement,
+    parse_message, parse_send_at,
 )
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -124,3 +125,28 @@ def test_the_estimated_finish_continues_the_next_working_morning():
     assert estimated_finish(NOW, 600, config) == NOW + timedelta(minutes=10)
     # 15 minutes on Friday, the other 15 on Monday from 08:00.
     assert estimated_finish(quarter_to_five, 1800, config) == datetime(2026, 3, 16, 7, 15, tzinfo=timezone.utc)
+
+
+def test_the_estimated_finish_is_paced_by_the_outboxs_tenant_rate_setting():
+    from bot.app import dialog_config
+    from bot.settings import Settings
+
+    slow = dialog_config(Settings(database_url="sqlite://", outbox_tenant_rate=20.0))
+    usual = dialog_config(Settings(database_url="sqlite://"))
+
+    assert estimated_finish(NOW, 1200 / slow.send_rate_per_second, slow) == NOW + timedelta(minutes=1)
+    assert estimated_finish(NOW, 1200 / usual.send_rate_per_second, usual) == NOW + timedelta(seconds=30)
+
+
+def test_an_activity_announcement_takes_the_activitys_title_unless_one_is_written_and_survives_storage():
+    plain = parse_announcement({"title": " ", "text": ""}, activity_id=7, activity_title="Mobilfilm")
+    written = parse_announcement({"title": "Platser kvar!", "text": "Välkommen."}, activity_id=7,
+                                 activity_title="Mobilfilm")
+
+    assert (plain.title, plain.text) == ("Mobilfilm", None)
+    assert content_from_json(written.to_json()) == written == ActivityAnnouncement(7, "Platser kvar!", "Välkommen.")
+    assert chosen_activity({"activity": ""}) is None and chosen_activity({"activity": "12"}) == 12
+    with pytest.raises(ContentInvalid):
+        chosen_activity({"activity": "12; drop"})
+    with pytest.raises(ContentInvalid):
+        parse_announcement({"text": "x" * 2001}, activity_id=7, activity_title="Mobilfilm")
