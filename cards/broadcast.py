@@ -344,7 +344,9 @@ def report_card(lang: Lang, *, view: ReportView) -> dict:
         actions.append(execute(t(lang, "broadcast.action.download"), Verb.BROADCAST_DOWNLOAD, ref))
     if running:
         actions.append(execute(t(lang, "broadcast.action.cancel"), Verb.BROADCAST_CANCEL, ref, style="destructive"))
-    result = card(body, actions, lang=lang)
+    # Each on its own row: three in one row are cut short in Teams' chat pane ("Stoppa uts…").
+    body += [action_set([action]) for action in actions]
+    result = card(body, [], lang=lang)
     if running and view.refresh_user_ids:
         # Teams runs this when one of these users opens the chat, so the figures they see are current.
         result["refresh"] = {"action": {"type": "Action.Execute", "title": t(lang, "broadcast.action.refresh"),
