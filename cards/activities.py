@@ -493,8 +493,8 @@ def coordinator_item(lang: Lang, view: ActivityView) -> Element:
     if view.status in ("draft", "published"):
         buttons.append(execute(t(lang, "activities.action.cancel_activity"), Verb.ACTIVITY_CANCEL,
                                _ids(view, version=view.version), style="destructive"))
-    if buttons:
-        items.append(action_set(buttons))
+    # Two to a row: more in one row are cut short in Teams' chat pane ("Skicka utskick om akti…").
+    items += [action_set(buttons[i:i + 2]) for i in range(0, len(buttons), 2)]
     return container(items, separator=True)
 
 
