@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from typing import Any, Callable, Mapping, Sequence
 
 from cards.elements import (
-    Element, action_set, card, choice_set, container, execute, facts, heading, submit, text, text_input,
+    Element, action_rows, action_set, card, choice_set, container, execute, facts, heading, submit, text, text_input,
 )
 from cards.i18n import Lang, t
 from cards.verbs import Verb
@@ -373,7 +373,7 @@ def activity_card(lang: Lang, *, view: ActivityView, titles: DigCompTitles, noti
     if view.online_url:
         actions.append({"type": "Action.OpenUrl", "title": t(lang, "activities.action.link"), "url": view.online_url})
     actions.append(execute(t(lang, "activities.action.back"), Verb.ACTIVITIES_SHOW, {"view": "mine"}))
-    return card(body, actions, lang=lang)
+    return card([*body, *action_rows(actions)], lang=lang)
 
 
 def _plain_number(value: float) -> str:
@@ -464,7 +464,7 @@ def activity_form_card(lang: Lang, *, values: Mapping[str, Any] | None = None, a
                execute(t(lang, "activities.form.save_publish"), Verb.ACTIVITY_SAVE, {**ids, "publish": True},
                        style="positive"),
                _without_inputs(execute(t(lang, "activities.action.back_coordinator"), Verb.ACTIVITIES_MINE, {}))]
-    return card(body, actions, lang=lang)
+    return card([*body, *action_rows(actions)], lang=lang)
 
 
 def _without_inputs(action: Element) -> Element:
@@ -493,8 +493,7 @@ def coordinator_item(lang: Lang, view: ActivityView) -> Element:
     if view.status in ("draft", "published"):
         buttons.append(execute(t(lang, "activities.action.cancel_activity"), Verb.ACTIVITY_CANCEL,
                                _ids(view, version=view.version), style="destructive"))
-    # Two to a row: more in one row are cut short in Teams' chat pane ("Skicka utskick om akti…").
-    items += [action_set(buttons[i:i + 2]) for i in range(0, len(buttons), 2)]
+    items += action_rows(buttons)
     return container(items, separator=True)
 
 

@@ -154,3 +154,9 @@ def open_url(title: str, url: str) -> Element:
 
 def action_set(actions: Sequence[Element]) -> Element:
     return {"type": "ActionSet", "actions": list(actions)}
+
+
+def action_rows(actions: Sequence[Element], per_row: int = 2) -> list[Element]:
+    """Buttons in rows of `per_row`, for the body: Teams cuts labels short when three or more long ones share
+    a row in the chat pane ("Klar: regis…")."""
+    return [action_set(actions[i:i + per_row]) for i in range(0, len(actions), per_row)]
