@@ -11,9 +11,9 @@ from bot.app import DATABASE
 from cards.verbs import Verb
 from store.models.plan import PlanState
 from store.outbox import messages_for
-from tests.directory_fixtures import ANNA_LEVELS, give_finished_assessment, import_people, person_row, \
-    seed_organisation
+from tests.directory_fixtures import ANNA_LEVELS, give_finished_assessment
 from tests.harness import Chat, card_text, iter_actions, latest_plan_of, person_id_of
+from tests.plan_fixtures import import_anna_under_karin, open_plan_draft
 from tests.scenario.test_plan_signoff import _write_goal
 
 NOTHING_WRITTEN = "Skriv minst ett eget mål eller en aktivitet innan du skickar planen"
@@ -26,16 +26,11 @@ def bot(clocked_bot):
 
 @pytest.fixture
 def directory(bot, anna, karin, tmp_path):
-    seed_organisation(bot.app[DATABASE])
-    report = import_people(bot.app[DATABASE], tmp_path, [person_row(karin, role="Chef"),
-                                                         person_row(anna, manager=karin)])
-    assert report.ok, report.errors
+    import_anna_under_karin(bot, tmp_path, anna, karin)
 
 
 async def _draft(chat: Chat, bot, clock) -> dict:
-    await chat.say("hjälp")
-    give_finished_assessment(bot.app[DATABASE], person_id_of(bot, chat.user), now=clock.now() - timedelta(days=2))
-    return (await chat.say("min plan"))[0]
+    return await open_plan_draft(chat, bot, clock, assessed_days_ago=2)
 
 
 async def test_a_plan_with_nothing_written_offers_no_send_button_and_a_forged_send_is_refused_clearly(

@@ -10,9 +10,10 @@ import pytest
 
 from bot.app import DATABASE, OUTBOX
 from store.models.plan import PlanState
-from tests.directory_fixtures import give_finished_assessment, import_people, person_row, seed_organisation
+from tests.directory_fixtures import give_finished_assessment, import_people, person_row
 from tests.fakes.activities import TeamsUser
 from tests.harness import Chat, card_text, latest_plan_of, person_id_of
+from tests.plan_fixtures import import_anna_under_karin, open_plan_draft
 from tests.scenario.test_plan_signoff import _write_goal
 
 REVIEW = "Utvecklingsplan 2026: Anna Lindberg"
@@ -25,16 +26,11 @@ def bot(clocked_bot):
 
 @pytest.fixture
 def directory(bot, anna, karin, tmp_path):
-    seed_organisation(bot.app[DATABASE])
-    report = import_people(bot.app[DATABASE], tmp_path, [person_row(karin, role="Chef"),
-                                                         person_row(anna, manager=karin)])
-    assert report.ok, report.errors
+    import_anna_under_karin(bot, tmp_path, anna, karin)
 
 
 async def _drafted_plan(chat: Chat, bot, clock) -> dict:
-    await chat.say("hjälp")
-    give_finished_assessment(bot.app[DATABASE], person_id_of(bot, chat.user), now=clock.now() - timedelta(days=1))
-    return await _write_goal(chat, (await chat.say("min plan"))[0])
+    return await _write_goal(chat, await open_plan_draft(chat, bot, clock, assessed_days_ago=1))
 
 
 def _reviews(connector, karin) -> list[dict]:
