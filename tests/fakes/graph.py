@@ -26,7 +26,7 @@ import tempfile
 import threading
 import uuid
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -35,6 +35,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from tests.fakes.http_thread import ThreadedHttpServer
 
 MAX_PAGE = 999
 DEFAULT_PAGE = 100
@@ -84,8 +86,7 @@ class FakeGraph:
         self.requests: list[tuple[str, str]] = []  # (method, path with query)
         self._dir = tempfile.TemporaryDirectory(prefix="fake-graph-")
         self.ca_file = str(Path(self._dir.name) / "cert.pem")
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: ThreadedHttpServer | None = None
         # Called with (user id, app id) after an installation: what Teams then knows (the fake connector, say).
         self.on_install: Callable[[str, str], None] | None = None
 
@@ -102,22 +103,17 @@ class FakeGraph:
         _self_signed_certificate(Path(self.ca_file), key_file)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.ca_file, key_file)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._server.daemon_threads = True
-        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-graph", daemon=True)
-        self._thread.start()
+        self._server = ThreadedHttpServer(_handler(self), name="fake-graph", tls=context)
         return self
 
     def stop(self) -> None:
         if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
         self._dir.cleanup()
 
     @property
     def origin(self) -> str:
-        return f"https://127.0.0.1:{self._server.server_address[1]}"
+        return f"https://127.0.0.1:{self._server.port}"
 
     @property
     def authority(self) -> str:

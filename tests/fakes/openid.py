@@ -18,7 +18,7 @@ import hashlib
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal
 
 import jwt
@@ -26,6 +26,8 @@ from botframework.connector.auth import AppCredentials, ServiceClientCredentials
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from tests.fakes.http_thread import ThreadedHttpServer
 
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
 
@@ -50,8 +52,7 @@ class FakeOpenIdServer:
         self.issuer = issuer
         self.endorsements = list(endorsements)
         self._keys = {"good": _SigningKey(), "unknown": _SigningKey()}
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: ThreadedHttpServer | None = None
         self._lock = threading.Lock()
         self.fetches: list[str] = []
 
@@ -63,7 +64,7 @@ class FakeOpenIdServer:
     def base_url(self) -> str:
         if self._server is None:
             raise RuntimeError("FakeOpenIdServer is not started")
-        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+        return f"http://127.0.0.1:{self._server.port}/"
 
     @property
     def metadata_url(self) -> str:
@@ -79,19 +80,13 @@ class FakeOpenIdServer:
                 "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": self.issuer}
 
     def start(self) -> "FakeOpenIdServer":
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-openid", daemon=True)
-        self._thread.start()
+        self._server = ThreadedHttpServer(self._handler_class(), name="fake-openid")
         return self
 
     def stop(self) -> None:
         if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread:
-            self._thread.join(timeout=10)
-        self._server = self._thread = None
+            self._server.stop()
+        self._server = None
 
     def __enter__(self) -> "FakeOpenIdServer":
         return self.start()
