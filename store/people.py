@@ -124,6 +124,8 @@ def _reconcile_ids(session: Session, person: Person, *, teams_user_id: str, aad_
         details = {"kept_person": person.id, "other_person": other.id, "teams_user_id": teams_user_id,
                    "aad_object_id": aad_object_id, "other_teams_user_id": other.teams_user_id,
                    "other_aad_object_id": other.aad_object_id, "moved_rows": moved, "rows_left": left}
+        if same_person and other.welcomed_at is not None and person.welcomed_at is None:
+            person.welcomed_at = other.welcomed_at  # greeted as the half-seen record: not again as this one
         if same_person and not left:
             session.delete(other)
             outcome = "merged"
