@@ -127,7 +127,7 @@ def seed(database_url: str, users: list[Any], *, activities: int, now: datetime,
                               "registration_deadline": None if self_paced else starts - timedelta(days=2)})
         for user in users:
             person = Person(tenant_id=user.tenant_id, teams_user_id=user.teams_id, aad_object_id=user.aad_object_id,
-                            name=user.name, locale="sv-SE")
+                            name=user.name, locale="sv-SE", welcomed_at=now)
             session.add(person)
             session.flush()
             assessment = start_assessment(session, person_id=person.id, mode="short", framework_version="2.2",

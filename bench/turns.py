@@ -29,6 +29,7 @@ from typing import Any
 from bench.connector_process import ConnectorProcess
 from bench.databases import Databases, postgres_server_url
 from bench.load import LoadSpec, run_load
+from bench.people import greeted_before
 from bench.servers import OURS, STOCK, ServerProcess
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -169,6 +170,8 @@ def run_subject(subject: Subject, options: Options, connector: ConnectorProcess,
                                   service_url=connector.base_url)
                  for i in range(clients) for j in range(people)]
         connector.register(users)
+        if database_url:
+            greeted_before(database_url, users)  # installed the app before: the measured turns carry no welcome
         spec = LoadSpec(bot_url=server.url, service_url=connector.base_url, scenario=subject.scenario,
                         users=users, warmup=options.warmup, seconds=options.seconds, server_pid=server.pid,
                         connector_pid=connector.pid, seed=round_no, people_per_client=people,

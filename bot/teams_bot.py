@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections import OrderedDict
 from dataclasses import replace
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -27,11 +26,6 @@ from dialogs.turn import Kind, Reply, Request
 
 log = logging.getLogger(__name__)
 
-# People whose install event failed (the database was down, say), greeted with their next turn in this process.
-# Bounded: a flood of failing installs forgets the oldest, who are then simply not greeted twice.
-PENDING_GREETINGS_KEPT = 10_000
-
-
 class KompetenslyftBot(TeamsActivityHandler):
     def __init__(self, dispatcher: Dispatcher, *, dev_mode: bool, member_lookup: MemberLookup | None = None,
                  executor: Executor | None = None, locale_override: str | None = None) -> None:
@@ -43,33 +37,23 @@ class KompetenslyftBot(TeamsActivityHandler):
         self._dev_mode = dev_mode
         self._member_lookup = member_lookup
         self._sender_locks = SenderLocks()
-        self._pending_greetings: OrderedDict[tuple[str, str], None] = OrderedDict()
         # Called on the event loop after a turn that enqueued a message: the outbox worker wakes for it.
         self.after_turn: Callable[[], None] | None = None
 
     async def _dispatch(self, request: Request, turn_context: TurnContext) -> Reply:
         if self._locale_override:
             request = replace(request, sender=replace(request.sender, locale=self._locale_override))
-        key = (request.sender.tenant_id, request.sender.teams_user_id)
-        greeting = []
-        if request.kind is not Kind.INSTALL and key in self._pending_greetings:
-            welcome = await self._dispatch_once(replace(request, kind=Kind.INSTALL, text="", verb=None, data={}),
-                                                turn_context)
-            if not welcome.failed:
-                self._pending_greetings.pop(key, None)
-                log.info("greeted %s with this turn: their install event had failed", request.sender.teams_user_id)
-                greeting = welcome.cards
         reply = await self._dispatch_once(request, turn_context)
-        if request.kind is Kind.INSTALL:
-            if reply.failed:
-                self._remember_failed_install(key)
-            else:
-                self._pending_greetings.pop(key, None)
-        if greeting and request.via_execute:
+        if request.kind is Kind.INSTALL and reply.failed:
+            # Rolled back, so the person is not marked greeted by this event: whether they ever were is in the
+            # database (person.welcomed_at), and whichever instance has their next turn greets them if not.
+            log.warning("the install event of %s failed before the welcome was recorded; unless they were greeted "
+                        "before, they are greeted with their next turn", request.sender.teams_user_id)
+        if reply.greeting and request.via_execute:
             # The invoke's first card replaces the one clicked; the welcome goes out as a message of its own.
-            await self._send_cards(turn_context, greeting)
-        elif greeting:
-            reply.cards = greeting + reply.cards
+            await self._send_cards(turn_context, reply.greeting)
+        elif reply.greeting:
+            reply.cards = reply.greeting + reply.cards
         return reply
 
     async def _dispatch_once(self, request: Request, turn_context: TurnContext) -> Reply:
@@ -90,13 +74,6 @@ class KompetenslyftBot(TeamsActivityHandler):
         if reply.outbox_enqueued and self.after_turn is not None:
             self.after_turn()
         return reply
-
-    def _remember_failed_install(self, key: tuple[str, str]) -> None:
-        log.warning("the install event of %s failed; they are greeted with their next turn", key[1])
-        self._pending_greetings[key] = None
-        self._pending_greetings.move_to_end(key)
-        while len(self._pending_greetings) > PENDING_GREETINGS_KEPT:
-            self._pending_greetings.popitem(last=False)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         try:

@@ -55,7 +55,9 @@ class Dispatcher:
                 lang = lang_of(person.locale or self.config.default_locale)
                 _check_addressee(request, person.id)
                 turn = Turn(request, session, person, lang, now, self.config)
+                greeting = self._greeting(turn)
                 reply = route.handler(turn)
+                reply.greeting = greeting
                 enqueued = enqueued_in(session)
         except UserFacingError as error:
             log.info("turn refused for person %s (%s %s): %s", person_id, request.kind, request.verb, error)
@@ -71,8 +73,15 @@ class Dispatcher:
             reply.failed = True
         if person_id is not None:
             reply.cards = [address_card(card, person_id) for card in reply.cards]
+            reply.greeting = [address_card(card, person_id) for card in reply.greeting]
         reply.outbox_enqueued = enqueued
         return reply
+
+    def _greeting(self, turn: Turn) -> list[dict]:
+        """Before the handler runs, so a turn that erases the person still finds their row."""
+        if turn.request.kind is Kind.INSTALL or self.router.greet_if_never_greeted is None:
+            return []
+        return self.router.greet_if_never_greeted(turn)
 
 
 def _check_addressee(request: Request, person_id: int) -> None:

@@ -12,6 +12,8 @@ from dialogs.turn import Kind, Reply, Request, Sender, Turn
 from store.models.core import Person
 
 Handler = Callable[[Turn], Reply]
+# The cards owed to a person before the turn's reply (a welcome they never had); [] when none.
+Greeter = Callable[[Turn], list[dict[str, Any]]]
 # Finds the sender together with what the turn is about to read anyway, in one statement; None when it
 # cannot, and the sender is looked up as for any turn.
 SenderLookup = Callable[[Session, Sender, Mapping[str, Any]], Person | None]
@@ -42,6 +44,7 @@ class Router:
         on_install: Handler,
         on_unrecognised_text: Handler,
         on_unknown_verb: Handler,
+        greet_if_never_greeted: Greeter | None = None,
     ) -> None:
         unknown = {verb for verb in commands.values() if verb not in routes}
         if unknown:
@@ -51,6 +54,8 @@ class Router:
         self._on_install = Route(on_install)
         self._on_unrecognised_text = Route(on_unrecognised_text)
         self._on_unknown_verb = Route(on_unknown_verb)
+        # Every turn but the install event (which greets on its own) first asks this for an owed welcome.
+        self.greet_if_never_greeted = greet_if_never_greeted
 
     def verb_for_text(self, text: str) -> str | None:
         return self._commands.get(normalise_command(text))

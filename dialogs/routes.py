@@ -99,4 +99,5 @@ def build_router() -> Router:
         on_install=welcome.greet,
         on_unrecognised_text=welcome.unrecognised_text,
         on_unknown_verb=welcome.unknown_verb,
+        greet_if_never_greeted=welcome.greet_if_never_greeted,
     )

@@ -51,6 +51,9 @@ class Reply:
     outbox_enqueued: bool = False
     # Set by the dispatcher: the turn failed and was rolled back (the cards are the internal-error card).
     failed: bool = False
+    # Set by the dispatcher: the welcome of a person never greeted (their install event failed), sent before
+    # the cards: in front of them in a message's reply, as a message of its own beside an invoke's answer.
+    greeting: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def of(cls, *cards: dict[str, Any]) -> "Reply":

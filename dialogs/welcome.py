@@ -11,7 +11,7 @@ from dialogs.roles import menu_roles
 from dialogs.router import Handler
 from dialogs.turn import Reply, Turn
 from store import directory
-from store.people import mark_welcomed_unless_recent
+from store.people import claim_welcome
 
 log = logging.getLogger(__name__)
 
@@ -21,10 +21,28 @@ _GREETING_DEDUPE = timedelta(seconds=30)
 
 
 def greet(turn: Turn) -> Reply:
-    if not mark_welcomed_unless_recent(turn.session, turn.person, now=turn.now, within=_GREETING_DEDUPE):
+    """The install event: greets, and marks the person greeted, unless the other of Teams' two events just did."""
+    if not claim_welcome(turn.session, turn.person, now=turn.now, again_after=_GREETING_DEDUPE):
         return Reply()
     log.info("welcoming person %s (tenant %s)", turn.person.id, turn.person.tenant_id)
-    return Reply.of(welcome_card(turn.lang, name=_name(turn), roles=menu_roles(turn)))
+    return Reply.of(_welcome(turn))
+
+
+def greet_if_never_greeted(turn: Turn) -> list[dict]:
+    """Any other turn: the welcome of a person who has never had one (their install event failed, or never came).
+
+    Decided by the database, so whichever instance has the turn, and only once however many turns run at once;
+    the mark is part of the turn's transaction, so a turn that fails leaves the welcome for the next one.
+    """
+    if turn.person.welcomed_at is not None or not claim_welcome(turn.session, turn.person, now=turn.now):
+        return []
+    log.info("welcoming person %s (tenant %s) with this turn: they had never been greeted",
+             turn.person.id, turn.person.tenant_id)
+    return [_welcome(turn)]
+
+
+def _welcome(turn: Turn) -> dict:
+    return welcome_card(turn.lang, name=_name(turn), roles=menu_roles(turn))
 
 
 def _name(turn: Turn) -> str | None:

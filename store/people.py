@@ -7,7 +7,8 @@ from typing import Any
 
 import logging
 
-from sqlalchemy import bindparam, func, select as sa_select, update
+from sqlalchemy import bindparam, func, or_, select as sa_select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
@@ -123,6 +124,8 @@ def _reconcile_ids(session: Session, person: Person, *, teams_user_id: str, aad_
         details = {"kept_person": person.id, "other_person": other.id, "teams_user_id": teams_user_id,
                    "aad_object_id": aad_object_id, "other_teams_user_id": other.teams_user_id,
                    "other_aad_object_id": other.aad_object_id, "moved_rows": moved, "rows_left": left}
+        if same_person and other.welcomed_at is not None and person.welcomed_at is None:
+            person.welcomed_at = other.welcomed_at  # greeted as the half-seen record: not again as this one
         if same_person and not left:
             session.delete(other)
             outcome = "merged"
@@ -177,12 +180,25 @@ def _without_activity_id(reference: dict[str, Any] | None) -> dict[str, Any] | N
     return {k: v for k, v in reference.items() if k != "activityId"} if reference else reference
 
 
-def mark_welcomed_unless_recent(session: Session, person: Person, *, now: datetime, within: timedelta) -> bool:
-    """Teams announces an install twice (installationUpdate and conversationUpdate); greet once."""
-    if person.welcomed_at is not None and now - aware(person.welcomed_at) < within:
-        return False
-    person.welcomed_at = now
-    return True
+def claim_welcome(session: Session, person: Person, *, now: datetime, again_after: timedelta | None = None) -> bool:
+    """True once per person: marks them greeted unless they already were (or were less than `again_after` ago).
+
+    One conditional UPDATE, so of two turns of the same person at once, on two instances, exactly one claims
+    the welcome: the other waits for the first one's row lock and, once it commits, finds the row greeted (on
+    PostgreSQL; SQLite serves one instance). Rolled back with its turn, so a failed turn leaves the welcome owed.
+    """
+    unclaimed = Person.welcomed_at.is_(None)
+    if again_after is not None:
+        unclaimed = or_(unclaimed, Person.welcomed_at <= now - again_after)
+    claimed = session.execute(
+        update(Person).where(Person.id == person.id, unclaimed).values(welcomed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if claimed:
+        set_committed_value(person, "welcomed_at", now)
+    else:
+        session.expire(person, ["welcomed_at"])
+    return claimed
 
 
 def forget_conversation(session: Session, person_id: int) -> None:

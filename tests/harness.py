@@ -99,12 +99,17 @@ PERSON_PACE_SECONDS = 1.0
 
 @dataclass
 class Chat:
-    """One person's personal chat with the bot, driven the way the person would: type, click, read cards."""
+    """One person's personal chat with the bot, driven the way the person would: type, click, read cards.
+
+    As in Teams, the app is installed before the person first writes: the first say/submit/execute sends the
+    install events first, and the welcome they bring is read then (not returned with the turn's cards). A test
+    about a person who writes without an install event (theirs failed or never came) says `installed=True`."""
 
     bot: RunningBot
     connector: FakeTeamsConnector
     user: TeamsUser
     seen: int = field(default=0)
+    installed: bool = False
 
     @property
     def service_url(self) -> str:
@@ -123,24 +128,32 @@ class Chat:
         self.connector.advance(PERSON_PACE_SECONDS)
 
     async def install(self) -> list[dict[str, Any]]:
+        self.installed = True
         self._pace()
         await self.bot.post(teams.install(self.user, self.service_url))
         await self.bot.post(teams.bot_added(self.user, self.service_url))
         return self._new_cards()
 
+    async def _installed_first(self) -> None:
+        if not self.installed:
+            await self.install()
+
     async def say(self, words: str) -> list[dict[str, Any]]:
+        await self._installed_first()
         self._pace()
         response = await self.bot.post(teams.text(self.user, words, service_url=self.service_url))
         assert response.status in (200, 201), response
         return self._new_cards()
 
     async def submit(self, data: dict[str, Any]) -> list[dict[str, Any]]:
+        await self._installed_first()
         self._pace()
         response = await self.bot.post(teams.submit(self.user, data, service_url=self.service_url))
         assert response.status in (200, 201), response
         return self._new_cards()
 
     async def execute(self, verb: str, data: dict[str, Any]) -> tuple[Response, list[dict[str, Any]]]:
+        await self._installed_first()
         self._pace()
         response = await self.bot.post(teams.execute(self.user, verb, data, service_url=self.service_url))
         return response, self._new_cards()

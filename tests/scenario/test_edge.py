@@ -141,7 +141,11 @@ async def test_the_same_person_with_half_known_ids_is_never_locked_out(bot, conn
         assert (await bot.post(hjalp(teams_id, aad))).status == 201
 
     texts = [card_text(card) for card in connector.cards(user.conversation_id)]
-    assert len(texts) == 5 and all("Vad vill du göra?" in text for text in texts)
+    # No install event came: the first turn (and the turn that did not name the AAD object id, a record of its
+    # own until the next turn merges it) also carries the welcome.
+    assert "Välkommen till Kompetenslyft" in texts[0]
+    answers = [text for text in texts if "Välkommen till Kompetenslyft" not in text]
+    assert len(answers) == 5 and all("Vad vill du göra?" in text for text in answers)
     with bot.app[DATABASE].session() as session:
         person = find_person(session, tenant_id=user.tenant_id, aad_object_id=user.aad_object_id)
         assert person.teams_user_id == user.teams_id
@@ -175,7 +179,7 @@ async def test_an_install_during_a_database_outage_is_greeted_with_the_next_turn
 async def test_replies_go_out_as_compact_utf8_json(chat: Chat):
     await chat.say("hjälp")
 
-    [raw] = [r.raw for r in chat.connector.requests if r.method == "POST" and "/activities" in r.path]
+    raw = [r.raw for r in chat.connector.requests if r.method == "POST" and "/activities" in r.path][-1]
     assert b"\\u00e4" not in raw and "Vad vill du göra?".encode() in raw
     assert b'", "' not in raw and b'": ' not in raw
 

@@ -1,5 +1,7 @@
 """Installing the app greets the person once, in their language, with the menu; help and stray text answer with it."""
 
+from datetime import timedelta
+
 from cards.verbs import Verb
 from tests.fakes import activities as teams
 from tests.fakes.activities import TeamsUser
@@ -17,16 +19,30 @@ async def test_install_greets_once_in_swedish_with_the_main_actions(chat: Chat):
     assert {Verb.ASSESSMENT_START, Verb.PROFILE_SHOW, Verb.PLAN_SHOW, Verb.ACTIVITIES_SHOW} <= verbs
 
 
-async def test_install_by_an_english_user_greets_in_english(bot, connector):
+async def test_install_by_an_english_user_greets_in_english(clocked_bot, connector):
     user = TeamsUser.create("Oliver Smith", locale="en-US")
     connector.register(user)
-    chat = Chat(bot, connector, user)
+    chat = Chat(clocked_bot, connector, user)
     await chat.say("help")  # Teams' install event carries no locale; the first message does
+    clocked_bot.clock.advance(timedelta(days=1))  # the app removed and installed again the next day
 
-    await bot.post(teams.install(user, connector.base_url))
+    await clocked_bot.post(teams.install(user, connector.base_url))
     welcome = chat.cards()[-1]
 
     assert "Welcome to Kompetenslyft" in card_text(welcome)
+
+
+async def test_an_english_user_whose_first_turn_is_a_message_is_greeted_in_english_before_the_answer(
+        bot, connector):
+    user = TeamsUser.create("Oliver Smith", locale="en-US")
+    connector.register(user)
+    chat = Chat(bot, connector, user, installed=True)  # no install event came
+
+    cards = await chat.say("help")
+
+    assert len(cards) == 2
+    assert "Welcome to Kompetenslyft" in card_text(cards[0])
+    assert "What would you like to do?" in card_text(cards[1])
 
 
 async def test_install_stores_the_conversation_reference_for_later_messages(chat: Chat, bot):
