@@ -180,7 +180,8 @@ def competence_card(lang: Lang, *, view: CompetenceStepView, assessment_id: int,
     button.
 
     The level descriptions are whole sentences, too long for a button title (Teams cuts a title to one line), so
-    each sits in a row beside its own button, and tapping the text does the same. Like the long mode's statement
+    each sits in a row beside its own button (one button per choice: no second, invisible tap target on the text,
+    which a screen reader would announce twice). Like the long mode's statement
     card, the card is replaced in place by the next competence and is shorter than the chat, so its heading
     (area and competence number) is in view after every answer (docs/assessment-flow.md). `answer` is the saved
     answer when the person comes back to a competence: its button is marked.
@@ -207,8 +208,7 @@ def competence_card(lang: Lang, *, view: CompetenceStepView, assessment_id: int,
             "separator": True,
             "columns": [
                 {"type": "Column", "width": "stretch", "verticalContentAlignment": "Center",
-                 "items": [text(title, weight="Bolder" if chosen else None)],
-                 "selectAction": execute(title, Verb.ASSESSMENT_ANSWER, {**data, "value": value})},
+                 "items": [text(title, weight="Bolder" if chosen else None)]},
                 {"type": "Column", "width": "auto", "verticalContentAlignment": "Center",
                  "items": [action_set([button])]},
             ],

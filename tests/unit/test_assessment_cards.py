@@ -30,10 +30,9 @@ def inputs(card):
 
 
 def choice_rows(card):
-    """The short mode's answer rows: (the row's text, its button, the text's own tap action)."""
+    """The short mode's answer rows: (the row's text, its button)."""
     rows = [b for b in card["body"] if b["type"] == "ColumnSet"]
-    return [(r["columns"][0]["items"][0]["text"], r["columns"][1]["items"][0]["actions"][0],
-             r["columns"][0]["selectAction"]) for r in rows]
+    return [(r["columns"][0]["items"][0]["text"], r["columns"][1]["items"][0]["actions"][0]) for r in rows]
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -55,14 +54,13 @@ def test_short_mode_each_competence_is_its_own_card_with_one_tap_per_level_descr
     # Not yet, the competence's four level descriptions (whole sentences, in the row's text, not cut on a
     # button), not relevant: each with its own button, which records the answer and moves on.
     item = INSTRUMENT.short_mode.item("2.2")
-    assert [text for text, _, _ in rows] == ["Inte ännu", *(item.descriptions[g].sv for g in (
+    assert [text for text, _ in rows] == ["Inte ännu", *(item.descriptions[g].sv for g in (
         "foundation", "intermediate", "advanced", "highly_specialised")), "Inte relevant i mitt arbete"]
-    assert [button["title"] for _, button, _ in rows] == ["Välj"] * 6
-    assert [button["data"] for _, button, _ in rows] == [
+    assert [button["title"] for _, button in rows] == ["Välj"] * 6
+    assert [button["data"] for _, button in rows] == [
         {"verb": Verb.ASSESSMENT_ANSWER, "assessment": 41, "step": 4, "rev": 9, "value": v}
         for v in ("0", "f", "i", "a", "h", "na")]
-    assert all(tap["data"] == button["data"] for _, button, tap in rows), "tapping the text answers the same"
-    assert all(b["type"] == "Action.Execute" and b["fallback"]["data"] == b["data"] for _, b, _ in rows)
+    assert all(b["type"] == "Action.Execute" and b["fallback"]["data"] == b["data"] for _, b in rows)
     [back] = [b["actions"][0] for b in card["body"] if b["type"] == "ActionSet"]
     assert back["title"] == "Föregående kompetens"
     assert back["data"] == {"verb": Verb.ASSESSMENT_BACK, "assessment": 41, "step": 4, "rev": 9}
@@ -72,7 +70,7 @@ def test_short_mode_each_competence_is_its_own_card_with_one_tap_per_level_descr
 
 def test_a_competence_answered_before_marks_its_answer():
     card = competence(step=4, answer="i")
-    marked = [(text, button["title"]) for text, button, _ in choice_rows(card) if button.get("style") == "positive"]
+    marked = [(text, button["title"]) for text, button in choice_rows(card) if button.get("style") == "positive"]
 
     assert marked == [(INSTRUMENT.short_mode.item("2.2").descriptions["intermediate"].sv, "Ditt svar")]
     assert "Ditt svar nu är markerat" in str(card) and "Ditt svar nu" not in str(competence(step=4))
