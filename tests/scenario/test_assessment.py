@@ -506,8 +506,15 @@ async def test_short_mode_goes_back_one_competence_with_its_answer_marked_and_re
     assert in_progress.answers == {"s1_1": "f", "s1_2": "i", "s1_3": "f", "s2_1": "h"}
 
 
-async def test_a_short_answer_tapped_twice_is_saved_once_and_an_earlier_card_is_refused(chat: Chat, bot: RunningBot):
+async def test_a_short_answer_tapped_twice_is_saved_once_and_an_earlier_or_forged_card_is_refused(
+        chat: Chat, bot: RunningBot):
     first = await start_short(chat)
+    before = snapshot(bot)
+    for forged in ({"value": "2"}, {"value": "x"}, {"step": 21}, {"step": -1}):  # off the scale, no such competence
+        response, extra = await chat.execute(Verb.ASSESSMENT_ANSWER, {**button_for(first, "f")["data"], **forged})
+        assert response.status == 200 and extra == []
+        assert "Kortet skickade ofullständiga uppgifter, så ingenting har sparats" in card_text(response.card)
+        assert snapshot(bot) == before, forged
     second = await tap(chat, first, "f")
     after_first = snapshot(bot)
 
