@@ -1,16 +1,17 @@
-"""Self-assessment cards: choosing the mode, one card per DigComp area, resuming or starting over.
+"""Self-assessment cards: choosing the mode, one card per statement (long mode) or per competence (short mode),
+resuming or starting over, the ending.
 
-Every action carries the assessment id, and the area cards also the area and the revision they show,
-so that the handler can tell a current card from a stale or a double-clicked one.
+Every action carries the assessment id, and the answer cards also the statement's or competence's position and
+the revision they show, so that the handler can tell a current card from a stale or a double-clicked one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping, Sequence
+from typing import Any, Sequence
 
-from cards.elements import Element, action_set, card, choice_set, container, execute, heading, submit, text
+from cards.elements import Element, action_set, card, container, execute, heading, submit, text
 from cards.i18n import Lang, t
 from cards.notices import error_card
 from cards.verbs import Verb
@@ -21,14 +22,6 @@ NOT_RELEVANT = "na"
 
 def mode_label(lang: Lang, mode: str) -> str:
     return t(lang, f"assessment.mode_label.{mode}")
-
-
-def _without_inputs(action: Element) -> Element:
-    """Back and the like must not be blocked by (or send) the card's required inputs."""
-    action["associatedInputs"] = "none"
-    if "fallback" in action:
-        action["fallback"]["associatedInputs"] = "none"
-    return action
 
 
 def _attribution(lang: Lang) -> Element:
@@ -110,57 +103,6 @@ class AreaView:
     question: str = ""  # asked of every statement in the long mode: "Hur gör du det i dag?"
 
 
-def area_card(
-    lang: Lang,
-    *,
-    area: AreaView,
-    mode: str,
-    assessment_id: int,
-    revision: int,
-    answers: Mapping[str, str],
-    missing_competences: Sequence[str] = (),
-) -> dict:
-    """One DigComp area: its competences with their statements (long) or level descriptions (short).
-
-    Every choice is a visible radio button: one tap per statement, and one "Nästa område" per area. Inputs are
-    prefilled from `answers`, so going back, resuming or a refused submit loses nothing.
-    """
-    body: list[Element] = [
-        text(t(lang, "assessment.area.progress", number=area.index + 1, total=area.total, mode=mode_label(lang, mode)),
-             subtle=True, size="Small"),
-        heading(f"{area.key} {area.title}"),
-        text(area.description),
-    ]
-    if area.question:
-        body.append(text(area.question, weight="Bolder", size="Medium"))
-    body.append(text(t(lang, f"assessment.area.instructions_{mode}"), weight="Bolder" if not area.question else None))
-    if missing_competences:
-        body.append(text(t(lang, "assessment.area.missing", competences=", ".join(missing_competences)),
-                         color="Attention", weight="Bolder"))
-    required = t(lang, "assessment.area.required" if mode == LONG else "assessment.area.required_short")
-    for competence in area.competences:
-        items: list[Element] = [
-            text(f"{competence.key} {competence.title}", weight="Bolder", size="Medium"),
-            text(competence.description, subtle=True, spacing="None"),
-        ]
-        for question in competence.questions:
-            element = choice_set(question.id, label=question.label, choices=question.choices, required=True,
-                                 error_message=required, value=answers.get(question.id), expanded=True)
-            element["wrap"] = True
-            items.append(element)
-        body.append(container(items, separator=True))
-    body.append(text(t(lang, "assessment.area.saved_hint"), subtle=True, size="Small"))
-
-    data = {"assessment": assessment_id, "area": area.index, "rev": revision}
-    last = area.index == area.total - 1
-    # The forward button first: it is the one a person looks for at the end of the area.
-    actions = [execute(t(lang, "assessment.area.finish" if last else "assessment.area.next"),
-                       Verb.ASSESSMENT_ANSWER, data, style="positive")]
-    if area.index > 0:
-        actions.append(_without_inputs(execute(t(lang, "assessment.area.back"), Verb.ASSESSMENT_BACK, data)))
-    return card(body, actions, lang=lang)
-
-
 @dataclass(frozen=True)
 class StatementView:
     """One statement of the long mode as its card shows it, in the person's language (built by the handler)."""
@@ -212,13 +154,70 @@ def statement_card(lang: Lang, *, view: StatementView, assessment_id: int, revis
     return card(body, lang=lang)
 
 
-def area_done_card(lang: Lang, *, number: int, total: int, area_key: str, area_title: str, mode: str) -> dict:
-    """What an answered area card becomes: one short line, so the next area (a new message) starts in view."""
-    return card([
-        text(t(lang, "assessment.area.done.title", number=number, total=total, mode=mode_label(lang, mode)),
-             weight="Bolder", color="Good"),
-        text(t(lang, "assessment.area.done.body", code=area_key, title=area_title), subtle=True, spacing="None"),
-    ], lang=lang)
+@dataclass(frozen=True)
+class CompetenceStepView:
+    """One competence of the short mode as its card shows it, in the person's language (built by the handler)."""
+
+    step: int  # position among all competences, 0-based
+    step_count: int
+    item_id: str  # "s2_1"
+    choices: tuple[tuple[str, str], ...]  # (title, value): "not yet", the four level descriptions, "not relevant"
+    area_number: int
+    area_count: int
+    area_key: str
+    area_title: str
+    number_in_area: int
+    area_size: int
+    competence_key: str
+    competence_title: str
+    competence_description: str
+    question: str  # "Vilket stämmer bäst på det du gör på egen hand i dag?"
+
+
+def competence_card(lang: Lang, *, view: CompetenceStepView, assessment_id: int, revision: int,
+                    answer: str | None = None) -> dict:
+    """One competence of the short mode, answered with one tap: each choice is a row with its text and a "Välj"
+    button.
+
+    The level descriptions are whole sentences, too long for a button title (Teams cuts a title to one line), so
+    each sits in a row beside its own button (one button per choice: no second, invisible tap target on the text,
+    which a screen reader would announce twice). Like the long mode's statement
+    card, the card is replaced in place by the next competence and is shorter than the chat, so its heading
+    (area and competence number) is in view after every answer (docs/assessment-flow.md). `answer` is the saved
+    answer when the person comes back to a competence: its button is marked.
+    """
+    body: list[Element] = [
+        text(t(lang, "assessment.competence.progress", area=view.area_number, areas=view.area_count,
+               number=view.number_in_area, count=view.area_size), subtle=True, size="Small"),
+        heading(f"{view.area_key} {view.area_title}"),
+        text(f"{view.competence_key} {view.competence_title}", weight="Bolder", size="Medium", spacing="Small"),
+        text(view.competence_description, subtle=True, spacing="None"),
+        text(view.question, weight="Bolder"),
+    ]
+    values = {value for _, value in view.choices}
+    if answer in values:
+        body.append(text(t(lang, "assessment.competence.your_answer"), subtle=True, spacing="None"))
+    data = {"assessment": assessment_id, "step": view.step, "rev": revision}
+    for title, value in view.choices:
+        chosen = value == answer
+        button = execute(t(lang, "assessment.competence.chosen" if chosen else "assessment.competence.choose"),
+                         Verb.ASSESSMENT_ANSWER, {**data, "value": value}, style="positive" if chosen else None)
+        body.append({
+            "type": "ColumnSet",
+            "spacing": "Small",
+            "separator": True,
+            "columns": [
+                {"type": "Column", "width": "stretch", "verticalContentAlignment": "Center",
+                 "items": [text(title, weight="Bolder" if chosen else None)]},
+                {"type": "Column", "width": "auto", "verticalContentAlignment": "Center",
+                 "items": [action_set([button])]},
+            ],
+        })
+    if view.step > 0:
+        back = action_set([execute(t(lang, "assessment.competence.back"), Verb.ASSESSMENT_BACK, data)])
+        body.append({**back, "separator": True, "spacing": "Large"})  # apart from the answers
+    body.append(text(t(lang, "assessment.statement.saved_hint"), subtle=True, size="Small"))
+    return card(body, lang=lang)
 
 
 @dataclass(frozen=True)
@@ -290,18 +289,6 @@ def short_item_id(competence: str) -> str:
     return "s" + competence.replace(".", "_")
 
 
-def _sample_area(lang: Lang, mode: str, index: int, *, answered: bool = False,
-                 missing: Sequence[str] = ()) -> dict:
-    area = _sample_area_view(lang, mode, index)
-    answers = {}
-    if answered:
-        for c, competence in enumerate(area.competences):
-            for q, question in enumerate(competence.questions):
-                answers[question.id] = question.choices[(c + q) % len(question.choices)][1]
-    return area_card(lang, area=area, mode=mode, assessment_id=48213, revision=7, answers=answers,
-                     missing_competences=missing)
-
-
 _SAMPLE_COMPETENCES = (
     ("Interagera genom digitala teknologier", "Interacting through digital technologies"),
     ("Dela genom digitala teknologier", "Sharing through digital technologies"),
@@ -323,6 +310,18 @@ _SAMPLE_TASKS = {
 }
 
 
+_SAMPLE_LEVELS = {  # the short mode's level descriptions, as sentences about oneself (at most 120 characters)
+    "f": ("Jag skriver artiga och tydliga meddelanden i chatt och e-post.",
+          "I write polite and clear messages in chat and e-mail."),
+    "i": ("Jag anpassar ton och språk efter mottagaren, t.ex. en vårdnadshavare eller en besökare.",
+          "I adapt tone and language to the reader, e.g. a pupil's guardian or a visitor."),
+    "a": ("Jag bemöter fientliga eller kränkande kommentarer i våra kanaler enligt stadens riktlinjer.",
+          "I respond to hostile or offensive comments in our channels in line with the city's guidelines."),
+    "h": ("Jag tar fram riktlinjer för respektfull digital kommunikation i verksamheten.",
+          "I write guidelines for respectful digital communication in the organisation."),
+}
+
+
 def _sample_area_view(lang: Lang, mode: str, index: int) -> AreaView:
     """Sample data with area 2's shape (six competences, four statements each in the long mode); the real areas
     are built from the instrument by the handler, and their size is checked in tests/unit/test_assessment_cards.py."""
@@ -339,8 +338,7 @@ def _sample_area_view(lang: Lang, mode: str, index: int) -> AreaView:
             questions = tuple(Question(f"c{index + 1}_{n}_{g}", _SAMPLE_TASKS[g][pick], scale) for g in "fiah")
         else:
             choices = ((("Inte ännu" if sv else "Not yet"), "0"),
-                       *((_SAMPLE_TASKS[g][pick].replace("Skriva", "Jag skriver") if sv else _SAMPLE_TASKS[g][pick],
-                          g) for g in "fiah"),
+                       *((_SAMPLE_LEVELS[g][pick], g) for g in "fiah"),
                        (scale[-1][0], NOT_RELEVANT))
             questions = (Question(short_item_id(key), ("Vilket stämmer bäst på det du gör på egen hand i dag?" if sv
                                                        else "Which best describes what you do on your own today?"),
@@ -352,6 +350,19 @@ def _sample_area_view(lang: Lang, mode: str, index: int) -> AreaView:
                    else "Communicating and collaborating through digital technologies.")
     question = ("Hur gör du det i dag?" if sv else "How do you do this today?") if mode == LONG else ""
     return AreaView(index, 5, str(index + 1), title, description, tuple(competences), question)
+
+
+def _sample_competence(lang: Lang, number: int, *, answer: str | None = None, area_number: int = 2) -> dict:
+    """A competence of the sample area (six, as area 2, after three in area 1): `number` 1..6 in it."""
+    area = _sample_area_view(lang, SHORT, area_number - 1)
+    competence = area.competences[number - 1]
+    [question] = competence.questions
+    view = CompetenceStepView(step=2 + number, step_count=21, item_id=question.id, choices=question.choices,
+                              area_number=area_number, area_count=area.total, area_key=area.key,
+                              area_title=area.title, number_in_area=number, area_size=len(area.competences),
+                              competence_key=competence.key, competence_title=competence.title,
+                              competence_description=competence.description, question=question.label)
+    return competence_card(lang, view=view, assessment_id=48213, revision=7, answer=answer)
 
 
 def _sample_statement(lang: Lang, position: int, *, answer: str | None = None, area_number: int = 2) -> dict:
@@ -388,17 +399,15 @@ SAMPLES = {
     # Come back to with "Föregående påstående": the saved answer is named and its button marked.
     "assessment-statement-answered": lambda lang: _sample_statement(lang, 14, answer="3"),
     "assessment-statement-last": lambda lang: _sample_statement(lang, 23, answer=None, area_number=5),
-    "assessment-area-done": lambda lang: area_done_card(
-        lang, number=1, total=5, area_key="1", mode=LONG,
-        area_title="Informations- och datakunskap" if lang == "sv" else "Information and data literacy"),
     "assessment-finished": lambda lang: _sample_finished(lang),
     "assessment-finished-to-confirm": lambda lang: _sample_finished(lang, to_confirm=(
         ("2.1", "Interagera genom digitala teknologier" if lang == "sv" else "Interacting through digital technologies",
          7),)),
     "assessment-recent": lambda lang: recent_assessment_card(lang, finished=date(2026, 11, 20)),
-    "assessment-area-2-short-missing": lambda lang: _sample_area(lang, SHORT, 1, missing=("2.3", "2.5")),
-    "assessment-area-2-short": lambda lang: _sample_area(lang, SHORT, 1, answered=True),
-    "assessment-area-5-short-last": lambda lang: _sample_area(lang, SHORT, 4),
+    "assessment-competence-short": lambda lang: _sample_competence(lang, 1),
+    # Come back to with "Föregående kompetens": the saved answer's button is marked.
+    "assessment-competence-short-answered": lambda lang: _sample_competence(lang, 3, answer="i"),
+    "assessment-competence-short-last": lambda lang: _sample_competence(lang, 6, answer="na", area_number=5),
     **{f"error-{key.replace('_', '-')}": (lambda lang, key=key: error_card(lang, key)) for key in (
         "assessment_finished", "assessment_restarted", "assessment_expired", "assessment_outdated",
         "assessment_concurrent", "target_unknown_role", "target_invalid")},

@@ -1,23 +1,25 @@
-"""The self-assessment flow: pick a mode, answer one statement per card (long) or one area per card (short), go
-back, stop and resume, start over, finish.
+"""The self-assessment flow: pick a mode, answer one statement per card (long) or one competence per card (short),
+go back, stop and resume, start over, finish.
 
 The state lives on the assessment row (store/assessments.py): `status` (in_progress -> finished | expired |
 restarted), `area_index` (the card the person is on: the statement's position in `long_steps` in the long mode,
-the area in the short mode) and `revision` (grows with every save). Steps:
+the competence's position in `short_steps` in the short mode) and `revision` (grows with every save). Steps:
 
     start    -> the mode card, or the resume card when an assessment is in progress; within 30 days of a
                 finished assessment it asks first
     mode     -> a new assessment, its first card (a repeated click shows the current card instead)
-    answer   -> long: one tap saves one statement and the card is replaced in place by the next unanswered
-                statement, a card shorter than the chat so its heading stays in view (docs/assessment-flow.md);
-                short: saves the area, the answered card becomes a one-line "Område 1 av 5 klart" and the next
-                area arrives as a new message; once everything is answered: finished, "Klart!"
-    back     -> the previous statement (long) or area (short), answers kept
-    resume   -> the card the person was on
+    answer   -> one tap saves one statement (long) or one competence's level (short) and the card is replaced in
+                place by the next unanswered one, a card shorter than the chat so its heading stays in view
+                (docs/assessment-flow.md); once everything is answered: finished, "Klart!"
+    back     -> the previous statement or competence, answers kept
+    resume   -> the card the person was on (short mode: the first unanswered competence from there, which also
+                resumes a short assessment begun when it showed one card per area)
     restart  -> the mode card; choosing a mode closes the old assessment as restarted
 
-Every card names its assessment, area and revision: an answer from a card of a finished, restarted or expired
-assessment, or of an earlier revision, is refused and changes nothing; the same answer sent twice is saved once.
+Every card names its assessment, position and revision: an answer from a card of a finished, restarted or
+expired assessment, or of an earlier revision, is refused and changes nothing; the same answer sent twice is saved
+once. A card from before one card per statement or competence (an area card: no position in its data) is refused
+as an older card.
 """
 
 from __future__ import annotations
@@ -28,14 +30,14 @@ from typing import Any, Mapping
 from sqlmodel import Session
 
 from cards.assessment import (
-    LONG, AreaResult, area_card, area_done_card, finished_card, mode_card, nothing_to_resume_card,
-    recent_assessment_card, resume_card, statement_card,
+    LONG, AreaResult, competence_card, finished_card, mode_card, nothing_to_resume_card, recent_assessment_card,
+    resume_card, statement_card,
 )
 from cards.notices import error_card
 from dialogs.errors import MalformedAction, NotPermitted, StaleCard
 from dialogs.rules.answers import (
-    LONG_VALUES, MODES, area_answers, area_items, area_view, check_area_answers, first_incomplete_area,
-    levels_from_answers, long_steps, next_unanswered_step, statement_view,
+    MODES, allowed_values, competence_view, first_incomplete_area, levels_from_answers, long_steps, mode_steps,
+    next_unanswered_step, short_resume_step, statement_view,
 )
 from dialogs.rules.scoring import SCORING_VERSION, needs_confirmation, summarise_assessment
 from dialogs.turn import Reply, Sender, Turn
@@ -66,19 +68,6 @@ def _instrument_of(assessment: Assessment) -> tuple[Instrument, Framework]:
     return instrument, load_framework(instrument.framework_version)
 
 
-def _area_card(turn: Turn, assessment: Assessment, area_index: int, *, answers: dict[str, str] | None = None,
-               missing: tuple[str, ...] = ()) -> dict:
-    return area_card(turn.lang, area=area_view(assessment.instrument_version, assessment.mode, area_index, turn.lang),
-                     mode=assessment.mode, assessment_id=assessment.id, revision=assessment.revision,
-                     answers=assessment.answers if answers is None else answers, missing_competences=missing)
-
-
-def _area_done_card(turn: Turn, assessment: Assessment, area_index: int) -> dict:
-    area = area_view(assessment.instrument_version, assessment.mode, area_index, turn.lang)
-    return area_done_card(turn.lang, number=area_index + 1, total=area.total, area_key=area.key,
-                          area_title=area.title, mode=assessment.mode)
-
-
 def _finished_card(turn: Turn, assessment: Assessment, levels: Mapping[str, int | None]) -> dict:
     """"Klart!" with the area means and the competences at levels 7-8, to confirm with the manager."""
     _, framework = _instrument_of(assessment)
@@ -96,12 +85,24 @@ def _statement_card(turn: Turn, assessment: Assessment, step: int) -> dict:
                           answer=assessment.answers.get(view.statement_id))
 
 
+def _competence_card(turn: Turn, assessment: Assessment, step: int) -> dict:
+    view = competence_view(assessment.instrument_version, step, turn.lang)
+    return competence_card(turn.lang, view=view, assessment_id=assessment.id, revision=assessment.revision,
+                           answer=assessment.answers.get(view.item_id))
+
+
+def _step_card(turn: Turn, assessment: Assessment, step: int) -> dict:
+    """The card of one statement (long mode) or competence (short mode)."""
+    build = _statement_card if assessment.mode == LONG else _competence_card
+    return build(turn, assessment, step)
+
+
 def _current_card(turn: Turn, assessment: Assessment) -> dict:
     if assessment.mode == LONG:
         return _statement_card(turn, assessment, min(assessment.area_index,
                                                      len(long_steps(assessment.instrument_version)) - 1))
-    _, framework = _instrument_of(assessment)
-    return _area_card(turn, assessment, min(assessment.area_index, len(framework.areas) - 1))
+    return _competence_card(turn, assessment, short_resume_step(assessment.instrument_version, assessment.answers,
+                                                                assessment.area_index))
 
 
 def sender_with_named_assessment(session: Session, sender: Sender, data: Mapping[str, Any]) -> Person | None:
@@ -136,19 +137,6 @@ def _int(value: Any, what: str) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise MalformedAction(f"{what} is not a number: {value!r}") from None
-
-
-def _area_index(turn: Turn, assessment: Assessment) -> int:
-    _, framework = _instrument_of(assessment)
-    index = _int(turn.data.get("area"), "area")
-    if not 0 <= index < len(framework.areas):
-        raise MalformedAction(f"area {index} outside 0..{len(framework.areas) - 1}")
-    return index
-
-
-def _missing(assessment: Assessment, area_index: int) -> tuple[str, ...]:
-    items = area_items(assessment.instrument_version, assessment.mode, area_index)
-    return tuple(dict.fromkeys(items.competence_of[i] for i in items.item_ids if i not in assessment.answers))
 
 
 def start(turn: Turn) -> Reply:
@@ -193,77 +181,28 @@ def choose_mode(turn: Turn) -> Reply:
 
 
 def answer(turn: Turn) -> Reply:
-    """Saves one statement (long mode) or one area (short mode) and shows the next card, or finishes."""
+    """Saves one statement (long mode) or competence (short mode) and shows the next card, or finishes."""
     assessment = _own(turn, for_update=True)
-    answer_turn = _answer_statement if assessment.mode == LONG else _answer
     try:
-        return answer_turn(turn, assessment)
+        return _answer_step(turn, assessment)
     except ConcurrentAssessmentChange:
         # A simultaneous click saved first (SQLite does not lock the row on read): look again, as a repeat.
         turn.session.refresh(assessment)
         try:
-            return answer_turn(turn, assessment)
+            return _answer_step(turn, assessment)
         except (ConcurrentAssessmentChange, AssessmentClosed) as error:
             raise StaleCard(str(error), key="assessment_concurrent") from None
 
 
-def _answer(turn: Turn, assessment: Assessment) -> Reply:
-    area_index = _area_index(turn, assessment)
-    card_revision = _int(turn.data.get("rev"), "rev")
-    items = area_items(assessment.instrument_version, assessment.mode, area_index)
-    checked = check_area_answers(items, assessment.mode, turn.data)
-    instrument, framework = _instrument_of(assessment)
-    last_area = len(framework.areas) - 1
-
-    repeated = (checked.complete and card_revision == assessment.revision - 1
-                and area_answers(items, assessment.answers) == checked.answers)
-    if repeated and assessment.status == AssessmentStatus.FINISHED and area_index == last_area:
-        return _finishing_answer_again(turn, assessment)
-    refused = _refuse_closed(turn, assessment)
-    if refused is not None:
-        return refused
-    if card_revision != assessment.revision:
-        if repeated and assessment.area_index == area_index + 1:
-            # The first click already sent the next area as a message: this card becomes the same one line.
-            log.info("repeated answer for area %s of assessment %s: saved once", area_index, assessment.id)
-            return Reply.of(_area_done_card(turn, assessment, area_index))
-        raise StaleCard(f"assessment {assessment.id} is at revision {assessment.revision}, card {card_revision}",
-                        key="assessment_outdated")
-    if not checked.complete:
-        # Nothing is saved; the card comes back with what was answered and says what is missing.
-        missing = tuple(dict.fromkeys(items.competence_of[i] for i in checked.missing + checked.invalid))
-        return Reply.of(_area_card(turn, assessment, area_index, answers={**assessment.answers, **checked.answers},
-                                   missing=missing))
-    merged = {**assessment.answers, **checked.answers}
-    area_count = len(framework.areas)
-    incomplete = first_incomplete_area(assessment.instrument_version, assessment.mode, merged, area_count)
-    if area_index < last_area or incomplete < area_count:
-        # Cards only move forward once answered, so `incomplete` is past the last area unless data is odd.
-        next_area = area_index + 1 if area_index < last_area else incomplete
-        save_area_answers(turn.session, assessment=assessment, answers=checked.answers, next_area=next_area,
-                          now=turn.now)
-        # The answered card shrinks to one line and the next area comes as a new message: Teams and the
-        # Playground keep the scroll position when a card is replaced, so a long card replaced in place would
-        # leave the person at the bottom of the new area (docs/assessment-flow.md).
-        return Reply.of(_area_done_card(turn, assessment, area_index),
-                        _area_card(turn, assessment, next_area,
-                                   missing=() if area_index < last_area else _missing(assessment, next_area)))
-    levels = levels_from_answers(instrument, framework, assessment.mode, merged)
-    finish_assessment(turn.session, assessment=assessment, answers=checked.answers, levels=levels, now=turn.now,
-                      scoring_version=SCORING_VERSION)
-    log.info("person %s finished assessment %s", turn.person.id, assessment.id)
-    return Reply.of(_finished_card(turn, assessment, levels))
-
-
 def _step(turn: Turn, assessment: Assessment) -> int:
     if "step" not in turn.data:
-        # An area card of the long mode from before it went one statement per card.
-        raise StaleCard(f"assessment {assessment.id}: a long-mode card without a statement",
+        # An area card from before one statement (long) or one competence (short) per card.
+        raise StaleCard(f"assessment {assessment.id}: a {assessment.mode}-mode card without a step",
                         key="assessment_outdated")
     step = _int(turn.data.get("step"), "step")
-    count = len(long_steps(assessment.instrument_version))
+    count = len(mode_steps(assessment.instrument_version, assessment.mode))
     if not 0 <= step < count:
-        raise MalformedAction(f"statement {step} outside 0..{count - 1}")
+        raise MalformedAction(f"step {step} outside 0..{count - 1}")
     return step
 
 
@@ -274,19 +213,19 @@ def _finishing_answer_again(turn: Turn, assessment: Assessment) -> Reply:
     return Reply.of(_finished_card(turn, assessment, found[0].levels))
 
 
-def _answer_statement(turn: Turn, assessment: Assessment) -> Reply:
-    """Long mode: saves one statement's answer and replaces the card with the next unanswered statement (the one
-    after it, unless the person went back), or finishes once every statement is answered."""
+def _answer_step(turn: Turn, assessment: Assessment) -> Reply:
+    """Saves one answer and replaces the card with the next unanswered statement or competence (the one after it,
+    unless the person went back), or finishes once everything is answered."""
     step = _step(turn, assessment)
     value = turn.data.get("value")
-    if value not in LONG_VALUES:
-        raise MalformedAction(f"answer {value!r} is not on the scale")
+    if value not in allowed_values(assessment.mode):
+        raise MalformedAction(f"answer {value!r} is not on the {assessment.mode} mode's scale")
     card_revision = _int(turn.data.get("rev"), "rev")
-    statement_id = long_steps(assessment.instrument_version)[step].statement_id
-    next_step = next_unanswered_step(assessment.instrument_version, {**assessment.answers, statement_id: value},
-                                     step)
+    item_id = mode_steps(assessment.instrument_version, assessment.mode)[step].statement_id
+    next_step = next_unanswered_step(assessment.instrument_version, {**assessment.answers, item_id: value}, step,
+                                     assessment.mode)
 
-    repeated = card_revision == assessment.revision - 1 and assessment.answers.get(statement_id) == value
+    repeated = card_revision == assessment.revision - 1 and assessment.answers.get(item_id) == value
     if repeated and assessment.status == AssessmentStatus.FINISHED and next_step is None:
         return _finishing_answer_again(turn, assessment)
     refused = _refuse_closed(turn, assessment)
@@ -294,41 +233,27 @@ def _answer_statement(turn: Turn, assessment: Assessment) -> Reply:
         return refused
     if card_revision != assessment.revision:
         if repeated and assessment.area_index == next_step:
-            # The first click already moved on: show the same next statement, save nothing.
-            log.info("repeated answer to statement %s of assessment %s: saved once", step, assessment.id)
-            return Reply.of(_statement_card(turn, assessment, next_step))
+            # The first click already moved on: show the same next card, save nothing.
+            log.info("repeated answer to step %s of assessment %s: saved once", step, assessment.id)
+            return Reply.of(_step_card(turn, assessment, next_step))
         raise StaleCard(f"assessment {assessment.id} is at revision {assessment.revision}, card {card_revision}",
                         key="assessment_outdated")
     if next_step is not None:
-        save_area_answers(turn.session, assessment=assessment, answers={statement_id: value}, next_area=next_step,
+        save_area_answers(turn.session, assessment=assessment, answers={item_id: value}, next_area=next_step,
                           now=turn.now)
-        return Reply.of(_statement_card(turn, assessment, next_step))
+        return Reply.of(_step_card(turn, assessment, next_step))
     instrument, framework = _instrument_of(assessment)
-    merged = {**assessment.answers, statement_id: value}
+    merged = {**assessment.answers, item_id: value}
     levels = levels_from_answers(instrument, framework, assessment.mode, merged)
-    finish_assessment(turn.session, assessment=assessment, answers={statement_id: value}, levels=levels,
+    finish_assessment(turn.session, assessment=assessment, answers={item_id: value}, levels=levels,
                       now=turn.now, scoring_version=SCORING_VERSION)
     log.info("person %s finished assessment %s", turn.person.id, assessment.id)
     return Reply.of(_finished_card(turn, assessment, levels))
 
 
 def back(turn: Turn) -> Reply:
+    """The previous statement or competence, with its saved answer marked."""
     assessment = _own(turn, for_update=True)
-    if assessment.mode == LONG:
-        return _back_one_statement(turn, assessment)
-    area_index = _area_index(turn, assessment)
-    refused = _refuse_closed(turn, assessment)
-    if refused is not None:
-        return refused
-    target = max(area_index - 1, 0)
-    try:
-        go_to_area(turn.session, assessment=assessment, area_index=target, now=turn.now)
-    except ConcurrentAssessmentChange as error:
-        raise StaleCard(str(error), key="assessment_concurrent") from None
-    return Reply.of(_area_card(turn, assessment, target))
-
-
-def _back_one_statement(turn: Turn, assessment: Assessment) -> Reply:
     step = _step(turn, assessment)
     refused = _refuse_closed(turn, assessment)
     if refused is not None:
@@ -338,7 +263,7 @@ def _back_one_statement(turn: Turn, assessment: Assessment) -> Reply:
         go_to_area(turn.session, assessment=assessment, area_index=target, now=turn.now)
     except ConcurrentAssessmentChange as error:
         raise StaleCard(str(error), key="assessment_concurrent") from None
-    return Reply.of(_statement_card(turn, assessment, target))
+    return Reply.of(_step_card(turn, assessment, target))
 
 
 def resume(turn: Turn) -> Reply:

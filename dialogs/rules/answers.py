@@ -1,5 +1,6 @@
-"""Pure rules for the answers of one assessment: which inputs an area card has, checking what a card sent,
-and turning the stored answers into a level per competence with the scoring rules.
+"""Pure rules for the answers of one assessment: which items an area has, the order of the cards (one statement
+per card in the long mode, one competence per card in the short mode), and turning the stored answers into a
+level per competence with the scoring rules.
 
 Answers are stored as the card sends them: long mode maps a statement id ("c2_1_f") to "0".."3" or "na";
 short mode maps an item id ("s2_1") to "0", "f", "i", "a", "h" or "na".
@@ -13,7 +14,8 @@ from functools import cache
 
 # The input ids and values are the area card's vocabulary, so they are defined with the card.
 from cards.assessment import (
-    LONG, NOT_RELEVANT, SHORT, AreaView, CompetenceView, Question, StatementView, short_item_id,
+    LONG, NOT_RELEVANT, SHORT, AreaView, CompetenceStepView, CompetenceView, Question, StatementView,
+    short_item_id,
 )
 from cards.i18n import Lang
 from dialogs.rules.scoring import score_competence, score_short_choice
@@ -87,39 +89,6 @@ def area_view(instrument_version: str, mode: str, area_index: int, lang: Lang) -
                     question=instrument.scale.question.of(lang) if mode == LONG else "")
 
 
-@dataclass(frozen=True)
-class CheckedAnswers:
-    """What an area card sent: the valid answers (to keep), and the inputs left empty or sent with bad values."""
-
-    answers: dict[str, str]
-    missing: tuple[str, ...]
-    invalid: tuple[str, ...]
-
-    @property
-    def complete(self) -> bool:
-        return not self.missing and not self.invalid
-
-
-def check_area_answers(items: AreaItems, mode: str, sent: Mapping[str, object]) -> CheckedAnswers:
-    """Pick the area's inputs out of the card data; anything else in the data is ignored."""
-    allowed = allowed_values(mode)
-    answers, missing, invalid = {}, [], []
-    for item_id in items.item_ids:
-        value = sent.get(item_id)
-        value = value.strip() if isinstance(value, str) else value
-        if value in (None, ""):
-            missing.append(item_id)
-        elif value in allowed:
-            answers[item_id] = value
-        else:
-            invalid.append(item_id)
-    return CheckedAnswers(answers, tuple(missing), tuple(invalid))
-
-
-def area_answers(items: AreaItems, answers: Mapping[str, str]) -> dict[str, str]:
-    return {item_id: answers[item_id] for item_id in items.item_ids if item_id in answers}
-
-
 def area_is_complete(items: AreaItems, answers: Mapping[str, str]) -> bool:
     return all(item_id in answers for item_id in items.item_ids)
 
@@ -150,7 +119,7 @@ def levels_from_answers(
     return levels
 
 
-# --- the long mode, one statement per card ----------------------------------------------------------------------
+# --- one card per statement (long mode) or per competence (short mode) -------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -174,9 +143,29 @@ def long_steps(instrument_version: str) -> tuple[Step, ...]:
     return tuple(steps)
 
 
-def next_unanswered_step(instrument_version: str, answers: Mapping[str, str], after: int) -> int | None:
-    """The first unanswered statement after `after`, else the first unanswered one at all; None when none is."""
-    steps = long_steps(instrument_version)
+@cache
+def short_steps(instrument_version: str) -> tuple[Step, ...]:
+    """Every competence of the short mode, in order (its item id as `statement_id`); a short assessment's
+    `area_index` column is a position here."""
+    framework = load_framework(load_instrument(instrument_version).framework_version)
+    steps = []
+    for index in range(len(framework.areas)):
+        ids = area_items(instrument_version, SHORT, index).item_ids
+        steps.extend(Step(item_id, index, number, len(ids)) for number, item_id in enumerate(ids, start=1))
+    return tuple(steps)
+
+
+def mode_steps(instrument_version: str, mode: str) -> tuple[Step, ...]:
+    """The cards of a mode in order: statements (long) or competences (short)."""
+    if mode not in MODES:
+        raise ValueError(f"unknown assessment mode {mode!r}")
+    return long_steps(instrument_version) if mode == LONG else short_steps(instrument_version)
+
+
+def next_unanswered_step(instrument_version: str, answers: Mapping[str, str], after: int, mode: str = LONG
+                         ) -> int | None:
+    """The first unanswered card after `after`, else the first unanswered one at all; None when none is."""
+    steps = mode_steps(instrument_version, mode)
     order = list(range(after + 1, len(steps))) + list(range(0, min(after + 1, len(steps))))
     return next((i for i in order if steps[i].statement_id not in answers), None)
 
@@ -198,3 +187,37 @@ def statement_view(instrument_version: str, step: int, lang: Lang) -> StatementV
                     area_title=area.title, number_in_area=here.number_in_area, area_size=here.area_size,
                     competence_key=competence.key, competence_title=competence.title, question=area.question)
     raise AssertionError(f"statement {here.statement_id} not in area {area.key}")
+
+
+def short_resume_step(instrument_version: str, answers: Mapping[str, str], area_index: int) -> int:
+    """The competence a short assessment continues at: the one at `area_index` while it is unanswered, else the
+    first unanswered one after it.
+
+    This also resumes an assessment started when the short mode showed one card per area, whose `area_index`
+    is an area (0..4) with every earlier area answered: position `area_index` then lies in area 1 or 2 and is
+    answered (unless nothing is), so it continues at the first competence of the first unanswered area.
+    """
+    steps = short_steps(instrument_version)
+    here = min(max(area_index, 0), len(steps) - 1)
+    if steps[here].statement_id not in answers:
+        return here
+    following = next_unanswered_step(instrument_version, answers, here, SHORT)
+    return here if following is None else following
+
+
+@cache
+def competence_view(instrument_version: str, step: int, lang: Lang) -> CompetenceStepView:
+    """What the card of one short-mode competence shows, in `lang`."""
+    steps = short_steps(instrument_version)
+    if not 0 <= step < len(steps):
+        raise ValueError(f"competence {step} outside 0..{len(steps) - 1}")
+    here = steps[step]
+    area = area_view(instrument_version, SHORT, here.area_index, lang)
+    competence = area.competences[here.number_in_area - 1]
+    [question] = competence.questions
+    assert question.id == here.statement_id
+    return CompetenceStepView(
+        step=step, step_count=len(steps), item_id=question.id, choices=question.choices,
+        area_number=area.index + 1, area_count=area.total, area_key=area.key, area_title=area.title,
+        number_in_area=here.number_in_area, area_size=here.area_size, competence_key=competence.key,
+        competence_title=competence.title, competence_description=competence.description, question=question.label)

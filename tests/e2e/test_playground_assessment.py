@@ -9,8 +9,8 @@ What a person notices and only a real chat client shows:
   in place and is shorter than the chat, so after EVERY answer its heading (area and statement number) is inside
   the chat's scrolling list: asserted here, and written to test-results/e2e/playground-scroll.json;
 - the ending offers the plan, never "Gör en ny skattning".
-The short mode keeps one card per area (the answered card becomes one line, the next area a new message); its
-cards are taller than the chat, so its heading position is measured and written, not asserted
+The short mode works the same way, one competence per card (a row per level description, each with its "Välj"
+button): 21 taps, and after every answer the new card's heading is in view, asserted and written the same way
 (docs/assessment-flow.md). Screenshots go to test-results/e2e/.
 """
 
@@ -24,7 +24,7 @@ import pytest
 from playground import BotProcess, Identities, LocaleRelay, Playground, PlaygroundPage, launch_chromium, missing_tools
 
 from cards.i18n import t
-from dialogs.rules.answers import area_items, long_steps, statement_view
+from dialogs.rules.answers import competence_view, long_steps, short_steps, statement_view
 from store.digcomp import CURRENT_INSTRUMENT
 
 pytestmark = [
@@ -33,7 +33,6 @@ pytestmark = [
 ]
 
 RESULTS = Path(__file__).resolve().parents[2] / "test-results" / "e2e"
-AREAS = 5
 # What a whole long assessment took with dropdowns: each of the 84 statements a dropdown (open, choose), and
 # five "Nästa område"/"Slutför" buttons.
 TAPS_BEFORE = 84 * 2 + 5
@@ -85,10 +84,6 @@ def scroll_report():
     import json
 
     (RESULTS / "playground-scroll.json").write_text(json.dumps(SCROLL, indent=1), encoding="utf-8")
-
-
-def _statements(mode: str, area: int) -> int:
-    return len(area_items(CURRENT_INSTRUMENT, mode, area).item_ids)
 
 
 def _start(chat: PlaygroundPage, mode: str, first: str):
@@ -173,32 +168,68 @@ def test_a_whole_long_assessment_is_one_tap_per_statement_with_each_new_statemen
     assert taps <= TAPS_TARGET < TAPS_BEFORE
 
 
-def test_the_short_mode_is_one_tap_per_competence_and_each_new_area_comes_as_a_new_message(chat):
+def _short_progress(step: int) -> str:
+    view = competence_view(CURRENT_INSTRUMENT, step, "sv")
+    return sv("assessment.competence.progress", area=view.area_number, areas=view.area_count,
+              number=view.number_in_area, count=view.area_size)
+
+
+# The row of a text: its nearest ancestor with a button in it.
+_ROW = "xpath=ancestor::*[.//button][1]"
+
+
+def _short_choice_button(card, description: str):
+    """The button beside a level description (or "Inte ännu", "Inte relevant i mitt arbete"): what a person taps
+    after reading the row."""
+    row = card.get_by_text(description, exact=True).locator(_ROW)
+    return row.get_by_role("button")
+
+
+def test_short_mode_each_competence_is_its_own_card_and_one_tap_advances_with_its_heading_in_view(chat):
     from playwright.sync_api import expect
 
-    label = sv("assessment.mode_label.short")
-    card = _start(chat, "short", sv("assessment.area.progress", number=1, total=AREAS, mode=label))
+    steps = short_steps(CURRENT_INSTRUMENT)
+    assert len(steps) == 21
+    card = _start(chat, "short", _short_progress(0))
+    messages = chat.bot_messages.count()
     taps = 0
-    for area in range(AREAS):
-        # Measured, not asserted: a short area card (900-2,500 px) is taller than the chat (759 px).
-        _heading_in_view(chat, card, sv("assessment.area.progress", number=area + 1, total=AREAS, mode=label),
-                         "short")
-        groups = card.get_by_role("radiogroup")
-        assert groups.count() == _statements("short", area)
-        for g in range(groups.count()):
-            groups.nth(g).get_by_role("radio").nth((area + g) % 4 + 1).click()
-            taps += 1
-        last = area == AREAS - 1
-        before = chat.bot_messages.count()
-        card.get_by_role("button", name=sv("assessment.area.finish" if last else "assessment.area.next"),
-                         exact=True).click()
+
+    def tap(button, then: str | None) -> None:
+        nonlocal taps
+        button.click()
         taps += 1
-        if last:
-            break
-        chat.wait_for_bot_messages(before + 1)  # the next area: a new message
-        expect(chat.page.locator(".ac-adaptiveCard").nth(-2)).to_contain_text(
-            sv("assessment.area.done.title", number=area + 1, total=AREAS, mode=label))
-        card = chat.last_card()
+        if then is not None:
+            chat.wait_for_card_text(then)
+
+    def heading_in_view(step: int) -> None:
+        where = _heading_in_view(chat, card, _short_progress(step), "short")
+        # The heading (area and competence number) is inside the chat's view after every answer, and the whole
+        # card fits in it.
+        assert 0 <= where["heading_top"] and where["heading_bottom"] <= where["chat_height"], (step, where)
+        assert where["card_height"] < where["chat_height"], (step, where)
+
+    for step in range(len(steps)):
+        heading_in_view(step)
+        choices = competence_view(CURRENT_INSTRUMENT, step, "sv").choices
+        # Six visible one-tap buttons: not yet, the four level descriptions, not relevant.
+        expect(card.get_by_role("button", name=sv("assessment.competence.choose"), exact=True)).to_have_count(6)
+        if step == 4:
+            chat.page.screenshot(path=str(RESULTS / "playground-assessment-short-competence.png"))
+        if step == 3:
+            # Back to the last competence of area 1, its answer marked; answered again, on to area 2.
+            tap(card.get_by_role("button", name=sv("assessment.competence.back"), exact=True), _short_progress(2))
+            heading_in_view(2)
+            expect(card.get_by_role("button", name=sv("assessment.competence.chosen"), exact=True)).to_have_count(1)
+            chat.page.screenshot(path=str(RESULTS / "playground-assessment-short-back.png"))
+            earlier = competence_view(CURRENT_INSTRUMENT, 2, "sv").choices
+            tap(_short_choice_button(card, earlier[1][0]), _short_progress(3))
+        # Answers of all six kinds, "not yet" and "not relevant" included.
+        last = step == len(steps) - 1
+        tap(_short_choice_button(card, choices[(steps[step].area_index + step) % 6][0]),
+            None if last else _short_progress(step + 1))
     _ending(chat, "short")
 
-    assert taps == 21 + AREAS
+    assert chat.bot_messages.count() == messages, "every answer replaced its card in place"
+    # 21 competences, one tap each, and the two taps of the way back and forward again (it was 21 radio taps and
+    # five "Nästa område"/"Slutför skattningen" buttons, on cards taller than the chat).
+    assert taps == 21 + 2

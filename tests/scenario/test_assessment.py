@@ -1,4 +1,5 @@
-"""The self-assessment over HTTP: mode, one statement per card (long) or area by area (short) with Action.Execute,
+"""The self-assessment over HTTP: mode, one statement per card (long) or one competence per card (short) with
+Action.Execute,
 stop and resume, back, finish, profile, history, targets; stale, repeated and foreign cards are refused or answered
 without changing anything."""
 
@@ -19,8 +20,9 @@ from cards.verbs import Verb
 from cards.walk import actions as iter_actions
 from cards.walk import inputs as iter_inputs
 from dialogs.clock import ManualClock
-from dialogs.rules.answers import LONG_VALUES, levels_from_answers, long_steps
+from dialogs.rules.answers import LONG_VALUES, SHORT_VALUES, area_items, levels_from_answers, long_steps, short_steps
 from store.digcomp import CURRENT_INSTRUMENT, load_framework, load_instrument
+from store.assessments import save_area_answers, start_assessment
 from store.models.assessment import Assessment, AssessmentLevel
 from store.people import find_person
 from store.role_profiles_csv import SEED_FILE, import_role_profiles
@@ -70,10 +72,13 @@ def button_for(card: dict[str, Any], value: str) -> dict[str, Any]:
 
 
 async def tap(chat: Chat, card: dict[str, Any], value: str) -> dict[str, Any]:
-    """One tap on the answer `value`; returns the card that replaces this one in place (nothing else arrives)."""
-    cards = await chat.click(card, button_for(card, value)["title"])
-    assert len(cards) == 1, [card_text(c)[:80] for c in cards]
-    return cards[0]
+    """One tap on the answer `value`'s button (the short mode's are all titled "Välj", so it is found by its
+    value); returns the card that replaces this one in place (nothing else arrives)."""
+    button = button_for(card, value)
+    response, extra = await chat.execute(button["verb"], button["data"])
+    assert response.status == 200, response
+    assert extra == [], [card_text(c)[:80] for c in extra]
+    return response.card
 
 
 async def answer_statements(chat: Chat, card: dict[str, Any], count: int, by_group=LEVEL_3, overrides=None
@@ -91,8 +96,16 @@ async def answer_areas(chat: Chat, card: dict[str, Any], count: int, by_group=LE
     return await answer_statements(chat, card, sum(AREA_SIZES[area:area + count]), by_group, overrides)
 
 
-def short_answers(card: dict[str, Any], choice: str) -> dict[str, str]:
-    return {element["id"]: choice for element in inputs_of(card)}
+SHORT_STEPS = short_steps(CURRENT_INSTRUMENT)
+
+
+def competence_of(card: dict[str, Any]) -> str:
+    """The competence a short-mode card asks about: "2.1"."""
+    return SHORT_STEPS[step_of(card)].statement_id[1:].replace("_", ".")
+
+
+async def start_short(chat: Chat) -> dict[str, Any]:
+    return await start_long(chat, button="Starta kort skattning")
 
 
 def progress(card: dict[str, Any]) -> str:
@@ -358,7 +371,7 @@ async def test_a_statement_answered_after_starting_over_is_refused_and_changes_n
     mode = (await chat.click(resume, "Börja om"))[0]
     assert "När du startar en ny skattning avslutas den du har påbörjat" in card_text(mode)
     new_first = (await chat.click(mode, "Starta kort skattning"))[0]
-    assert progress(new_first) == "Område 1 av 5 · kort skattning"
+    assert progress(new_first) == "Område 1 av 5 · kompetens 1 av 3"
     old, new = assessments(bot, chat.user)
     assert (old.status, new.status) == ("restarted", "in_progress")
     before = snapshot(bot)
@@ -425,24 +438,145 @@ async def test_resume_after_29_days_still_works(clocked_chat: Chat, clocked_bot)
 # --- short mode, language, profile, history, targets -----------------------------------------------------------
 
 
+async def test_short_mode_each_competence_is_its_own_card_and_one_tap_advances(chat: Chat, bot: RunningBot):
+    card = await start_short(chat)
+    seen, taps = [], 0
+    while not card_text(card).startswith("Klart!"):
+        seen.append(progress(card))
+        assert "Vilket stämmer bäst på det du gör på egen hand i dag?" in card_text(card)
+        assert [b["title"] for b in answer_buttons(card)] == ["Välj"] * 6
+        assert [b["data"]["value"] for b in answer_buttons(card)] == list(SHORT_VALUES)
+        response, extra = await chat.execute(Verb.ASSESSMENT_ANSWER, button_for(card, "i")["data"])
+        taps += 1
+        assert response.status == 200
+        assert extra == [], "each answer replaces its card, no new message"
+        card = response.card
+
+    assert taps == len(seen) == 21
+    assert seen[:4] == ["Område 1 av 5 · kompetens 1 av 3", "Område 1 av 5 · kompetens 2 av 3",
+                        "Område 1 av 5 · kompetens 3 av 3", "Område 2 av 5 · kompetens 1 av 6"]
+    assert seen[-1] == "Område 5 av 5 · kompetens 4 av 4"
+    [finished] = assessments(bot, chat.user)
+    assert finished.mode == "short" and finished.status == "finished"
+    # "Intermediate on my own" is level 3 whichever mode it is given in (SCORING.md).
+    assert set(levels_of(bot, finished.id).values()) == {3} and len(levels_of(bot, finished.id)) == 21
+
+
 async def test_short_mode_end_to_end_gives_the_level_of_doing_the_chosen_group_on_ones_own(
         chat: Chat, bot: RunningBot):
-    mode = (await chat.say("skattning"))[0]
-    card = (await chat.click(mode, "Starta kort skattning"))[0]
-    for number in range(1, 5):
-        assert progress(card) == f"Område {number} av 5 · kort skattning"
-        card = (await chat.click(card, "Nästa område", short_answers(card, "i")))[-1]
-    answers = short_answers(card, "a")
-    answers["s5_4"] = "na"
-    profile = await show_profile(chat, (await chat.click(card, "Slutför skattningen", answers))[0])
+    card = await start_short(chat)
+    given = {}
+    while not card_text(card).startswith("Klart!"):
+        competence = competence_of(card)
+        given[competence] = "na" if competence == "5.4" else "a" if competence.startswith("5.") else "i"
+        card = await tap(chat, card, given[competence])
+    profile = await show_profile(chat, card)
 
     assert "Din kompetensprofil" in card_text(profile)
     [finished] = assessments(bot, chat.user)
     levels = levels_of(bot, finished.id)
-    assert finished.mode == "short"
+    assert finished.answers == {f"s{key.replace('.', '_')}": value for key, value in given.items()}
     # The same levels as the long mode answered "on my own" up to the chosen group (SCORING.md).
     assert levels["1.1"] == 3 and levels["5.1"] == 5 and levels["5.4"] is None
     assert "5.4 Identifiera digitala kompetensluckor: Inte relevant" in card_text(profile)
+    instrument = load_instrument(finished.instrument_version)
+    assert levels == levels_from_answers(instrument, load_framework(instrument.framework_version), "short",
+                                         finished.answers)
+
+
+async def test_short_mode_goes_back_one_competence_with_its_answer_marked_and_resumes_where_the_person_was(
+        chat: Chat, bot: RunningBot):
+    card = first = await start_short(chat)
+    for value in ("f", "i", "a", "h"):
+        card = await tap(chat, card, value)
+    assert progress(card) == "Område 2 av 5 · kompetens 2 av 6"
+    assert "Föregående kompetens" not in str(first) and "Föregående kompetens" in str(card)
+
+    back = (await chat.click(card, "Föregående kompetens"))[0]
+    assert progress(back) == "Område 2 av 5 · kompetens 1 av 6"
+    assert button_for(back, "h").get("style") == "positive" and button_for(back, "h")["title"] == "Ditt svar"
+    back = (await chat.click(back, "Föregående kompetens"))[0]
+    assert progress(back) == "Område 1 av 5 · kompetens 3 av 3"
+
+    onward = await tap(chat, back, "f")
+    assert progress(onward) == "Område 2 av 5 · kompetens 2 av 6", "on where the person was"
+    resumed = (await chat.say("fortsätt"))[0]
+    assert progress(resumed) == progress(onward)
+    [in_progress] = assessments(bot, chat.user)
+    assert in_progress.answers == {"s1_1": "f", "s1_2": "i", "s1_3": "f", "s2_1": "h"}
+
+
+async def test_a_short_answer_tapped_twice_is_saved_once_and_an_earlier_or_forged_card_is_refused(
+        chat: Chat, bot: RunningBot):
+    first = await start_short(chat)
+    before = snapshot(bot)
+    for forged in ({"value": "2"}, {"value": "x"}, {"step": 21}, {"step": -1}):  # off the scale, no such competence
+        response, extra = await chat.execute(Verb.ASSESSMENT_ANSWER, {**button_for(first, "f")["data"], **forged})
+        assert response.status == 200 and extra == []
+        assert "Kortet skickade ofullständiga uppgifter, så ingenting har sparats" in card_text(response.card)
+        assert snapshot(bot) == before, forged
+    second = await tap(chat, first, "f")
+    after_first = snapshot(bot)
+
+    again = await tap(chat, first, "f")
+    assert again == second and snapshot(bot) == after_first
+
+    await tap(chat, second, "i")
+    before = snapshot(bot)
+    refused = await tap(chat, first, "a")
+    assert "Kortet visar ett äldre läge av din skattning" in card_text(refused)
+    assert snapshot(bot) == before
+
+
+def start_old_short_assessment(bot: RunningBot, user: TeamsUser, areas_answered: int) -> Assessment:
+    """A short assessment as the short mode saved it before one competence per card: whole areas, and
+    `area_index` the area the person is on."""
+    with bot.app[DATABASE].session() as session:
+        person = find_person(session, tenant_id=user.tenant_id, aad_object_id=user.aad_object_id)
+        instrument = load_instrument(CURRENT_INSTRUMENT)
+        assessment = start_assessment(session, person_id=person.id, mode="short",
+                                      framework_version=instrument.framework_version,
+                                      instrument_version=instrument.version, now=datetime.now(timezone.utc))
+        for area in range(areas_answered):
+            save_area_answers(session, assessment=assessment, now=datetime.now(timezone.utc), next_area=area + 1,
+                              answers={i: "a" for i in area_items(CURRENT_INSTRUMENT, "short", area).item_ids})
+        session.commit()
+        session.refresh(assessment)
+        session.expunge(assessment)
+        return assessment
+
+
+async def test_a_short_assessment_begun_area_by_area_before_the_upgrade_resumes_and_finishes(
+        chat: Chat, bot: RunningBot):
+    await chat.say("hjälp")  # Anna is known to the bot
+    old = start_old_short_assessment(bot, chat.user, areas_answered=2)
+    assert (old.area_index, len(old.answers)) == (2, 9)
+
+    offer = (await chat.say("skattning"))[0]
+    assert "Du har svarat på 2 av 5 områden (kort skattning)" in card_text(offer)
+    resumed = (await chat.click(offer, "Fortsätt"))[0]
+    assert progress(resumed) == "Område 3 av 5 · kompetens 1 av 4"
+    typed = (await chat.say("fortsätt"))[0]
+    assert progress(typed) == "Område 3 av 5 · kompetens 1 av 4"
+
+    # The old area card still in the chat ("Nästa område" with its radio buttons) is refused and saves nothing.
+    before = snapshot(bot)
+    response, _ = await chat.execute(Verb.ASSESSMENT_ANSWER, {"assessment": old.id, "area": 2, "rev": old.revision,
+                                                              **{i: "h" for i in ("s3_1", "s3_2", "s3_3", "s3_4")}})
+    assert "Kortet visar ett äldre läge av din skattning" in card_text(response.card)
+    response, _ = await chat.execute(Verb.ASSESSMENT_BACK, {"assessment": old.id, "area": 2, "rev": old.revision})
+    assert "Kortet visar ett äldre läge av din skattning" in card_text(response.card)
+    assert snapshot(bot) == before
+
+    card, taps = typed, 0
+    while not card_text(card).startswith("Klart!"):
+        card = await tap(chat, card, "f")
+        taps += 1
+    assert taps == 21 - 9
+    [finished] = assessments(bot, chat.user)
+    levels = levels_of(bot, finished.id)
+    assert finished.status == "finished"
+    assert levels["1.1"] == levels["2.6"] == 5 and levels["3.1"] == levels["5.4"] == 2
 
 
 async def test_an_english_user_takes_the_assessment_in_english(bot: RunningBot, connector):

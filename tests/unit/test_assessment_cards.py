@@ -5,23 +5,23 @@ the chart is a small PNG of a fixed size."""
 import pytest
 
 from cards.assessment import (
-    AreaResult, area_card, area_done_card, finished_card, mode_card, recent_assessment_card, statement_card,
+    AreaResult, competence_card, finished_card, mode_card, recent_assessment_card, statement_card,
 )
 from cards.i18n import LANGS
 from cards.profile import decimal, signed
 from cards.samples import all_samples
 from cards.validate import MAX_CARD_BYTES, card_problems, card_size
 from cards.verbs import Verb
-from dialogs.rules.answers import area_view, long_steps, statement_view
+from dialogs.rules.answers import competence_view, long_steps, short_steps, statement_view
 from store.digcomp import load_framework, load_instrument
 
 INSTRUMENT = load_instrument()
 FRAMEWORK = load_framework(INSTRUMENT.framework_version)
 
 
-def area(lang="sv", mode="short", index=1, answers=None, missing=()):
-    return area_card(lang, area=area_view(INSTRUMENT.version, mode, index, lang), mode=mode, assessment_id=41,
-                     revision=9, answers=answers or {}, missing_competences=missing)
+def competence(lang="sv", step=4, answer=None):
+    return competence_card(lang, view=competence_view(INSTRUMENT.version, step, lang), assessment_id=41, revision=9,
+                           answer=answer)
 
 
 def inputs(card):
@@ -29,14 +29,51 @@ def inputs(card):
             if e["type"].startswith("Input.")]
 
 
-@pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("index", range(5))
-def test_every_short_area_card_is_valid_and_under_the_size_budget_even_fully_answered(lang, index):
-    answered = {e["id"]: e["choices"][-2]["value"] for e in inputs(area(lang, "short", index))}
-    card = area(lang, "short", index, answers=answered, missing=("2.1", "2.2", "2.3"))
+def choice_rows(card):
+    """The short mode's answer rows: (the row's text, its button)."""
+    rows = [b for b in card["body"] if b["type"] == "ColumnSet"]
+    return [(r["columns"][0]["items"][0]["text"], r["columns"][1]["items"][0]["actions"][0]) for r in rows]
 
-    assert card_problems(card) == []
-    assert card_size(card) < 20 * 1024
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_short_mode_competence_card_is_valid_small_and_has_no_inputs(lang):
+    for step in range(len(short_steps(INSTRUMENT.version))):
+        card = competence(lang, step, answer="a" if step % 2 else None)
+        assert card_problems(card) == [], step
+        assert card_size(card) < 10 * 1024, step
+        assert inputs(card) == [] and "actions" not in card, "the answers are in the body, one row each"
+
+
+def test_short_mode_each_competence_is_its_own_card_with_one_tap_per_level_description():
+    card = competence(step=4)  # area 2, its second competence
+    texts = [b["text"] for b in card["body"] if b["type"] == "TextBlock"]
+    rows = choice_rows(card)
+
+    assert texts[:2] == ["Område 2 av 5 · kompetens 2 av 6", "2 Kommunikation och samarbete"]
+    assert texts[2].startswith("2.2 ") and "Vilket stämmer bäst på det du gör på egen hand i dag?" in texts
+    # Not yet, the competence's four level descriptions (whole sentences, in the row's text, not cut on a
+    # button), not relevant: each with its own button, which records the answer and moves on.
+    item = INSTRUMENT.short_mode.item("2.2")
+    assert [text for text, _ in rows] == ["Inte ännu", *(item.descriptions[g].sv for g in (
+        "foundation", "intermediate", "advanced", "highly_specialised")), "Inte relevant i mitt arbete"]
+    assert [button["title"] for _, button in rows] == ["Välj"] * 6
+    assert [button["data"] for _, button in rows] == [
+        {"verb": Verb.ASSESSMENT_ANSWER, "assessment": 41, "step": 4, "rev": 9, "value": v}
+        for v in ("0", "f", "i", "a", "h", "na")]
+    assert all(b["type"] == "Action.Execute" and b["fallback"]["data"] == b["data"] for _, b in rows)
+    [back] = [b["actions"][0] for b in card["body"] if b["type"] == "ActionSet"]
+    assert back["title"] == "Föregående kompetens"
+    assert back["data"] == {"verb": Verb.ASSESSMENT_BACK, "assessment": 41, "step": 4, "rev": 9}
+    assert "Föregående kompetens" not in str(competence(step=0)), "no way back from the first competence"
+    assert competence("en", step=20)["body"][0]["text"] == "Area 5 of 5 · competence 4 of 4"
+
+
+def test_a_competence_answered_before_marks_its_answer():
+    card = competence(step=4, answer="i")
+    marked = [(text, button["title"]) for text, button in choice_rows(card) if button.get("style") == "positive"]
+
+    assert marked == [(INSTRUMENT.short_mode.item("2.2").descriptions["intermediate"].sv, "Ditt svar")]
+    assert "Ditt svar nu är markerat" in str(card) and "Ditt svar nu" not in str(competence(step=4))
 
 
 def statement(lang="sv", step=13, answer=None):
@@ -84,39 +121,7 @@ def test_a_statement_answered_before_names_the_answer_and_marks_its_button():
     assert "Ditt svar nu" not in str(statement()) and "Your answer now: On my own." in str(statement("en", answer="2"))
 
 
-def test_short_mode_shows_the_level_descriptions_as_radio_buttons():
-    elements = inputs(area(mode="short", index=0))
-
-    assert [e["id"] for e in elements] == ["s1_1", "s1_2", "s1_3"]
-    assert all(e["style"] == "expanded" for e in elements)
-    assert [c["value"] for c in elements[0]["choices"]] == ["0", "f", "i", "a", "h", "na"]
-
-
-def test_short_area_actions_carry_assessment_area_and_revision_and_back_sends_no_inputs():
-    card = area(index=1)
-    answer, back = card["actions"]
-
-    assert answer["verb"] == Verb.ASSESSMENT_ANSWER
-    assert answer["data"] == {"verb": Verb.ASSESSMENT_ANSWER, "assessment": 41, "area": 1, "rev": 9}
-    assert answer["fallback"]["type"] == "Action.Submit" and answer["fallback"]["data"] == answer["data"]
-    assert back["verb"] == Verb.ASSESSMENT_BACK
-    assert back["associatedInputs"] == "none" and back["fallback"]["associatedInputs"] == "none"
-    assert [a["verb"] for a in area(index=0)["actions"]] == [Verb.ASSESSMENT_ANSWER], "no way back from area 1"
-
-
-def test_the_last_short_area_finishes_and_the_progress_counts_areas():
-    last = area(index=4)
-    assert last["body"][0]["text"] == "Område 5 av 5 · kort skattning"
-    assert last["actions"][0]["title"] == "Slutför skattningen"
-    assert area("en", index=0)["actions"][0]["title"] == "Next area"
-
-
-def test_an_answered_area_becomes_one_line_and_the_ending_offers_the_plan_not_a_new_assessment():
-    done = area_done_card("sv", number=1, total=5, area_key="1", area_title="Informations- och datakunskap",
-                          mode="long")
-    assert done["body"][0]["text"] == "Område 1 av 5 klart (lång skattning)"
-    assert "actions" not in done and card_size(done) < 1024
-
+def test_the_ending_offers_the_plan_not_a_new_assessment():
     areas = [AreaResult("1", "Informations- och datakunskap", 3.3), AreaResult("4", "Säkerhet", None)]
     ending = finished_card("sv", assessment_id=5, mode="long", areas=areas,
                            to_confirm=[("2.1", "Interagera genom digitala teknologier", 7)])
@@ -157,7 +162,7 @@ def test_a_restart_mode_card_names_the_assessment_it_replaces():
 
 def test_profile_and_target_samples_stay_far_below_the_size_budget():
     samples = all_samples()
-    for name in ("profile", "targets", "history", "assessment-area-2-short"):
+    for name in ("profile", "targets", "history", "assessment-competence-short"):
         for lang in LANGS:
             # The profile carries its chart at twice its size for high-DPI screens (cards/chart.py): 0.8.
             assert card_size(samples[name](lang)) < MAX_CARD_BYTES * (0.8 if name == "profile" else 0.7), (name, lang)

@@ -1,10 +1,12 @@
-"""The answers of an area card: which inputs belong to it, checking what was sent, and levels from the answers."""
+"""The answers of an assessment: which items an area has, the order of the cards, where an answer or "fortsätt"
+leads, and levels from the answers."""
 
 import pytest
 
 from dialogs.rules.answers import (
-    LONG_VALUES, SHORT_VALUES, area_items, area_is_complete, check_area_answers, first_incomplete_area,
-    levels_from_answers, long_steps, next_unanswered_step, statement_view,
+    LONG_VALUES, SHORT_VALUES, allowed_values, area_items, area_is_complete, competence_view,
+    first_incomplete_area, levels_from_answers, long_steps, next_unanswered_step, short_resume_step, short_steps,
+    statement_view,
 )
 from store.digcomp import CURRENT_INSTRUMENT, load_framework, load_instrument
 
@@ -31,26 +33,9 @@ def test_each_area_has_four_statements_per_competence_in_long_mode_and_one_item_
     assert set(long_items.competence_of.values()) == set(short_items.competence_of.values())
 
 
-def test_checking_an_area_keeps_valid_answers_and_names_missing_and_invalid_inputs():
-    items = area_items(CURRENT_INSTRUMENT, "long", 0)
-    sent = {item_id: "2" for item_id in items.item_ids}
-    sent.update({"c1_2_a": "", "c1_3_h": "7", "verb": "assessment.answer", "c9_9_f": "2"})
-    del sent["c1_1_f"]
-
-    checked = check_area_answers(items, "long", sent)
-
-    assert checked.missing == ("c1_1_f", "c1_2_a")
-    assert checked.invalid == ("c1_3_h",)
-    assert not checked.complete
-    assert "verb" not in checked.answers and "c9_9_f" not in checked.answers
-    assert len(checked.answers) == 12 - 3
-
-
 def test_short_mode_accepts_its_own_values_and_not_the_long_scale():
-    items = area_items(CURRENT_INSTRUMENT, "short", 0)
-
-    assert check_area_answers(items, "short", {i: "h" for i in items.item_ids}).complete
-    assert check_area_answers(items, "short", {i: "2" for i in items.item_ids}).invalid == items.item_ids
+    assert "h" in allowed_values("short") and "2" not in allowed_values("short")
+    assert "2" in allowed_values("long") and "h" not in allowed_values("long")
     assert set(SHORT_VALUES) - set(LONG_VALUES) == {"f", "i", "a", "h"}
 
 
@@ -107,3 +92,38 @@ def test_after_an_answer_comes_the_first_unanswered_statement_after_it_then_any_
     assert next_unanswered_step(CURRENT_INSTRUMENT, answered, 5) == 20, "after going back: on where one was"
     assert next_unanswered_step(CURRENT_INSTRUMENT, {i: "2" for i in ids[1:]}, 83) == 0
     assert next_unanswered_step(CURRENT_INSTRUMENT, {i: "na" for i in ids}, 83) is None
+
+
+def test_the_short_modes_competences_come_area_by_area_each_numbered_within_its_area():
+    steps = short_steps(CURRENT_INSTRUMENT)
+
+    assert [s.statement_id for s in steps] == [f"s{c.key.replace('.', '_')}" for c in FRAMEWORK.competences]
+    assert [(s.area_index, s.number_in_area, s.area_size) for s in (steps[0], steps[2], steps[3], steps[20])] == [
+        (0, 1, 3), (0, 3, 3), (1, 1, 6), (4, 4, 4)]
+    view = competence_view(CURRENT_INSTRUMENT, 3, "sv")
+    assert (view.area_key, view.competence_key, view.item_id) == ("2", "2.1", "s2_1")
+    assert [value for _, value in view.choices] == list(SHORT_VALUES)
+    assert next_unanswered_step(CURRENT_INSTRUMENT, {"s1_1": "f"}, 0, "short") == 1
+
+
+def test_a_short_assessment_resumes_at_its_card_or_the_first_unanswered_competence_after_it():
+    ids = [s.statement_id for s in short_steps(CURRENT_INSTRUMENT)]
+    answered = {i: "i" for i in ids[:7]}
+
+    assert short_resume_step(CURRENT_INSTRUMENT, answered, 7) == 7
+    assert short_resume_step(CURRENT_INSTRUMENT, answered, 2) == 7, "after going back: the first unanswered"
+    assert short_resume_step(CURRENT_INSTRUMENT, {}, 0) == 0
+
+
+@pytest.mark.parametrize(("area_index", "areas_answered", "resumes_at"), [
+    (0, 0, "s1_1"), (1, 1, "s2_1"), (2, 2, "s3_1"), (3, 3, "s4_1"), (4, 4, "s5_1"),
+    (1, 4, "s5_1"),  # went back to area 2 with four areas answered
+])
+def test_a_short_assessment_saved_area_by_area_resumes_at_the_first_competence_of_its_first_unanswered_area(
+        area_index, areas_answered, resumes_at):
+    """Before one competence per card, a short assessment's `area_index` was an area and whole areas were saved."""
+    answers = {i: "a" for a in range(areas_answered) for i in area_items(CURRENT_INSTRUMENT, "short", a).item_ids}
+
+    step = short_resume_step(CURRENT_INSTRUMENT, answers, area_index)
+
+    assert short_steps(CURRENT_INSTRUMENT)[step].statement_id == resumes_at
