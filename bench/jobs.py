@@ -41,6 +41,17 @@ CARD = {"type": "AdaptiveCard", "version": "1.5",
         "body": [{"type": "TextBlock", "text": "Påminnelse: din utvecklingsplan väntar", "wrap": True}] * 8}
 
 
+def _reference(n: int, aad: str) -> dict:
+    """A conversation reference the size of Teams' (about 600 bytes of JSON: the outbox worker needs it)."""
+    return {"activityId": f"1:1{n:011d}f7Tq9GzXkqHb3vN8aYtRz2LpW0sQ", "channelId": "msteams", "locale": "sv-SE",
+            "bot": {"id": "28:3a9f6c1e-5d2b-4f8a-9c7e-1b2d3e4f5a6b", "name": "Kompetenslyft"},
+            "conversation": {"conversationType": "personal", "tenantId": TENANT,
+                             "id": f"a:1{n:08d}Xo9bT2kLmQ8vRzY4pN6sHcJ3dW7fG5aE1uK0iB-tC9xV2nM4qL8rS6wD3yF1hZ7jP5"},
+            "user": {"id": f"29:1{n:08d}Vn3kX9qLmB7tRz2YpC5sHdJ8fW4gN6aE0uK1iQ-oM3xT7vL9rS2wD5yF8hZ4jP6cB",
+                     "name": f"Person {n}", "aadObjectId": aad},
+            "serviceUrl": "https://smba.trafficmanager.net/emea/"}
+
+
 def _chunks(rows: list[dict], size: int = 5000):
     for first in range(0, len(rows), size):
         yield rows[first:first + size]
@@ -58,8 +69,7 @@ def seed(db: Database, people: int, rng: random.Random) -> None:
         persons.append(dict(id=n, tenant_id=TENANT, aad_object_id=aad, teams_user_id=f"29:p{n}",
                             name=f"Person {n}", email=f"p{n}@stockholm.se", locale="sv-SE",
                             service_url="https://smba.trafficmanager.net/emea/", conversation_id=f"a:p{n}",
-                            conversation_reference={"conversation": {"id": f"a:p{n}"},
-                                                    "serviceUrl": "https://smba.trafficmanager.net/emea/"},
+                            conversation_reference=_reference(n, aad),
                             created_at=NOW - timedelta(days=800), last_seen_at=NOW - timedelta(days=rng.randint(0, 400))))
         manager = None if n % TEAM == 1 else n - (n - 1) % TEAM
         entries.append(dict(id=n, organisation_id=org_id, email=f"p{n}@stockholm.se", name=f"Person {n}",

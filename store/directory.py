@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from store import audit
@@ -449,7 +450,9 @@ def entries_by_id(session: Session, entry_ids: Iterable[int]) -> dict[int, Direc
 
 
 def persons_by_id(session: Session, person_ids: Iterable[int]) -> dict[int, Person]:
+    """People by id in one query; their stored conversation references are left unread until asked for."""
     ids = sorted(set(person_ids))
     if not ids:
         return {}
-    return {person.id: person for person in session.exec(select(Person).where(Person.id.in_(ids)))}
+    return {person.id: person for person in session.exec(
+        select(Person).where(Person.id.in_(ids)).options(defer(Person.conversation_reference)))}
