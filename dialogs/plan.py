@@ -37,11 +37,11 @@ from dialogs.rules.plan_rules import (
 from dialogs.rules.scoring import summarise_assessment
 from dialogs.turn import Reply, Turn
 from store import directory, plans
+from store.assessments import latest_finished_assessments
 from store.digcomp import Framework, load_framework
 from store.models.core import Person
 from store.models.directory import DirectoryEntry
 from store.models.plan import Plan, PlanState
-from store.assessments import latest_finished_assessments
 from store.team import assessment_summaries, assessment_summary
 
 log = logging.getLogger(__name__)
@@ -468,9 +468,9 @@ def review_reminders(session: Session, due: Sequence[tuple[Plan, Person]], *, no
                      config: DialogConfig) -> list[ReviewReminder]:
     """The reminders of a batch of waiting plans (each with its owner), as `notify_reviewers` would send
     them with the notice "review.reminder": to the employee's active manager and current stand-ins who can
-    be reached, once per reviewer, in their language. Read set-based (a few queries per batch, not per plan);
-    only a reviewer who never wrote to the bot costs a query or two (made reachable by their AAD object id).
-    A plan whose owner has left, or is not in the directory, gets none."""
+    be reached, once per reviewer, in their language. Read set-based: about fifteen queries per batch, however
+    many plans; only a reviewer the bot has no person for yet costs a few more, once (created from their AAD
+    object id, as when a plan is sent). A plan whose owner has left, or is not in the directory, gets none."""
     employees = directory.entries_for_person_ids(session, [plan.person_id for plan, _ in due])
     due = [(plan, owner) for plan, owner in due
            if plan.person_id in employees and employees[plan.person_id].active]
