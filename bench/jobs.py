@@ -7,8 +7,9 @@ The organisation, in proportions like the city's: every person in the directory 
 12 people), each with a chat with the bot; 1 to 3 finished self-assessments each, the latest more than a year
 old for 1 in 12 (due a reminder to reassess); a plan for 60 %: 20 % of those drafts (half idle for more than
 a week), 10 % waiting for the manager (half for more than a week, some reminded already, some the maximum
-number of times), the rest approved or completed; two sent outbox messages per person, 60 % of them older
-than the 30 days kept. Seeded with bulk inserts; the jobs then run one after another, each twice (the
+number of times), the rest approved or completed; a tenth of the managers away with another manager standing
+in, and as many stand-in periods over; two sent outbox messages per person, 60 % of them older than the 30
+days kept. Seeded with bulk inserts; the jobs then run one after another, each twice (the
 second run finds nothing new to do: idempotence and the cost of finding nothing).
 """
 
@@ -29,7 +30,7 @@ from scheduler.jobs import (
 from store.db import Database
 from store.models.assessment import Assessment
 from store.models.core import Person
-from store.models.directory import DirectoryEntry, Organisation
+from store.models.directory import DirectoryEntry, Organisation, StandIn
 from store.models.outbox import OutboxMessage
 from store.models.plan import Plan
 from tests.harness import PostgresDatabases, postgres_server_url
@@ -63,7 +64,7 @@ def seed(db: Database, people: int, rng: random.Random) -> None:
         session.add(organisation)
         session.flush()
         org_id = organisation.id
-    persons, entries, assessments, plans, messages = [], [], [], [], []
+    persons, entries, assessments, plans, messages, stand_ins = [], [], [], [], [], []
     for n in range(1, people + 1):
         aad = f"00000000-0000-4000-8000-{n:012d}"
         persons.append(dict(id=n, tenant_id=TENANT, aad_object_id=aad, teams_user_id=f"29:p{n}",
@@ -75,6 +76,13 @@ def seed(db: Database, people: int, rng: random.Random) -> None:
         entries.append(dict(id=n, organisation_id=org_id, email=f"p{n}@stockholm.se", name=f"Person {n}",
                             aad_object_id=aad, person_id=n, manager_entry_id=manager, active=True,
                             created_at=NOW, updated_at=NOW))
+        if manager is None and n + TEAM <= people and n % (10 * TEAM) in (1, 1 + 5 * TEAM):
+            # The next team's manager stands in: now (a tenth of the managers), or did until last month.
+            current = n % (10 * TEAM) == 1
+            stand_ins.append(dict(manager_entry_id=n, stand_in_entry_id=n + TEAM, assigned_by_entry_id=n,
+                                  starts_at=NOW - timedelta(days=3 if current else 60),
+                                  ends_at=NOW + timedelta(days=10) if current else NOW - timedelta(days=30),
+                                  created_at=NOW - timedelta(days=60)))
         latest = NOW - timedelta(days=rng.randint(370, 500) if n % TEAM == 5 else rng.randint(20, 360))
         for k in range(rng.randint(1, 3)):
             finished = latest - timedelta(days=365 * k)
@@ -102,8 +110,8 @@ def seed(db: Database, people: int, rng: random.Random) -> None:
                                  attempts=1, throttled=0, not_before=sent, next_attempt_at=sent,
                                  respect_quiet_hours=True, created_at=sent, sent_at=sent))
     with db.session() as session:
-        for table, rows in ((Person, persons), (DirectoryEntry, entries), (Assessment, assessments),
-                            (Plan, plans), (OutboxMessage, messages)):
+        for table, rows in ((Person, persons), (DirectoryEntry, entries), (StandIn, stand_ins),
+                            (Assessment, assessments), (Plan, plans), (OutboxMessage, messages)):
             for chunk in _chunks(rows):
                 session.execute(insert(table), chunk)
         for table in ("person", "directory_entry"):
@@ -112,7 +120,7 @@ def seed(db: Database, people: int, rng: random.Random) -> None:
         connection.execute(text("ANALYZE"))
         connection.commit()
     print(f"seeded {people} people: {len(assessments)} assessments, {len(plans)} plans, "
-          f"{len(messages)} sent outbox messages")
+          f"{len(stand_ins)} stand-in periods, {len(messages)} sent outbox messages")
 
 
 def _plan(person_id: int, state: str, changed: datetime, *, draft_reminders: int = 0, review_reminders: int = 0,
