@@ -477,6 +477,9 @@ def review_reminders(session: Session, due: Sequence[tuple[Plan, Person]], *, no
     if not due:
         return []
     reviewers_of = directory.reviewers_of_many(session, [employees[plan.person_id] for plan, _ in due], now=now)
+    due = [(plan, owner) for plan, owner in due if reviewers_of[employees[plan.person_id].id]]
+    if not due:  # nobody to remind (the top of the directory has no manager)
+        return []
     linked = directory.persons_by_id(session, [r.person_id for found in reviewers_of.values() for r in found
                                                if r.person_id is not None])
     views = plan_views(session, [plan for plan, _ in due], config)
