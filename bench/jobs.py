@@ -7,8 +7,9 @@ The organisation, in proportions like the city's: every person in the directory 
 12 people), each with a chat with the bot; 1 to 3 finished self-assessments each, the latest more than a year
 old for 1 in 12 (due a reminder to reassess); a plan for 60 %: 20 % of those drafts (half idle for more than
 a week), 10 % waiting for the manager (half for more than a week, some reminded already, some the maximum
-number of times), the rest approved or completed; two sent outbox messages per person, 60 % of them older
-than the 30 days kept. Seeded with bulk inserts; the jobs then run one after another, each twice (the
+number of times), the rest approved or completed; a tenth of the managers away with another manager standing
+in, and as many stand-in periods over; two sent outbox messages per person, 60 % of them older than the 30
+days kept. Seeded with bulk inserts; the jobs then run one after another, each twice (the
 second run finds nothing new to do: idempotence and the cost of finding nothing).
 """
 
@@ -29,7 +30,7 @@ from scheduler.jobs import (
 from store.db import Database
 from store.models.assessment import Assessment
 from store.models.core import Person
-from store.models.directory import DirectoryEntry, Organisation
+from store.models.directory import DirectoryEntry, Organisation, StandIn
 from store.models.outbox import OutboxMessage
 from store.models.plan import Plan
 from tests.harness import PostgresDatabases, postgres_server_url
@@ -39,6 +40,17 @@ TENANT = "8e3f1d2a-7c4b-4a9e-9f0d-2b6c5a4e1f00"
 TEAM = 12
 CARD = {"type": "AdaptiveCard", "version": "1.5",
         "body": [{"type": "TextBlock", "text": "Påminnelse: din utvecklingsplan väntar", "wrap": True}] * 8}
+
+
+def _reference(n: int, aad: str) -> dict:
+    """A conversation reference the size of Teams' (about 600 bytes of JSON: the outbox worker needs it)."""
+    return {"activityId": f"1:1{n:011d}f7Tq9GzXkqHb3vN8aYtRz2LpW0sQ", "channelId": "msteams", "locale": "sv-SE",
+            "bot": {"id": "28:3a9f6c1e-5d2b-4f8a-9c7e-1b2d3e4f5a6b", "name": "Kompetenslyft"},
+            "conversation": {"conversationType": "personal", "tenantId": TENANT,
+                             "id": f"a:1{n:08d}Xo9bT2kLmQ8vRzY4pN6sHcJ3dW7fG5aE1uK0iB-tC9xV2nM4qL8rS6wD3yF1hZ7jP5"},
+            "user": {"id": f"29:1{n:08d}Vn3kX9qLmB7tRz2YpC5sHdJ8fW4gN6aE0uK1iQ-oM3xT7vL9rS2wD5yF8hZ4jP6cB",
+                     "name": f"Person {n}", "aadObjectId": aad},
+            "serviceUrl": "https://smba.trafficmanager.net/emea/"}
 
 
 def _chunks(rows: list[dict], size: int = 5000):
@@ -52,19 +64,25 @@ def seed(db: Database, people: int, rng: random.Random) -> None:
         session.add(organisation)
         session.flush()
         org_id = organisation.id
-    persons, entries, assessments, plans, messages = [], [], [], [], []
+    persons, entries, assessments, plans, messages, stand_ins = [], [], [], [], [], []
     for n in range(1, people + 1):
         aad = f"00000000-0000-4000-8000-{n:012d}"
         persons.append(dict(id=n, tenant_id=TENANT, aad_object_id=aad, teams_user_id=f"29:p{n}",
                             name=f"Person {n}", email=f"p{n}@stockholm.se", locale="sv-SE",
                             service_url="https://smba.trafficmanager.net/emea/", conversation_id=f"a:p{n}",
-                            conversation_reference={"conversation": {"id": f"a:p{n}"},
-                                                    "serviceUrl": "https://smba.trafficmanager.net/emea/"},
+                            conversation_reference=_reference(n, aad),
                             created_at=NOW - timedelta(days=800), last_seen_at=NOW - timedelta(days=rng.randint(0, 400))))
         manager = None if n % TEAM == 1 else n - (n - 1) % TEAM
         entries.append(dict(id=n, organisation_id=org_id, email=f"p{n}@stockholm.se", name=f"Person {n}",
                             aad_object_id=aad, person_id=n, manager_entry_id=manager, active=True,
                             created_at=NOW, updated_at=NOW))
+        if manager is None and n + TEAM <= people and n % (10 * TEAM) in (1, 1 + 5 * TEAM):
+            # The next team's manager stands in: now (a tenth of the managers), or did until last month.
+            current = n % (10 * TEAM) == 1
+            stand_ins.append(dict(manager_entry_id=n, stand_in_entry_id=n + TEAM, assigned_by_entry_id=n,
+                                  starts_at=NOW - timedelta(days=3 if current else 60),
+                                  ends_at=NOW + timedelta(days=10) if current else NOW - timedelta(days=30),
+                                  created_at=NOW - timedelta(days=60)))
         latest = NOW - timedelta(days=rng.randint(370, 500) if n % TEAM == 5 else rng.randint(20, 360))
         for k in range(rng.randint(1, 3)):
             finished = latest - timedelta(days=365 * k)
@@ -92,8 +110,8 @@ def seed(db: Database, people: int, rng: random.Random) -> None:
                                  attempts=1, throttled=0, not_before=sent, next_attempt_at=sent,
                                  respect_quiet_hours=True, created_at=sent, sent_at=sent))
     with db.session() as session:
-        for table, rows in ((Person, persons), (DirectoryEntry, entries), (Assessment, assessments),
-                            (Plan, plans), (OutboxMessage, messages)):
+        for table, rows in ((Person, persons), (DirectoryEntry, entries), (StandIn, stand_ins),
+                            (Assessment, assessments), (Plan, plans), (OutboxMessage, messages)):
             for chunk in _chunks(rows):
                 session.execute(insert(table), chunk)
         for table in ("person", "directory_entry"):
@@ -102,7 +120,7 @@ def seed(db: Database, people: int, rng: random.Random) -> None:
         connection.execute(text("ANALYZE"))
         connection.commit()
     print(f"seeded {people} people: {len(assessments)} assessments, {len(plans)} plans, "
-          f"{len(messages)} sent outbox messages")
+          f"{len(stand_ins)} stand-in periods, {len(messages)} sent outbox messages")
 
 
 def _plan(person_id: int, state: str, changed: datetime, *, draft_reminders: int = 0, review_reminders: int = 0,

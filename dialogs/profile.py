@@ -22,6 +22,7 @@ from store.assessments import (
     latest_finished_assessment, owned_assessment,
 )
 from store.digcomp import load_framework
+from store.models.plan import Plan
 from store.plan_states import SIGNED_BY_MANAGER
 from store.plans import latest_plan
 from store.targets import (
@@ -57,14 +58,22 @@ def not_comparable_reason(result: AssessmentResult, previous: AssessmentResult) 
 
 def confirmed_competences(session: Session, *, person_id: int) -> frozenset[str]:
     """Competences whose level the manager has agreed in a signed plan (the latest)."""
-    plan = latest_plan(session, person_id=person_id)
-    if plan is None or plan.state not in SIGNED_BY_MANAGER:
+    return agreed_in(latest_plan(session, person_id=person_id))
+
+
+def agreed_in(latest: Plan | None) -> frozenset[str]:
+    """The competences agreed in the person's latest plan, if the manager has signed it."""
+    if latest is None or latest.state not in SIGNED_BY_MANAGER:
         return frozenset()
-    return frozenset(p["competence"] for p in plan.priorities if p.get("agreed_level") is not None)
+    return frozenset(p["competence"] for p in latest.priorities if p.get("agreed_level") is not None)
 
 
 def levels_to_confirm(session: Session, *, person_id: int, levels) -> frozenset[str]:
-    confirmed = confirmed_competences(session, person_id=person_id)
+    return unconfirmed(levels, confirmed_competences(session, person_id=person_id))
+
+
+def unconfirmed(levels, confirmed: frozenset[str]) -> frozenset[str]:
+    """The competences whose level needs confirming and has not been confirmed."""
     return frozenset(key for key, level in levels.items() if needs_confirmation(level) and key not in confirmed)
 
 

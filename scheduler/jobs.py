@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 from sqlmodel import Session
@@ -22,7 +22,7 @@ from sqlmodel import Session
 from dialogs.clock import Clock
 from dialogs.config import DialogConfig
 from dialogs.notify import quiet_hours_end, recipient_lang
-from dialogs.plan import notify_reviewers
+from dialogs.plan import review_reminders
 from dialogs.rules.plan_rules import (
     AWAITING_REVIEW, DRAFT_REMINDER_AFTER, DRAFT_REMINDERS_MAX, REVIEW_REMINDER_AFTER, REVIEW_REMINDERS_MAX,
     draft_reminder_due, review_reminder_due,
@@ -30,11 +30,11 @@ from dialogs.rules.plan_rules import (
 from dialogs.rules.reassessment import CAMPAIGN_PREFIX, REASSESS_AFTER, reassessment_campaign
 from cards.plan import draft_reminder_card
 from cards.reassessment import reassessment_reminder_card
-from store import directory, outbox, plans, reminders
+from store import outbox, plans, reminders
 from store.reassessment import due_for_reassessment
 from store.db import Database
 from store.models.core import Person
-from store.models.plan import PlanState
+from store.models.plan import Plan, PlanState
 from store.people import aware
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ LOCK_KEYS = {"plan_review_reminders": 0x4B4C_0401, "plan_draft_reminders": 0x4B4
              "retention": 0x4B4C_0407, "broadcasts": 0x4B4C_0408, "activity_reminders": 0x4B4C_0D01}
 # People read and reminded per transaction: each batch commits, so the outbox starts sending while the rest wait.
 REASSESSMENT_BATCH = 500
-PLAN_BATCH = 200  # review reminders build a plan view and a card per plan
+PLAN_BATCH = 500
 DRAFT_BATCH = 500
 
 
@@ -76,8 +76,9 @@ def holds_job_lock(session: Session, job: str) -> bool:
 def remind_waiting_reviews(ctx: JobContext, *, batch_size: int = PLAN_BATCH) -> int:
     """Managers whose report's plan has waited more than 7 days: a reminder a week, at most 3 per plan.
 
-    The plans due are chosen in SQL (store.reminders), a batch per transaction; each plan's reviewers
-    are then found and sent the review card as when the plan was sent."""
+    Set-based, a batch per transaction: the plans due are chosen in SQL (store.reminders); their reviewers,
+    views and cards are read for the whole batch at once (dialogs.plan.review_reminders), enqueued in one
+    statement and counted in another, so the statements grow with the batches, not the plans."""
     now = ctx.clock.now()
     enqueued = 0
     after_plan_id = 0
@@ -89,33 +90,28 @@ def remind_waiting_reviews(ctx: JobContext, *, batch_size: int = PLAN_BATCH) -> 
             due = reminders.plans_awaiting_review_reminder(
                 session, states=AWAITING_REVIEW, now=now, after=REVIEW_REMINDER_AFTER,
                 max_reminders=REVIEW_REMINDERS_MAX, after_plan_id=after_plan_id, limit=batch_size)
-            reminded, batch = [], 0
-            for plan, owner in due:
-                times = plans.times_of(plan)
-                if not review_reminder_due(state=plan.state, waiting_since=times.state_changed_at,
-                                           reminders_sent=plan.review_reminders,
-                                           last_reminder_at=times.last_review_reminder_at, now=now):
-                    continue
-                employee = directory.entry_for_person_id(session, plan.person_id)
-                if employee is None or not employee.active:
-                    continue
-                reviewers = directory.reviewers_of(session, employee, now=now)
-                sent = notify_reviewers(session, plan, reviewers, employee=employee, now=now, config=ctx.config,
-                                        tenant_id=owner.tenant_id, notice_key="review.reminder",
-                                        notice_params={"days": (now - times.state_changed_at).days},
-                                        campaign=f"plan-review-reminder:{plan.id}:{plan.review_reminders + 1}")
-                if sent:
-                    reminded.append(plan.id)
-                    batch += sent
-            reminders.count_review_reminders(session, reminded, now=now)
-        enqueued += batch
-        if batch and ctx.wake_outbox:
+            # The rule itself decides, on top of the query's narrowing.
+            waiting = [(plan, owner) for plan, owner in due if _review_reminder_due(plan, now)]
+            cards = review_reminders(session, waiting, now=now, config=ctx.config)
+            added = outbox.enqueue_rows(session, rows=[(r.campaign, r.recipient_person_id, r.card) for r in cards],
+                                        now=now, not_before=quiet_hours_end(now, ctx.config))
+            reminders.count_review_reminders(
+                session, sorted({r.plan_id for r in cards if (r.campaign, r.recipient_person_id) in added}), now=now)
+        enqueued += len(added)
+        if added and ctx.wake_outbox:
             ctx.wake_outbox()
         if len(due) < batch_size:
             break
         after_plan_id = due[-1][0].id
     log.info("plan review reminders: %s enqueued", enqueued)
     return enqueued
+
+
+def _review_reminder_due(plan: Plan, now: datetime) -> bool:
+    times = plans.times_of(plan)
+    return review_reminder_due(state=plan.state, waiting_since=times.state_changed_at,
+                               reminders_sent=plan.review_reminders, last_reminder_at=times.last_review_reminder_at,
+                               now=now)
 
 
 def remind_unsent_drafts(ctx: JobContext, *, batch_size: int = DRAFT_BATCH) -> int:

@@ -4,10 +4,12 @@ who may review whose plan, coordinators and admins, stand-ins, and reaching some
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from store import audit
@@ -295,13 +297,33 @@ def review_right(session: Session, *, reviewer: DirectoryEntry | None, employee:
 
 def reviewers_of(session: Session, employee: DirectoryEntry, *, now: datetime) -> list[DirectoryEntry]:
     """Who is told when the employee sends a plan: the active manager, and any current stand-in."""
-    reviewers = []
-    if employee.manager_entry_id is not None:
-        manager = session.get(DirectoryEntry, employee.manager_entry_id)
+    return reviewers_of_many(session, [employee], now=now)[employee.id]
+
+
+def reviewers_of_many(session: Session, employees: Sequence[DirectoryEntry], *, now: datetime
+                      ) -> dict[int, list[DirectoryEntry]]:
+    """`reviewers_of` each employee (by entry id), in two queries: the managers, and their current active
+    stand-ins (by entry id). An inactive manager is no reviewer, but their stand-ins are."""
+    managers = entries_by_id(session, [e.manager_entry_id for e in employees if e.manager_entry_id is not None])
+    stand_ins: dict[int, list[DirectoryEntry]] = {manager_id: [] for manager_id in managers}
+    if managers:
+        for manager_id, entry in session.exec(
+                select(StandIn.manager_entry_id, DirectoryEntry)
+                .join(DirectoryEntry, DirectoryEntry.id == StandIn.stand_in_entry_id)
+                .where(StandIn.manager_entry_id.in_(list(managers)), StandIn.starts_at <= now,
+                       or_(StandIn.ends_at.is_(None), StandIn.ends_at > now), DirectoryEntry.active)
+                .order_by(StandIn.manager_entry_id, DirectoryEntry.id)):
+            if entry not in stand_ins[manager_id]:  # two overlapping stand-in periods: one reviewer
+                stand_ins[manager_id].append(entry)
+    reviewers: dict[int, list[DirectoryEntry]] = {}
+    for employee in employees:
+        found = []
+        manager = managers.get(employee.manager_entry_id) if employee.manager_entry_id is not None else None
         if manager is not None:
             if manager.active:
-                reviewers.append(manager)
-            reviewers += [s for s in stand_ins_for(session, manager, now=now) if s.id != employee.id]
+                found.append(manager)
+            found += [s for s in stand_ins[manager.id] if s.id != employee.id]
+        reviewers[employee.id] = found
     return reviewers
 
 
@@ -408,3 +430,29 @@ def unit_names(session: Session, entries: list[DirectoryEntry]) -> dict[int, str
 
 def entry_for_person_id(session: Session, person_id: int) -> DirectoryEntry | None:
     return session.exec(select(DirectoryEntry).where(DirectoryEntry.person_id == person_id)).first()
+
+
+def entries_for_person_ids(session: Session, person_ids: Iterable[int]) -> dict[int, DirectoryEntry]:
+    """`entry_for_person_id` of many people in one query, by person id (people without an entry left out)."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    return {entry.person_id: entry
+            for entry in session.exec(select(DirectoryEntry).where(DirectoryEntry.person_id.in_(ids)))}
+
+
+def entries_by_id(session: Session, entry_ids: Iterable[int]) -> dict[int, DirectoryEntry]:
+    """Entries (active or not) by id, in one query; unknown ids are left out."""
+    ids = sorted(set(entry_ids))
+    if not ids:
+        return {}
+    return {entry.id: entry for entry in session.exec(select(DirectoryEntry).where(DirectoryEntry.id.in_(ids)))}
+
+
+def persons_by_id(session: Session, person_ids: Iterable[int]) -> dict[int, Person]:
+    """People by id in one query; their stored conversation references are left unread until asked for."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    return {person.id: person for person in session.exec(
+        select(Person).where(Person.id.in_(ids)).options(defer(Person.conversation_reference)))}

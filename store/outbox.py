@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, or_, update
+from sqlalchemy import and_, bindparam, case, column, delete, func, literal, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -77,24 +77,58 @@ def enqueue_many(session: Session, *, campaign: str, cards: Iterable[tuple[int, 
                             not_before=not_before, respect_quiet_hours=respect_quiet_hours))
 
 
+_OUTBOX = OutboxMessage.__table__
+_ON_CONFLICT = ["campaign", "recipient_person_id"]
+_ENQUEUE_CHUNK = 1000
+# SQLite: one compiled statement for many rows (SQLAlchemy's "insertmanyvalues" sends multi-row INSERTs).
+_ENQUEUE_ROWS_SQLITE = (sqlite.insert(_OUTBOX).on_conflict_do_nothing(index_elements=_ON_CONFLICT)
+                        .returning(_OUTBOX.c.campaign, _OUTBOX.c.recipient_person_id))
+# PostgreSQL: the rows as one JSON parameter, unpacked by json_to_recordset. A multi-row VALUES clause of
+# 500 rows has 5,500 placeholders, and psycopg parsed each such statement anew: about a third of a
+# reminder job's time at 50,000 people (bench/README.md, "Scheduled jobs").
+_RECORDS = (func.json_to_recordset(bindparam("rows", type_=postgresql.JSON))
+            .table_valued(column("campaign", _OUTBOX.c.campaign.type),
+                          column("recipient_person_id", _OUTBOX.c.recipient_person_id.type),
+                          column("card", postgresql.JSON))
+            .render_derived(name="r", with_types=True))
+_ENQUEUE_ROWS_POSTGRES = (
+    postgresql.insert(_OUTBOX)
+    .from_select(["campaign", "recipient_person_id", "card", "created_at", "not_before", "next_attempt_at",
+                  "respect_quiet_hours", "status", "attempts", "throttled"],
+                 select(_RECORDS.c.campaign, _RECORDS.c.recipient_person_id, _RECORDS.c.card,
+                        bindparam("created_at", type_=_OUTBOX.c.created_at.type),
+                        bindparam("start", type_=_OUTBOX.c.not_before.type),
+                        bindparam("start", type_=_OUTBOX.c.next_attempt_at.type),
+                        bindparam("respect_quiet_hours", type_=_OUTBOX.c.respect_quiet_hours.type),
+                        bindparam("status", type_=_OUTBOX.c.status.type),
+                        literal(0, _OUTBOX.c.attempts.type), literal(0, _OUTBOX.c.throttled.type)))
+    .on_conflict_do_nothing(index_elements=_ON_CONFLICT)
+    .returning(_OUTBOX.c.campaign, _OUTBOX.c.recipient_person_id))
+
+
 def enqueue_rows(session: Session, *, rows: Iterable[tuple[str, int, dict[str, Any]]], now: datetime,
                  not_before: datetime | None = None, respect_quiet_hours: bool = True) -> set[tuple[str, int]]:
     """Many (campaign, person id, card) rows in one statement per 1,000, each skipped if its (campaign,
     person) exists; returns the (campaign, person id) pairs added."""
     start = max(now, not_before) if not_before else now
-    values = []
+    records = []
     for campaign, person_id, card in rows:
         _check_campaign(campaign)
-        values.append({"campaign": campaign, "recipient_person_id": person_id, "card": card, "created_at": now,
-                       "not_before": start, "next_attempt_at": start, "respect_quiet_hours": respect_quiet_hours,
-                       "status": OutboxStatus.PENDING, "attempts": 0, "throttled": 0})
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        records.append({"campaign": campaign, "recipient_person_id": person_id, "card": card})
+    postgres = session.get_bind().dialect.name == "postgresql"
     added: set[tuple[str, int]] = set()
-    for first in range(0, len(values), 1000):
-        statement = (dialect.insert(OutboxMessage).values(values[first:first + 1000])
-                     .on_conflict_do_nothing(index_elements=["campaign", "recipient_person_id"])
-                     .returning(OutboxMessage.campaign, OutboxMessage.recipient_person_id))
-        added.update((campaign, person_id) for campaign, person_id in session.execute(statement).all())
+    for first in range(0, len(records), _ENQUEUE_CHUNK):
+        chunk = records[first:first + _ENQUEUE_CHUNK]
+        if postgres:
+            result = session.execute(_ENQUEUE_ROWS_POSTGRES, {
+                "rows": chunk, "created_at": now, "start": start, "respect_quiet_hours": respect_quiet_hours,
+                "status": OutboxStatus.PENDING})
+        else:
+            result = session.execute(_ENQUEUE_ROWS_SQLITE, [
+                {**record, "created_at": now, "not_before": start, "next_attempt_at": start,
+                 "respect_quiet_hours": respect_quiet_hours, "status": OutboxStatus.PENDING, "attempts": 0,
+                 "throttled": 0} for record in chunk])
+        added.update((campaign, person_id) for campaign, person_id in result.all())
     if added:
         session.info[_ENQUEUED] = True
     return added

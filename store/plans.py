@@ -212,6 +212,40 @@ def sending_count(session: Session, plan: Plan) -> int:
         PlanVersion.plan_id == plan.id, PlanVersion.change.in_([PlanState.SENT, PlanState.RESENT]))).one()
 
 
+def sending_counts(session: Session, *, plan_ids: Iterable[int]) -> dict[int, int]:
+    """`sending_count` of many plans in one query."""
+    ids = sorted(set(plan_ids))
+    if not ids:
+        return {}
+    counts = dict(session.exec(
+        select(PlanVersion.plan_id, func.count()).where(PlanVersion.plan_id.in_(ids),
+                                                        PlanVersion.change.in_([PlanState.SENT, PlanState.RESENT]))
+        .group_by(PlanVersion.plan_id)).all())
+    return {plan_id: counts.get(plan_id, 0) for plan_id in ids}
+
+
+def latest_comments(session: Session, *, plan_ids: Iterable[int], kind: str) -> dict[int, PlanComment]:
+    """`latest_comment` of this kind for many plans in one query (plans without one are left out)."""
+    ids = sorted(set(plan_ids))
+    latest: dict[int, PlanComment] = {}
+    if ids:
+        for comment in session.exec(select(PlanComment).where(PlanComment.plan_id.in_(ids), PlanComment.kind == kind)
+                                    .order_by(PlanComment.plan_id, PlanComment.id.desc())):
+            latest.setdefault(comment.plan_id, comment)
+    return latest
+
+
+def latest_plans(session: Session, *, person_ids: Iterable[int]) -> dict[int, Plan]:
+    """`latest_plan` of many people in one query (a plan per period, so a few rows each)."""
+    ids = sorted(set(person_ids))
+    latest: dict[int, Plan] = {}
+    if ids:
+        for plan in session.exec(select(Plan).where(Plan.person_id.in_(ids))
+                                 .order_by(Plan.person_id, Plan.period.desc())):
+            latest.setdefault(plan.person_id, plan)
+    return latest
+
+
 def versions_of(session: Session, plan: Plan) -> list[PlanVersion]:
     return list(session.exec(select(PlanVersion).where(PlanVersion.plan_id == plan.id)
                              .order_by(PlanVersion.version)))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import String, and_, cast, exists, literal, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, defer
 from sqlmodel import Session
 
 from store.assessments import EXPIRY
@@ -37,6 +37,7 @@ def due_for_reassessment(session: Session, *, finished_before: datetime, now: da
     campaign = literal(campaign_prefix) + cast(latest.person_id, String) + literal(":") + cast(latest.id, String)
     query = (
         select(Person, latest.id, latest.finished_at)
+        .options(defer(Person.conversation_reference))  # for the outbox worker (1 KB each), not needed here
         .join(latest, latest.person_id == Person.id)
         .where(
             latest.person_id > after_person_id,

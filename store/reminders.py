@@ -12,10 +12,15 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from store.models.core import Person
 from store.models.plan import Plan
+
+# The owner's stored conversation reference (about 1 KB of JSON each) is for the outbox worker, not the jobs:
+# left unread, loaded only if something asks for it.
+_NOT_THE_CHAT = defer(Person.conversation_reference)
 
 
 def plans_awaiting_review_reminder(session: Session, *, states: Iterable[str], now: datetime, after: timedelta,
@@ -25,7 +30,7 @@ def plans_awaiting_review_reminder(session: Session, *, states: Iterable[str], n
     `max_reminders` times and not within `after`, each with its owner."""
     threshold = now - after
     return list(session.exec(
-        select(Plan, Person).join(Person, Person.id == Plan.person_id)
+        select(Plan, Person).join(Person, Person.id == Plan.person_id).options(_NOT_THE_CHAT)
         .where(Plan.id > after_plan_id, Plan.state.in_(list(states)), Plan.state_changed_at <= threshold,
                Plan.review_reminders < max_reminders,
                or_(Plan.last_review_reminder_at.is_(None), Plan.last_review_reminder_at <= threshold))
@@ -38,7 +43,7 @@ def drafts_due_reminder(session: Session, *, state: str, now: datetime, after: t
     `max_reminders` times and not within `after`, each with its owner."""
     threshold = now - after
     return list(session.exec(
-        select(Plan, Person).join(Person, Person.id == Plan.person_id)
+        select(Plan, Person).join(Person, Person.id == Plan.person_id).options(_NOT_THE_CHAT)
         .where(Plan.id > after_plan_id, Plan.state == state, Plan.state_changed_at <= threshold,
                Plan.updated_at <= threshold, Plan.draft_reminders < max_reminders,
                or_(Plan.last_draft_reminder_at.is_(None), Plan.last_draft_reminder_at <= threshold))

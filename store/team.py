@@ -51,3 +51,21 @@ def assessment_summary(session: Session, assessment_id: int | None) -> tuple[dat
                                .where(AssessmentLevel.assessment_id == assessment_id)).all())
     finished = aware(assessment.finished_at) if assessment.finished_at else None
     return finished, levels, assessment.framework_version
+
+
+def assessment_summaries(session: Session, assessment_ids: Iterable[int]
+                         ) -> dict[int, tuple[datetime | None, dict[str, int | None], str | None]]:
+    """`assessment_summary` of many assessments in two queries; an unknown id is left out."""
+    ids = sorted(set(assessment_ids))
+    if not ids:
+        return {}
+    found = {a.id: a for a in session.exec(select(Assessment).where(Assessment.id.in_(ids)))}
+    levels: dict[int, dict[str, int | None]] = {assessment_id: {} for assessment_id in found}
+    if found:
+        for assessment_id, competence, level in session.exec(
+                select(AssessmentLevel.assessment_id, AssessmentLevel.competence, AssessmentLevel.level)
+                .where(AssessmentLevel.assessment_id.in_(list(found)))):
+            levels[assessment_id][competence] = level
+    return {assessment_id: (aware(a.finished_at) if a.finished_at else None, levels[assessment_id],
+                            a.framework_version)
+            for assessment_id, a in found.items()}
