@@ -367,7 +367,9 @@ def proposals_for_person(session: Session, person: Person, now: datetime, limit:
                              catalogue=catalogue)
     if not page:
         return [], more
-    by_id = {a.id: a for a in session.exec(_ACTIVITIES, params={"ids": [p.activity_id for p in page]})}
+    ids = [p.activity_id for p in page]
+    by_id = catalogue.rows_of(session, ids) if catalogue is not None else \
+        {a.id: a for a in session.exec(_ACTIVITIES, params={"ids": ids})}
     return [Proposed(p, by_id[p.activity_id]) for p in page], more
 
 

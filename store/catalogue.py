@@ -24,7 +24,7 @@ import threading
 import weakref
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -92,14 +92,32 @@ def _forget(session: Session, transaction) -> None:
 
 # ---- the copy --------------------------------------------------------------------------------------------
 
+ROWS_KEPT = 2048  # activity rows a copy keeps for the cards (the ones proposed: a page each turn)
+
+
 @dataclass(frozen=True)
 class Catalogue:
-    """The published catalogue's matching facts and index, as read at `version`."""
+    """The published catalogue's matching facts and index, as read at `version`; and the rows of the activities
+    it has proposed (`rows_of`), read once: a copy is replaced, never changed, when the version moves on."""
 
     version: int
     facts: Mapping[int, ActivityFacts]
     self_paced: Mapping[tuple[str, int], tuple[int, ...]]  # activity ids, ascending
     dated: Mapping[tuple[str, int], tuple[tuple[float, int], ...]]  # (start as a timestamp, id), ascending
+    rows: dict[int, Activity] = field(default_factory=dict, compare=False)
+
+    def rows_of(self, session: Session, activity_ids: Sequence[int]) -> dict[int, Activity]:
+        """The activities' rows for the cards: kept ones, the others read (and kept, detached from the turn's
+        session: the cards only read them). Read-only for every caller."""
+        missing = [activity_id for activity_id in activity_ids if activity_id not in self.rows]
+        found = {activity_id: self.rows[activity_id] for activity_id in activity_ids if activity_id in self.rows}
+        if missing:
+            for activity in session.scalars(_ROWS, {"ids": missing}):
+                session.expunge(activity)
+                found[activity.id] = activity
+                if len(self.rows) < ROWS_KEPT:
+                    self.rows[activity.id] = activity
+        return found
 
     @property
     def empty(self) -> bool:
@@ -118,6 +136,7 @@ class Catalogue:
         return [self.facts[activity_id] for activity_id in activity_ids if activity_id in self.facts]
 
 
+_ROWS = select(Activity).where(Activity.id.in_(bindparam("ids", expanding=True)))
 _INDEX = select(ActivityCompetence.activity_id, ActivityCompetence.competence, ActivityCompetence.level,
                 ActivityCompetence.self_paced, ActivityCompetence.starts_at)
 _PUBLISHED_FACTS = select(*_FACT_COLUMNS).where(Activity.status == ActivityStatus.PUBLISHED)
@@ -141,17 +160,18 @@ _READING = threading.Lock()
 
 
 def catalogue_at(session: Session, version: int | None) -> Catalogue | None:
-    """This process's copy of the catalogue, read again if older than `version` (the database's, as the
-    turn read it); None when the transaction has changed an activity itself or the version row is missing."""
+    """This process's copy of the catalogue, read again unless it was read at `version` (the database's, as
+    the turn read it: any other number, higher or lower after a restore, means it changed); None when the
+    transaction has changed an activity itself or the version row is missing."""
     if version is None or changed_in_transaction(session):
         return None
     engine = session.get_bind()
     copy = _COPIES.get(engine)
-    if copy is not None and copy.version >= version:
+    if copy is not None and copy.version == version:
         return copy
     with _READING:  # one thread reads it; the others wait and take its copy
         copy = _COPIES.get(engine)
-        if copy is None or copy.version < version:
+        if copy is None or copy.version != version:
             copy = _read_catalogue(session, version)
             _COPIES[engine] = copy
     return copy
@@ -165,11 +185,6 @@ def current_catalogue(session: Session) -> Catalogue | None:
     if changed_in_transaction(session):
         return None
     return catalogue_at(session, session.execute(_VERSION).scalar())
-
-
-def forget_copies() -> None:
-    """Drops every process copy (tests, and a database restored from a backup with an older version)."""
-    _COPIES.clear()
 
 
 # ---- the person's needs and the version, in one statement ------------------------------------------------
