@@ -44,8 +44,13 @@ def _setup(db: Database, people: int) -> None:
         survey.mark_open(session, survey_round, now=OPEN_DAY)
 
 
-def measure(url: str, *, people: int, counting: bool = False) -> dict[str, list[float]]:
-    """Thread CPU (µs) of each turn by kind; with `counting`, `measure.statements` keeps the statement lines."""
+def measure(url: str, *, people: int) -> dict[str, list[float]]:
+    """Thread CPU (µs) of each turn by kind."""
+    return dict(run_survey(url, people=people).cpu)
+
+
+def run_survey(url: str, *, people: int, counting: bool = False) -> TurnMeter:
+    """The people's survey through a TurnMeter (with `counting`, each turn's statements too)."""
     db = Database(url)
     db.migrate()
     _setup(db, people)
@@ -69,8 +74,7 @@ def measure(url: str, *, people: int, counting: bool = False) -> dict[str, list[
         db.dispose()
     if len(meter.cpu["finish"]) != people:
         raise RuntimeError("the survey did not run as expected")
-    measure.statements = {kind: meter.statements_line(kind) for kind in meter.statements}  # type: ignore[attr-defined]
-    return dict(meter.cpu)
+    return meter
 
 
 def report(backend: str, cpu: dict[str, list[float]], statements: dict[str, str] | None = None) -> str:
@@ -89,8 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     def measure_and_report(backend: str, url: str) -> str:
-        cpu = measure(url, people=args.people, counting=args.statements)
-        return report(backend, cpu, measure.statements if args.statements else None)  # type: ignore[attr-defined]
+        meter = run_survey(url, people=args.people, counting=args.statements)
+        return report(backend, dict(meter.cpu), {kind: meter.statements_line(kind) for kind in meter.statements})
 
     return run_each_backend(args, "kl-survey-", measure_and_report)
 

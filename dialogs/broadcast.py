@@ -50,7 +50,7 @@ from store.models.activity import Activity
 from store.digcomp import load_framework
 from store.models.broadcast import Broadcast, BroadcastStatus
 from store.models.core import Person
-from store.models.directory import DirectoryEntry, Organisation
+from store.models.directory import DirectoryEntry
 from store.people import aware
 
 log = logging.getLogger(__name__)
