@@ -9,7 +9,8 @@ As bench/turns.py: the bot alone in its process (bench/servers.py), the fake Tea
 load generator (bench/load.py, one client per person, typed text, the card reply through the connector) in a
 third. One database per backend is seeded before the bot starts (the catalogue, the people, their
 assessments) and both subjects run against it, help first, then activities, alternating over --repeat rounds.
-Prints bot CPU ms per turn, p50/p99, replies and the largest card; writes bench/results/activities-<stamp>.json.
+Prints bot CPU ms per turn, p50/p99, replies and the largest card, and both turns through the dispatcher alone
+(SQL statements and thread CPU, bench/turn_meter.py); writes bench/results/activities-<stamp>.json.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 
 from bench.connector_process import ConnectorProcess
 from bench.databases import Databases, postgres_server_url
-from bench.load import LoadSpec, Scenario
+from bench.load import LoadSpec, Scenario, run_load
 from bench.servers import OURS, ServerProcess
 from bench.turns import _percentile, report_header
 
@@ -53,30 +54,6 @@ def _load_process(spec: LoadSpec, conn) -> None:
 
     load.SCENARIOS[ActivitiesScenario.name] = ActivitiesScenario
     load.run(spec, conn)
-
-
-def run_load(spec: LoadSpec, timeout: float) -> dict[str, Any]:
-    import multiprocessing
-
-    context = multiprocessing.get_context("spawn")
-    parent, child = context.Pipe()
-    process = context.Process(target=_load_process, args=(spec, child), name="bench-load", daemon=True)
-    process.start()
-    try:
-        if not parent.poll(60):
-            raise RuntimeError("the load generator did not start within 60 s")
-        result = parent.recv()
-        if result == "started":
-            if not parent.poll(timeout):
-                raise RuntimeError(f"the load generator gave no result within {timeout:g} s")
-            result = parent.recv()
-    finally:
-        process.join(10)
-        if process.is_alive():
-            process.terminate()
-    if isinstance(result, Exception):
-        raise result
-    return result
 
 
 @dataclass
@@ -164,13 +141,39 @@ def largest_card_bytes(database_url: str, users: list[Any]) -> int:
     return largest
 
 
+def dispatched(database_url: str, users: list[Any], rounds: int = 3) -> dict[str, dict[str, Any]]:
+    """Both turns through the dispatcher alone (bench/turn_meter.py): each person's statements and thread CPU,
+    after a round that is not counted (the sender's first turn stores their chat)."""
+    from bench.turn_meter import TurnMeter, dispatcher_for
+    from dialogs.turn import Kind, Request, Sender
+    from store.db import Database
+
+    db = Database(database_url)
+    meter = TurnMeter(dispatcher_for(db), counting=True)
+    try:
+        for round_no in range(rounds + 1):
+            for user in users:
+                sender = Sender(user.tenant_id, user.teams_id, user.aad_object_id, user.name, "sv-SE")
+                reference = {"activityId": "1", "bot": {"id": "28:bench"}, "channelId": "msteams",
+                             "conversation": {"id": user.conversation_id, "tenantId": user.tenant_id},
+                             "serviceUrl": user.service_url, "user": {"id": user.teams_id}}
+                for kind, text in (("help", "hjälp"), ("activities", "aktiviteter")):
+                    meter.turn(kind, Request(sender, Kind.TEXT, text=text, conversation_reference=reference),
+                               measuring=round_no > 0)
+    finally:
+        meter.close()
+        db.dispose()
+    return {kind: {"statements": meter.median_statements(kind), "statements_by_kind": meter.statements_line(kind),
+                   "thread_cpu_us": meter.median_cpu(kind)} for kind in ("help", "activities")}
+
+
 def measure(scenario: str, server: ServerProcess, connector: ConnectorProcess, users: list[Any],
             options: Options, seed_no: int) -> dict[str, Any]:
     connector.reset()
     spec = LoadSpec(bot_url=server.url, service_url=connector.base_url, scenario=scenario, users=users,
                     warmup=options.warmup, seconds=options.seconds, server_pid=server.pid,
                     connector_pid=connector.pid, seed=seed_no)
-    result = run_load(spec, timeout=options.warmup + options.seconds + 120)
+    result = run_load(spec, timeout=options.warmup + options.seconds + 120, target=_load_process)
     expected = result["expected_replies"]
     summary = connector.wait_and_summarise(sum(expected.values()), timeout=30)
     latencies = sorted(v for values in result["latencies_ms"].values() for v in values)
@@ -197,6 +200,7 @@ def run(options: Options) -> dict[str, Any]:
     postgres = postgres_server_url(options.postgres_url) if "postgres" in options.backends else None
     rows: list[dict[str, Any]] = []
     cards: dict[str, int] = {}
+    dispatch: dict[str, dict[str, dict[str, Any]]] = {}
     with tempfile.TemporaryDirectory(prefix="kl-bench-activities-") as tmp:
         databases = Databases(Path(tmp), postgres)
         connector = ConnectorProcess().start()
@@ -209,6 +213,10 @@ def run(options: Options) -> dict[str, Any]:
                 say(f"{backend}: seeding {options.activities} activities and {options.people} people")
                 seed(url, users, activities=options.activities, now=datetime.now(timezone.utc))
                 cards[backend] = largest_card_bytes(url, users)
+                dispatch[backend] = dispatched(url, users)
+                say(f"  dispatcher alone: " + "; ".join(
+                    f"{kind} {figures['statements_by_kind']}, thread CPU {figures['thread_cpu_us']:.0f} µs"
+                    for kind, figures in dispatch[backend].items()))
                 server = ServerProcess(OURS, database_url=url, log_path=str(Path(tmp) / f"{backend}.log")).start()
                 try:
                     for round_no in range(1, options.repeat + 1):
@@ -240,6 +248,7 @@ def run(options: Options) -> dict[str, Any]:
             "cpu_ratio_to_help": activities_cpu / help_cpu if help_cpu and activities_cpu else None,
             "help_p50_ms": median("help", "p50_ms"), "activities_p50_ms": median("activities", "p50_ms"),
             "activities_p99_ms": median("activities", "p99_ms"), "largest_card_bytes": cards.get(backend),
+            "dispatcher_alone": dispatch.get(backend),
             "verified": all(r["verified"] for r in rows if r["backend"] == backend),
         })
     report = {**report_header(stamp, options), "summary": summary, "rows": rows}

@@ -4,17 +4,17 @@
 
 DESIGN.md §5: a new flow's turn should cost no more than the help turn, within 1.5x. Seeds the organisation
 of bench/broadcast_audience.py (201 units, 6 roles), makes person 0 its coordinator, and times each turn's
-thread CPU (waits for PostgreSQL not counted): "hjälp", "utskick" (the compose card with every unit and
-role), the preview of a department (count and names) and a report. Prints medians and the ratio to help.
+thread CPU (waits for PostgreSQL not counted; bench/turn_meter.py): "hjälp", "utskick" (the compose card with
+every unit and role), the preview of a department (count and names) and a report. Prints medians and the
+ratio to help; `--statements` counts each turn's SQL statements as well (a listener on the engine: a little
+CPU on every turn).
 """
 
 from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import tempfile
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,11 +22,8 @@ from sqlmodel import select
 
 from bench.broadcast_audience import seed
 from bench.databases import Databases, postgres_server_url
-from bot.app import dialog_config
-from bot.settings import Settings
+from bench.turn_meter import TurnMeter, cpu_lines, dispatcher_for
 from cards.verbs import Verb
-from dialogs.dispatch import Dispatcher
-from dialogs.routes import build_router
 from dialogs.turn import Kind, Request, Sender
 from store import broadcasts
 from store.db import Database
@@ -39,18 +36,13 @@ REFERENCE = {"activityId": "1", "bot": {"id": "28:bench"}, "channelId": "msteams
              "user": {"id": "29:0"}}
 
 
-def cpu(dispatcher: Dispatcher, request: Request) -> tuple[float, dict]:
-    started = time.thread_time()
-    reply = dispatcher.handle(request)
-    return time.thread_time() - started, reply.cards[0]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--people", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--postgres-url")
+    parser.add_argument("--statements", action="store_true", help="count each turn's SQL statements too")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as workdir:
         databases = Databases(Path(workdir), postgres_server_url(args.postgres_url) if args.backend == "postgres"
@@ -65,7 +57,7 @@ def main() -> None:
                 session.add(OrganisationAssignment(organisation_id=org, entry_id=entry.id,
                                                    kind=AssignmentKind.COORDINATOR))
                 department = session.exec(select(Unit.id).where(Unit.code == "D0")).one()
-            dispatcher = Dispatcher(db, build_router(), dialog_config(Settings(database_url=url)))
+            meter = TurnMeter(dispatcher_for(db), counting=args.statements)
 
             def text(words: str) -> Request:
                 return Request(SENDER, Kind.TEXT, text=words, conversation_reference=REFERENCE)
@@ -75,8 +67,8 @@ def main() -> None:
                                conversation_reference=REFERENCE)
 
             message = {"title": "Kurs", "text": "Välkommen", "units": str(department), "condition": "none"}
-            cpu(dispatcher, text("utskick"))
-            cpu(dispatcher, action(Verb.BROADCAST_PREVIEW, message))
+            meter.turn("warm-up", text("utskick"), measuring=False)
+            meter.turn("warm-up", action(Verb.BROADCAST_PREVIEW, message), measuring=False)
             with db.session() as session:  # a broadcast to report on, without sending anything
                 broadcast = broadcasts.create_broadcast(
                     session, organisation_id=org, created_by_person_id=entry.person_id,
@@ -89,17 +81,16 @@ def main() -> None:
                 "preview (a department)": lambda: action(Verb.BROADCAST_PREVIEW, message),
                 "report": lambda: action(Verb.BROADCAST_REPORT, {"broadcast_id": broadcast_id}),
             }
-            times: dict[str, list[float]] = {name: [] for name in turns}
             for _ in range(args.rounds):
                 for name, request in turns.items():
-                    seconds, card = cpu(dispatcher, request())
+                    card = meter.turn(name, request()).cards[0]
                     assert "Det gick inte" not in str(card)[:400], card
-                    times[name].append(seconds)
-            help_median = statistics.median(times["help"])
+            meter.close()
             print(f"{args.backend}, {args.people} people, {args.rounds} rounds: thread CPU per turn (median)")
-            for name, values in times.items():
-                median = statistics.median(values)
-                print(f"  {name:24s} {median * 1000:6.2f} ms  {median / help_median:4.2f}x help")
+            for line in cpu_lines(meter.cpu, list(turns), against="help"):
+                print(line)
+            for name in meter.statements:
+                print(f"  {name:<24} {meter.statements_line(name)}")
         finally:
             db.dispose()
             databases.drop(url)

@@ -16,20 +16,12 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import tempfile
-import time
-from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
-from bench.databases import Databases, postgres_server_url
 from bench.load import answer_actions, card_action, iter_actions
-from bot.app import dialog_config
-from bot.settings import Settings
+from bench.turn_meter import TurnMeter, add_backend_arguments, dispatcher_for, run_each_backend
 from cards.address import ADDRESSEE_KEY
 from cards.verbs import Verb
-from dialogs.dispatch import Dispatcher
-from dialogs.routes import build_router
 from dialogs.turn import Kind, Request, Sender
 from store.db import Database
 
@@ -68,33 +60,44 @@ def next_turn(person: Person, rng: random.Random) -> tuple[str, Request]:
 
 
 def measure(url: str, *, people: int, rounds: int, warmup: int, seed: int = 0) -> dict[str, list[float]]:
+    """Thread CPU (µs) of each turn by kind."""
+    cpu = dict(run_assessments(url, people=people, rounds=rounds, warmup=warmup, seed=seed).cpu)
+    unexpected = set(cpu) - {"start", "mode", "answer", "finish"}
+    if not cpu.get("answer") or not cpu.get("finish") or unexpected:
+        raise RuntimeError(f"the flow did not run as expected: kinds {sorted(cpu)}")
+    return cpu
+
+
+def run_assessments(url: str, *, people: int, rounds: int, warmup: int, seed: int = 0, help_after: bool = False,
+                    **meter_options: Any) -> TurnMeter:
+    """The people's self-assessments, round after round, through a TurnMeter (`meter_options`: counting,
+    tally); with `help_after`, each person types "hjälp" after each turn (kind "help (again)")."""
     db = Database(url)
     db.migrate()
-    dispatcher = Dispatcher(db, build_router(), dialog_config(Settings.from_env({}, env_file=None)))
+    meter = TurnMeter(dispatcher_for(db), **meter_options)
     crowd, rng = [Person(i) for i in range(people)], random.Random(seed)
-    cpu: dict[str, list[float]] = defaultdict(list)
     try:
         for round_ in range(warmup + rounds):
             for person in crowd:
                 kind, request = next_turn(person, rng)
-                started = time.thread_time()
-                reply = dispatcher.handle(request)
-                spent = time.thread_time() - started
+                reply = meter.turn(kind, request, measuring=False)
                 # An answer replaces its card with the next statement (or the ending).
                 person.card = reply.cards[-1]
                 if kind == "answer" and card_action(person.card, Verb.ASSESSMENT_ANSWER) is None:
                     kind = "finish"  # the last statement: "Klart!" came back
                 if round_ >= warmup:
-                    cpu[kind].append(spent * 1e6)
+                    meter.record(kind, meter.last_seconds, meter.last_statements)
                 stamps = [a["data"][ADDRESSEE_KEY] for a in iter_actions(person.card)
                           if isinstance(a.get("data"), dict) and ADDRESSEE_KEY in a["data"]]
                 person.addressee = stamps[0] if stamps else person.addressee
+                if help_after:
+                    meter.turn("help (again)", Request(person.sender, Kind.TEXT, text="hjälp",
+                                                       conversation_reference=person.reference),
+                               measuring=round_ >= warmup)
     finally:
+        meter.close()
         db.dispose()
-    unexpected = set(cpu) - {"start", "mode", "answer", "finish"}
-    if not cpu.get("answer") or not cpu.get("finish") or unexpected:
-        raise RuntimeError(f"the flow did not run as expected: kinds {sorted(cpu)}")
-    return cpu
+    return meter
 
 
 def report(backend: str, cpu: dict[str, list[float]]) -> str:
@@ -110,27 +113,13 @@ def report(backend: str, cpu: dict[str, list[float]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="sqlite")
+    add_backend_arguments(parser)
     parser.add_argument("--people", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=172)  # two whole assessments a person
     parser.add_argument("--warmup", type=int, default=15)
-    parser.add_argument("--postgres-url")
     args = parser.parse_args(argv)
-    backends = ["sqlite", "postgres"] if args.backend == "both" else [args.backend]
-    with tempfile.TemporaryDirectory(prefix="kl-dispatch-") as workdir:
-        databases = Databases(Path(workdir), postgres_server_url(args.postgres_url) if "postgres" in backends
-                              else None)
-        try:
-            for backend in backends:
-                url = databases.create(backend)
-                try:
-                    print(report(backend, measure(url, people=args.people, rounds=args.rounds,
-                                                  warmup=args.warmup)), flush=True)
-                finally:
-                    databases.drop(url)
-        finally:
-            databases.close()
-    return 0
+    return run_each_backend(args, "kl-dispatch-", lambda backend, url: report(backend, measure(
+        url, people=args.people, rounds=args.rounds, warmup=args.warmup)))
 
 
 if __name__ == "__main__":

@@ -460,13 +460,14 @@ def run(spec: LoadSpec, conn) -> None:
         conn.send(RuntimeError(f"load generator failed: {error}\n{traceback.format_exc()}"))
 
 
-def run_load(spec: LoadSpec, timeout: float, on_start=None) -> dict[str, Any]:
-    """Runs the load process; `on_start()` is called in this process when its clients begin."""
+def run_load(spec: LoadSpec, timeout: float, on_start=None, target=None) -> dict[str, Any]:
+    """Runs the load process; `on_start()` is called in this process when its clients begin. `target`: the
+    process's entry instead of `run` (a module-level function that registers a scenario of its own first)."""
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")
     parent, child = context.Pipe()
-    process = context.Process(target=run, args=(spec, child), name="bench-load", daemon=True)
+    process = context.Process(target=target or run, args=(spec, child), name="bench-load", daemon=True)
     process.start()
     try:
         if not parent.poll(60):

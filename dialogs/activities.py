@@ -32,6 +32,7 @@ from dialogs.notify import notify
 from dialogs.rules.matching import ActivityFacts, rank_activities
 from dialogs.turn import Reply, Turn
 from store import activities as store, audit
+from store.catalogue import needs_and_catalogue
 from cards.digcomp_titles import DigCompTitles
 from dialogs.digcomp_titles import digcomp_titles
 from store.digcomp import Framework, load_framework
@@ -142,11 +143,11 @@ def catalogue_reply_card(turn: Turn, view: str, page: int, *, notice: str | None
     choice = None
     reasons: dict[int, ReasonView] = {}
     if view == "mine":
-        needs = store.person_needs(turn.session, person=turn.person)
+        needs, copy = needs_and_catalogue(turn.session, person=turn.person)  # one statement
         if needs is None:
             return no_assessment_card(turn.lang)
         proposed, more = store.proposals_for_person(turn.session, turn.person, turn.now, limit=PAGE_SIZE,
-                                                    offset=offset, needs=needs)
+                                                    offset=offset, needs=needs, catalogue=copy)
         total = None if proposed or page else 0
         activities = [p.activity for p in proposed]
         reasons = {p.activity.id: ReasonView(p.proposal.competence, p.proposal.level, p.proposal.target)

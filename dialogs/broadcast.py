@@ -50,7 +50,7 @@ from store.models.activity import Activity
 from store.digcomp import load_framework
 from store.models.broadcast import Broadcast, BroadcastStatus
 from store.models.core import Person
-from store.models.directory import DirectoryEntry, Organisation
+from store.models.directory import DirectoryEntry
 from store.people import aware
 
 log = logging.getLogger(__name__)
@@ -79,8 +79,8 @@ DOWNLOAD_VALID_FOR = timedelta(minutes=10)
 
 def _coordinator(turn: Turn) -> DirectoryEntry:
     """The sender's directory entry if they coordinate its organisation; refused and logged otherwise."""
-    entry = directory.entry_for_person(turn.session, turn.person)
-    if entry is None or not directory.is_coordinator(turn.session, entry):
+    entry, coordinates = directory.entry_and_coordination(turn.session, turn.person)
+    if entry is None or not coordinates:
         log.warning("broadcast action %s refused: person %s is not a coordinator (card data %s)",
                     turn.request.verb or turn.request.text, turn.person.id, _loggable(turn.data))
         raise UserFacingError("broadcast_not_coordinator", f"person {turn.person.id} is not a coordinator")
@@ -107,16 +107,14 @@ def _loggable(data: Any) -> dict[str, Any]:
 
 def _compose_view(turn: Turn, entry: DirectoryEntry, *, values: dict[str, str] | None = None,
                   notice: str | None = None) -> ComposeView:
-    organisation = turn.session.get(Organisation, entry.organisation_id)
-    units = broadcasts.organisation_units(turn.session, organisation_id=entry.organisation_id)
-    roles = broadcasts.organisation_roles(turn.session, organisation_id=entry.organisation_id)
-    recent = [RecentView(b.id, _content(b).title, _local(turn.config, b.created_at), b.status)
-              for b in broadcasts.recent_broadcasts(turn.session, organisation_id=entry.organisation_id, limit=RECENT)]
-    activities = [(str(a.id), _activity_choice_title(turn, a))
-                  for a in broadcasts.activity_choices(turn.session, organisation_id=entry.organisation_id,
-                                                       now=turn.now, limit=MAX_ACTIVITY_CHOICES)]
-    return ComposeView(organisation=organisation.name if organisation else "",
-                       units=[(str(u.id), u.name) for u in units], roles=[(str(r), name) for r, name in roles],
+    lists = broadcasts.compose_lists(turn.session, organisation_id=entry.organisation_id, now=turn.now,
+                                     recent=RECENT, activities=MAX_ACTIVITY_CHOICES)  # one statement
+    recent = [RecentView(b.id, content_from_json(b.content).title, _local(turn.config, b.created_at), b.status)
+              for b in lists.recent]
+    activities = [(str(a.id), _activity_choice_title(turn, a)) for a in lists.activities]
+    return ComposeView(organisation=lists.organisation_name or "",
+                       units=[(str(u.id), u.name) for u in lists.units],
+                       roles=[(str(r), name) for r, name in lists.roles],
                        competences=_competence_choices(turn.lang), values=values or {}, recent=recent, notice=notice,
                        activities=activities)
 
@@ -177,9 +175,11 @@ def _read_content(turn: Turn, entry: DirectoryEntry, values: dict[str, str]) -> 
     return parse_announcement(values, activity_id=activity.id, activity_title=title), activity
 
 
-def _read_draft(turn: Turn, entry: DirectoryEntry, values: dict[str, str]) -> _Draft:
-    units = broadcasts.unit_names(turn.session, organisation_id=entry.organisation_id,
-                                  unit_ids=chosen_ids(values.get(UNITS_ID)))
+def _read_draft(turn: Turn, entry: DirectoryEntry, values: dict[str, str],
+                unit_table: dict[int, broadcasts.UnitRow] | None = None) -> _Draft:
+    chosen_units = chosen_ids(values.get(UNITS_ID))
+    units = broadcasts.active_names(unit_table, chosen_units) if unit_table is not None else \
+        broadcasts.unit_names(turn.session, organisation_id=entry.organisation_id, unit_ids=chosen_units)
     roles = broadcasts.role_names(turn.session, organisation_id=entry.organisation_id,
                                   role_ids=chosen_ids(values.get(ROLES_ID)))
     competences = {key: title.split(" ", 1)[1] for key, title in _competence_choices(turn.lang)}
@@ -193,15 +193,19 @@ def preview(turn: Turn) -> Reply:
     entry = _coordinator(turn)
     values = _inputs(turn)
     flow = FlowRun(FLOW, turn.session, turn.person.id)
+    # The chosen units' names and the tree under them: one read of the organisation's units.
+    unit_table = broadcasts.unit_table(turn.session, organisation_id=entry.organisation_id) \
+        if chosen_ids(values.get(UNITS_ID)) else None
     try:
-        draft = _read_draft(turn, entry, values)
+        draft = _read_draft(turn, entry, values, unit_table)
     except (ContentInvalid, AudienceInvalid) as invalid:
         log.info("broadcast preview refused for person %s: %s", turn.person.id, invalid)
         flow.go("composing", values=values)
         notice = t(turn.lang, f"broadcast.invalid.{invalid.key}")
         return Reply.of(compose_card(turn.lang, view=_compose_view(turn, entry, values=values, notice=notice)))
-    size = broadcasts.audience_size(turn.session, audience_query(turn.session, entry.organisation_id, draft.audience,
-                                                                 now=turn.now, config=turn.config))
+    size = broadcasts.audience_size(turn.session, audience_query(
+        turn.session, entry.organisation_id, draft.audience, now=turn.now, config=turn.config,
+        tree=broadcasts.tree_of(unit_table) if unit_table is not None else None))
     token = secrets.token_hex(6)
     flow.go("previewing", values=values, draft=token, content=draft.content.to_json(),
             audience=draft.audience.to_json(), send_at=draft.send_at.isoformat() if draft.send_at else None)
@@ -269,11 +273,14 @@ def send(turn: Turn) -> Reply:
 
 
 def audience_query(session: Session, organisation_id: int, audience: Audience, *, now: datetime,
-                   config: DialogConfig) -> broadcasts.AudienceQuery:
-    """The rule's pure parts worked out: chosen units with every unit below them, and this year's start."""
+                   config: DialogConfig, tree: dict[int, int | None] | None = None) -> broadcasts.AudienceQuery:
+    """The rule's pure parts worked out: chosen units with every unit below them, and this year's start.
+    `tree`: the organisation's unit tree, when the caller has read it already."""
     unit_ids = None
     if audience.units:
-        unit_ids = units_with_descendants(audience.units, broadcasts.unit_tree(session, organisation_id=organisation_id))
+        if tree is None:
+            tree = broadcasts.unit_tree(session, organisation_id=organisation_id)
+        unit_ids = units_with_descendants(audience.units, tree)
     return broadcasts.AudienceQuery(
         organisation_id=organisation_id, unit_ids=unit_ids,
         role_ids=frozenset(audience.roles) if audience.roles else None, condition=str(audience.condition),

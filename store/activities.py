@@ -284,12 +284,13 @@ def _stream_statement(competence: str = "competence", level: str = "level"):
 
 
 _STREAM = _stream_statement()
+_ACTIVITIES = select(Activity).where(Activity.id.in_(bindparam("ids", expanding=True)))
 _ANY_PUBLISHED = select(ActivityCompetence.activity_id).limit(1)
 
 
 
 def ranked_page(session: Session, *, needs: PersonNeeds, now: datetime, offset: int, limit: int,
-                competences: Sequence[str] | None = None) -> tuple[list[Proposal], bool]:
+                competences: Sequence[str] | None = None, catalogue: Any = None) -> tuple[list[Proposal], bool]:
     """Proposals offset..offset+limit of rank_activities(needs, the catalogue, now), and whether more follow.
 
     Gap competences are taken in groups of equal gap, largest first. Within a group, each competence's index
@@ -297,6 +298,8 @@ def ranked_page(session: Session, *, needs: PersonNeeds, now: datetime, offset: 
     short is ranked only as far as every cut stream still has the places wanted (anything beyond a cut ranks
     after them), else the limit doubles. Full activities rank after every free one (rule a), so they are
     needed only once every group was read to its end.
+
+    `catalogue`: a process copy of the index and the facts (store/catalogue.py) to read instead of the database.
     """
     gaps = {}
     for key, target in needs.targets.items():
@@ -304,7 +307,7 @@ def ranked_page(session: Session, *, needs: PersonNeeds, now: datetime, offset: 
         level = 0 if level is None else level
         if target is not None and target > level and (competences is None or key in competences):
             gaps[key] = (level, target)
-    if not gaps or session.exec(_ANY_PUBLISHED).first() is None:
+    if not gaps or (catalogue.empty if catalogue is not None else session.exec(_ANY_PUBLISHED).first() is None):
         return [], False  # nothing to propose: one query instead of one per gap competence
     want = offset + limit + 1
     free: list[Proposal] = []
@@ -314,12 +317,15 @@ def ranked_page(session: Session, *, needs: PersonNeeds, now: datetime, offset: 
         group = [key for key, (level, target) in gaps.items() if target - level == gap]
         read = want - len(free) + _FIRST_READ
         while True:
-            rows = [row for key in group for row in session.execute(
-                _STREAM, {"competence": key, "level": gaps[key][0] + 1, "now": now, "read": read})]
+            rows = [row for key in group for row in (
+                catalogue.stream(key, gaps[key][0] + 1, now, read) if catalogue is not None else session.execute(
+                    _STREAM, {"competence": key, "level": gaps[key][0] + 1, "now": now, "read": read}))]
             per_stream: dict[str, list[int]] = {}
             for activity_id, key in rows:
                 per_stream.setdefault(key, []).append(activity_id)
-            facts = {f.id: f for f in facts_of(session, list({activity_id for activity_id, _ in rows} - seen))}
+            unseen = list({activity_id for activity_id, _ in rows} - seen)
+            facts = {f.id: f for f in (catalogue.facts_of(unseen) if catalogue is not None
+                                       else facts_of(session, unseen))}
             ranked = rank_activities(needs, facts.values(), now) if facts else []
             mine = [p for p in ranked if p.target - p.level == gap]
             cut = [key for key in group if len(per_stream.get(key, [])) >= read]  # a stream may go on
@@ -345,17 +351,25 @@ def ranked_page(session: Session, *, needs: PersonNeeds, now: datetime, offset: 
 
 
 def proposals_for_person(session: Session, person: Person, now: datetime, limit: int = 3, offset: int = 0,
-                         competences: Sequence[str] | None = None, needs: PersonNeeds | None = None
-                         ) -> tuple[list[Proposed], bool]:
+                         competences: Sequence[str] | None = None, needs: PersonNeeds | None = None,
+                         catalogue: Any = _UNKNOWN) -> tuple[list[Proposed], bool]:
     """The person's ranked proposals (rules: store/matching.py): one page with the activities, and
-    whether more follow; ([], False) without a finished self-assessment. `competences` narrows them."""
+    whether more follow; ([], False) without a finished self-assessment. `competences` narrows them.
+    `catalogue`: the copy store/catalogue.py `needs_and_catalogue` gave (looked up here when not given)."""
+    from store.catalogue import current_catalogue
+
     needs = needs or person_needs(session, person=person)
     if needs is None:
         return [], False
-    page, more = ranked_page(session, needs=needs, now=now, offset=offset, limit=limit, competences=competences)
+    if catalogue is _UNKNOWN:
+        catalogue = current_catalogue(session)
+    page, more = ranked_page(session, needs=needs, now=now, offset=offset, limit=limit, competences=competences,
+                             catalogue=catalogue)
     if not page:
         return [], more
-    by_id = {a.id: a for a in session.exec(select(Activity).where(Activity.id.in_([p.activity_id for p in page])))}
+    ids = [p.activity_id for p in page]
+    by_id = catalogue.rows_of(session, ids) if catalogue is not None else \
+        {a.id: a for a in session.exec(_ACTIVITIES, params={"ids": ids})}
     return [Proposed(p, by_id[p.activity_id]) for p in page], more
 
 

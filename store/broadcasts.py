@@ -9,14 +9,18 @@ store.outbox.campaign_counts, and stopping is store.outbox.cancel_campaign.
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, exists, func, insert, literal, or_, union_all, update
+from sqlalchemy import (
+    Boolean, Integer, String, and_, bindparam, case, cast, exists, func, insert, literal, literal_column, null, or_,
+    union_all, update,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -54,8 +58,11 @@ class UnitInfo:
 
 def organisation_units(session: Session, *, organisation_id: int) -> list[UnitInfo]:
     """The organisation's active units, top of the tree first (by depth, then name): the card shows the top."""
-    rows = session.exec(select(Unit.id, Unit.name, Unit.parent_id)
-                        .where(Unit.organisation_id == organisation_id, Unit.active)).all()
+    return _top_first(session.exec(select(Unit.id, Unit.name, Unit.parent_id)
+                                   .where(Unit.organisation_id == organisation_id, Unit.active)).all())
+
+
+def _top_first(rows: Sequence[tuple[int, str, int | None]]) -> list[UnitInfo]:
     parents = {unit_id: parent for unit_id, _, parent in rows}
     depths: dict[int, int] = {}
 
@@ -72,6 +79,31 @@ def organisation_units(session: Session, *, organisation_id: int) -> list[UnitIn
 def unit_tree(session: Session, *, organisation_id: int) -> dict[int, int | None]:
     """Unit id -> parent id for every unit of the organisation (inactive ones too: their people still count)."""
     return dict(session.exec(select(Unit.id, Unit.parent_id).where(Unit.organisation_id == organisation_id)).all())
+
+
+class UnitRow(NamedTuple):  # a tuple: a table of 200 units is built on every preview
+    name: str
+    parent_id: int | None
+    active: bool
+
+
+_UNITS = select(Unit.id, Unit.name, Unit.parent_id, Unit.active).where(Unit.organisation_id == bindparam("org"))
+
+
+def unit_table(session: Session, *, organisation_id: int) -> dict[int, UnitRow]:
+    """Every unit of the organisation (inactive ones too), for a preview that needs both the chosen units'
+    names (`active_names`) and the tree under them (`tree_of`): one statement instead of two."""
+    return {row[0]: UnitRow(row[1], row[2], bool(row[3])) for row in session.execute(_UNITS, {"org": organisation_id})}
+
+
+def active_names(units: dict[int, UnitRow], unit_ids: Iterable[int]) -> dict[int, str]:
+    """unit_names from a unit_table."""
+    return {unit_id: units[unit_id].name for unit_id in unit_ids if unit_id in units and units[unit_id].active}
+
+
+def tree_of(units: dict[int, UnitRow]) -> dict[int, int | None]:
+    """unit_tree from a unit_table."""
+    return {unit_id: unit.parent_id for unit_id, unit in units.items()}
 
 
 def unit_names(session: Session, *, organisation_id: int, unit_ids: list[int]) -> dict[int, str]:
@@ -115,6 +147,86 @@ def activity_choices(session: Session, *, organisation_id: int, now: datetime, l
                or_(Activity.self_paced, Activity.starts_at.is_(None), Activity.starts_at > now))
         .order_by(Activity.published_at.desc(), Activity.id.desc()).limit(limit)).all()
     return [ActivityChoice(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class RecentBroadcast:
+    id: int
+    content: dict[str, Any]
+    created_at: datetime
+    status: str
+
+
+@dataclass(frozen=True)
+class ComposeLists:
+    """Everything the compose card lists, as organisation_units, organisation_roles, recent_broadcasts and
+    activity_choices give it."""
+
+    organisation_name: str | None
+    units: list[UnitInfo]
+    roles: list[tuple[int, str]]
+    recent: list[RecentBroadcast]
+    activities: list[ActivityChoice]
+
+
+def _compose_lists_statement():
+    """One statement for the compose card's five lists (they were five: bench/broadcast_turns.py). Each row is
+    (kind, id, text, other text, key, number, moment, flag); an ordered list carries its rank in `number`, as
+    the database's ORDER BY gave it (roles by name: the database's collation, as before)."""
+    org = bindparam("org")
+
+    def row(kind: str, id_, text=None, other=None, key=None, number=None, moment=None, flag=None):
+        nothing = (String(), String(), String(), Integer(), Broadcast.__table__.c.created_at.type, Boolean())
+        given = (text, other, key, number, moment, flag)
+        return [literal_column(f"'{kind}'").label("kind"), id_.label("id")] + [
+            (value if value is not None else cast(null(), kind_of)).label(name)
+            for value, kind_of, name in zip(given, nothing, ("text", "other", "key", "number", "moment", "flag"))]
+
+    roles = select(DirectoryRole.id, DirectoryRole.name, func.row_number().over(
+        order_by=(DirectoryRole.name, DirectoryRole.id)).label("rank")).where(
+        DirectoryRole.organisation_id == org).subquery()
+    recent = select(Broadcast.id, cast(Broadcast.content, String).label("content"), Broadcast.created_at,
+                    Broadcast.status, func.row_number().over(
+                        order_by=(Broadcast.created_at.desc(), Broadcast.id.desc())).label("rank")).where(
+        Broadcast.organisation_id == org).subquery()
+    choices = select(Activity.id, Activity.title_sv, Activity.title_en, Activity.key, Activity.starts_at,
+                     Activity.self_paced, func.row_number().over(
+                         order_by=(Activity.published_at.desc(), Activity.id.desc())).label("rank")).where(
+        Activity.organisation_id == org, Activity.status == ActivityStatus.PUBLISHED,
+        or_(Activity.self_paced, Activity.starts_at.is_(None), Activity.starts_at > bindparam("now"))).subquery()
+    return union_all(
+        select(*row("organisation", Organisation.id, Organisation.name)).where(Organisation.id == org),
+        select(*row("unit", Unit.id, Unit.name, number=Unit.parent_id)).where(Unit.organisation_id == org,
+                                                                               Unit.active),
+        select(*row("role", roles.c.id, roles.c.name, number=roles.c.rank)),
+        select(*row("broadcast", recent.c.id, recent.c.status, recent.c.content, number=recent.c.rank,
+                    moment=recent.c.created_at)).where(recent.c.rank <= bindparam("recent")),
+        select(*row("activity", choices.c.id, choices.c.title_sv, choices.c.title_en, choices.c.key,
+                    choices.c.rank, choices.c.starts_at, choices.c.self_paced))
+        .where(choices.c.rank <= bindparam("activities")),
+    )
+
+
+_COMPOSE_LISTS = _compose_lists_statement()
+
+
+def compose_lists(session: Session, *, organisation_id: int, now: datetime, recent: int, activities: int
+                  ) -> ComposeLists:
+    """What the compose card lists, in one statement: the organisation's name, its active units (top first),
+    its roles, its `recent` latest broadcasts and up to `activities` activities it may announce."""
+    rows: dict[str, list] = {}
+    for row in session.execute(_COMPOSE_LISTS, {"org": organisation_id, "now": now, "recent": recent,
+                                                "activities": activities}):
+        rows.setdefault(row.kind, []).append(row)
+    by_rank = lambda kind: sorted(rows.get(kind, ()), key=lambda row: row.number)  # noqa: E731
+    return ComposeLists(
+        organisation_name=rows["organisation"][0].text if rows.get("organisation") else None,
+        units=_top_first([(row.id, row.text, row.number) for row in rows.get("unit", ())]),
+        roles=[(row.id, row.text) for row in by_rank("role")],
+        recent=[RecentBroadcast(row.id, json.loads(row.other), aware(row.moment), row.text)
+                for row in by_rank("broadcast")],
+        activities=[ActivityChoice(row.id, row.text, row.other, row.key, row.moment, bool(row.flag))
+                    for row in by_rank("activity")])
 
 
 # ---- the audience ---------------------------------------------------------------------------------------------

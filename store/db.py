@@ -91,6 +91,8 @@ POSTGRES_TURN_THREADS = 3
 
 class Database:
     def __init__(self, url: str) -> None:
+        import store.catalogue  # noqa: F401  (its hooks raise the catalogue's version with every activity change)
+
         self.url = normalise_url(url)
         self.engine = make_engine(self.url)
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, bindparam, exists, func, or_
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
@@ -339,6 +339,23 @@ def has_assignment(session: Session, entry: DirectoryEntry, kind: str) -> bool:
 
 def is_coordinator(session: Session, entry: DirectoryEntry) -> bool:
     return entry.active and has_assignment(session, entry, AssignmentKind.COORDINATOR)
+
+
+_LINKED_COORDINATING = select(DirectoryEntry, exists().where(
+    OrganisationAssignment.entry_id == DirectoryEntry.id, OrganisationAssignment.kind == AssignmentKind.COORDINATOR,
+    OrganisationAssignment.organisation_id == DirectoryEntry.organisation_id)).where(
+    DirectoryEntry.person_id == bindparam("person_id"))
+
+
+def entry_and_coordination(session: Session, person: Person) -> tuple[DirectoryEntry | None, bool]:
+    """entry_for_person and is_coordinator: one statement for someone linked to an active entry (the coordinator
+    composing a broadcast); anyone else the two steps as before (linking first)."""
+    if person.id is not None:
+        found = session.exec(_LINKED_COORDINATING, params={"person_id": person.id}).first()
+        if found is not None and found[0].active:
+            return found[0], bool(found[1])
+    entry = entry_for_person(session, person)
+    return entry, entry is not None and is_coordinator(session, entry)
 
 
 def entry_by_email(session: Session, organisation: Organisation, email: str) -> DirectoryEntry | None:

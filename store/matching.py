@@ -153,6 +153,9 @@ def rank_activities(person: PersonNeeds, activities: Iterable[ActivityFacts], no
         return []
     priority_rank = {key: index for index, key in enumerate(person.priorities)}
     unprioritised = len(priority_rank)
+    # Which gap competence an activity is proposed for: the largest gap, then plan order, then framework order.
+    preference = {key: (-(target - level), priority_rank.get(key, unprioritised), competence_order(key))
+                  for key, (level, target) in gaps.items()}
     proposals = []
     for activity in activities:
         if not is_open_for(activity, person, now):
@@ -161,8 +164,7 @@ def rank_activities(person: PersonNeeds, activities: Iterable[ActivityFacts], no
                    if key in gaps and activity.level_min <= gaps[key][0] + 1 <= activity.level_max]
         if not fitting:
             continue
-        best = min(fitting, key=lambda key: (-(gaps[key][1] - gaps[key][0]),
-                                             priority_rank.get(key, unprioritised), competence_order(key)))
+        best = min(fitting, key=preference.__getitem__)
         level, target = gaps[best]
         full = activity.full
         start = activity.starts_at.timestamp() if (activity.starts_at and not activity.self_paced) else float("-inf")

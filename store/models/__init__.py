@@ -7,6 +7,7 @@ from store.models.assessment import (
     Assessment, AssessmentLevel, PersonalTarget, PersonRole, RoleProfile, RoleTarget,
 )
 from store.models.broadcast import Broadcast, BroadcastUnaddressable, DownloadToken
+from store.models.catalogue import ActivityCatalogue
 from store.models.core import AuditEvent, FlowState, Person
 from store.models.directory import (
     DirectoryEntry, DirectoryRole, Organisation, OrganisationAssignment, StandIn, Unit,
@@ -24,6 +25,6 @@ __all__ = [
     "AppInstallation", "DirectorySource",
     "SurveyDraft", "SurveyInvitation", "SurveyPending", "SurveyResponse", "SurveyRound",
     "Broadcast", "BroadcastUnaddressable", "DownloadToken",
-    "Activity", "ActivityCompetence", "ActivityHours", "ActivitySignup", "PlanActivity",
+    "Activity", "ActivityCompetence", "ActivityHours", "ActivitySignup", "PlanActivity", "ActivityCatalogue",
     "OutboxMessage", "OutboxTenantPace", "Plan", "PlanComment", "PlanVersion", "scheduler_jobs",
 ]

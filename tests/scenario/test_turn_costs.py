@@ -59,3 +59,17 @@ def test_an_invoke_response_body_survives_the_sdks_deep_copy_as_the_card_it_was(
 
     assert copy.deepcopy(body) == body, "TurnContext.send_activities deep-copies the invoke response"
     assert json.loads(json.dumps(body)) == {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": menu_card("sv")}
+
+
+def test_a_card_message_survives_the_sdks_deep_copy_and_is_written_as_msrest_writes_the_stock_one():
+    from botbuilder.core import CardFactory, MessageFactory
+
+    from bot.activities import card_activity
+    from bot.outbound import msrest_body, write_activity
+
+    card = menu_card("sv")
+    sent = copy.deepcopy(card_activity(card))  # what TurnContext.send_activities sends
+    stock = MessageFactory.attachment(CardFactory.adaptive_card(menu_card("sv")))
+
+    assert sent.attachments[0].content == card
+    assert json.dumps(write_activity(sent)) == json.dumps(msrest_body(sent)) == json.dumps(msrest_body(stock))

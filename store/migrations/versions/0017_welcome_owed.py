@@ -10,14 +10,14 @@ and their first turn greets them, install event or not. welcomed_at takes their 
 they certainly knew the bot. No schema change; the downgrade leaves the values (the old code reads them as before).
 
 Revision ID: 0017_welcome_owed
-Revises: 0012_directory_source
+Revises: 0016_turn_costs
 Create Date: 2026-12-07
 """
 from alembic import op
 
 
 revision = '0017_welcome_owed'
-down_revision = '0012_directory_source'
+down_revision = '0016_turn_costs'
 branch_labels = None
 depends_on = None
 
