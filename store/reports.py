@@ -8,19 +8,21 @@ medians do not). Months are calendar months in UTC on both backends.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, literal, or_, union_all, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, delete, func, literal, or_, union_all, update
 from sqlmodel import Session, select
 
-from store import audit
+from store import audit, level_summary
 from store.models.activity import Activity, ActivityHours
-from store.models.assessment import Assessment, AssessmentLevel, AssessmentStatus, PersonRole, RoleTarget
+from store.models.assessment import (
+    Assessment, AssessmentLevel, AssessmentStatus, LevelSummary, PersonRole, RoleTarget,
+)
 from store.models.broadcast import Broadcast
 from store.models.core import Person
 from store.models.directory import DirectoryEntry, DirectoryRole, Organisation, Unit
@@ -116,57 +118,84 @@ def headcount_by_unit(session: Session, flt: ReportFilter) -> dict[int | None, i
 
 # ---- the competence heatmap ---------------------------------------------------------------------------------
 
-def _latest_finished(flt: ReportFilter):
-    """Each filtered person's latest assessment finished in the period, with their unit.
+def _latest_summaries(session: Session, flt: ReportFilter) -> list[tuple[int | None, int | None, str]]:
+    """(unit id, role profile id, levels) of each filtered person's latest assessment finished in the period,
+    one per active directory entry, from the summary table (store/level_summary.py): one narrow row per
+    assessment. The latest is picked here rather than in SQL: an anti-join or DISTINCT ON over the period's
+    rows cost PostgreSQL more than the whole read (bench/reports.py)."""
+    statement = (
+        select(DirectoryEntry.id, LevelSummary.finished_at, LevelSummary.assessment_id, DirectoryEntry.unit_id,
+               PersonRole.role_profile_id, LevelSummary.levels)
+        .select_from(LevelSummary)
+        .join(DirectoryEntry, and_(*_people(flt, LevelSummary.person_id)))
+        .outerjoin(PersonRole, PersonRole.person_id == LevelSummary.person_id)
+        .where(LevelSummary.finished_at >= flt.start, LevelSummary.finished_at < flt.end)
+    )
+    latest: dict[int, tuple] = {}
+    for row in session.connection().execute(statement):  # Core: 50,000 plain tuples, no ORM
+        held = latest.get(row[0])
+        if held is None or (row[1], row[2]) > (held[1], held[2]):
+            latest[row[0]] = row
+    return [(row[3], row[4], row[5]) for row in latest.values()]
 
-    "No later one in the period" (an anti-join) rather than row_number() = 1: PostgreSQL estimates the
-    window filter at 0.5 % of the rows and then sorts a million level rows on disk instead of hashing them
-    (bench/reports.py: 13.8 s against 7.8 s, same machine and load)."""
-    later = aliased(Assessment)
-    in_period = lambda table: and_(table.status == AssessmentStatus.FINISHED,  # noqa: E731
-                                   table.finished_at >= flt.start, table.finished_at < flt.end)
-    newer = (select(later.id).where(later.person_id == Assessment.person_id, in_period(later),
-                                    or_(later.finished_at > Assessment.finished_at,
-                                        and_(later.finished_at == Assessment.finished_at, later.id > Assessment.id)))
-             .exists())
-    return (
-        select(Assessment.id.label("assessment_id"), Assessment.person_id.label("person_id"),
-               DirectoryEntry.unit_id.label("unit_id"))
-        .join(DirectoryEntry, and_(*_people(flt, Assessment.person_id)))
-        .where(in_period(Assessment), ~newer)
-    ).subquery("latest")
+
+class _Codes(dict):
+    """Token ("1.1=3") -> the index of its (column, level, below target) key, for one role profile: a dict so
+    that the counting runs in C (Counter.update over map(codes.__getitem__, tokens)); filled on first sight."""
+
+    def __init__(self, role_profile_id, keys: dict, targets: Mapping, column_of: Mapping[str, str] | None):
+        super().__init__()
+        self.role_profile_id, self.keys, self.targets, self.column_of = role_profile_id, keys, targets, column_of
+
+    def __missing__(self, token: str) -> int:
+        competence, level = level_summary.decode_token(token)
+        column = competence if self.column_of is None else self.column_of.get(competence)
+        target = self.targets.get((self.role_profile_id, competence))
+        key = (column, level, None if target is None else level < target)
+        code = self[token] = self.keys.setdefault(key, len(self.keys))
+        return code
+
+
+def heatmap_counts(session: Session, flt: ReportFilter, *, column_of: Mapping[str, str] | None = None
+                   ) -> tuple[list[LevelCount], dict[int | None, int]]:
+    """The heatmap's two inputs in one read: people per (unit, competence, level, below their role's target)
+    from each person's latest finished assessment in the period (levels marked not relevant left out), and
+    the people so assessed per unit (the size of a group). With `column_of` (competence -> column, e.g. its
+    area) the levels are counted by that column instead (None for a competence it does not name).
+
+    Reads one summary row per person (store/level_summary.py) and counts the levels' tokens per unit and role
+    profile with Counter, in C; the role's targets come from role_target as the person's role is now."""
+    latest = _latest_summaries(session, flt)
+    sizes: dict[int | None, int] = {}
+    texts: dict[tuple, list[str]] = {}
+    for unit_id, role_profile_id, levels in latest:
+        sizes[unit_id] = sizes.get(unit_id, 0) + 1
+        texts.setdefault((unit_id, role_profile_id), []).append(levels)
+    targets = {(role, competence): target for role, competence, target in session.connection().execute(
+        select(RoleTarget.role_profile_id, RoleTarget.competence, RoleTarget.target))}
+    keys: dict[tuple, int] = {}
+    codes: dict[int | None, _Codes] = {}
+    counts: dict[int | None, Counter] = {}
+    for (unit_id, role_profile_id), group in texts.items():
+        table = codes.get(role_profile_id)
+        if table is None:
+            table = codes[role_profile_id] = _Codes(role_profile_id, keys, targets, column_of)
+        counts.setdefault(unit_id, Counter()).update(map(table.__getitem__, " ".join(group).split()))
+    key_of = list(keys)
+    histogram = [LevelCount(unit_id, *key_of[code], people)
+                 for unit_id, counter in counts.items() for code, people in counter.items()]
+    return histogram, sizes
 
 
 def level_histogram(session: Session, flt: ReportFilter, *, column_of: Mapping[str, str] | None = None
                     ) -> list[LevelCount]:
-    """People per (unit, competence, level, below their role's target) from each person's latest finished
-    assessment in the period; levels marked not relevant are left out. With `column_of` (competence ->
-    column, e.g. its area) the rows are grouped by that column instead, in SQL: a fifth of the rows for areas.
-    Reads the levels by an index-only scan of ix_assessment_level_report (migration 0011) on PostgreSQL."""
-    latest = _latest_finished(flt)
-    column = case(dict(column_of), value=AssessmentLevel.competence) if column_of else AssessmentLevel.competence
-    below = case((RoleTarget.target.is_(None), literal(None)),
-                 (AssessmentLevel.level < RoleTarget.target, literal(1)), else_=literal(0)).label("below")
-    statement = (
-        select(latest.c.unit_id, column.label("column"), AssessmentLevel.level, below, func.count())
-        .select_from(latest)
-        .join(AssessmentLevel, AssessmentLevel.assessment_id == latest.c.assessment_id)
-        .outerjoin(PersonRole, PersonRole.person_id == latest.c.person_id)
-        .outerjoin(RoleTarget, and_(RoleTarget.role_profile_id == PersonRole.role_profile_id,
-                                    RoleTarget.competence == AssessmentLevel.competence))
-        .where(AssessmentLevel.level.is_not(None))
-        .group_by(latest.c.unit_id, column, AssessmentLevel.level, below)
-    )
-    # Core execution: tens of thousands of plain tuples need none of the ORM's result processing.
-    return [LevelCount(unit_id, competence, level, None if flag is None else bool(flag), count)
-            for unit_id, competence, level, flag, count in session.connection().execute(statement)]
+    """The histogram of heatmap_counts alone."""
+    return heatmap_counts(session, flt, column_of=column_of)[0]
 
 
 def assessed_by_unit(session: Session, flt: ReportFilter) -> dict[int | None, int]:
     """People with a finished assessment in the period, per unit (the size of a heatmap group)."""
-    latest = _latest_finished(flt)
-    rows = session.exec(select(latest.c.unit_id, func.count()).select_from(latest).group_by(latest.c.unit_id))
-    return {unit_id: count for unit_id, count in rows}
+    return heatmap_counts(session, flt)[1]
 
 
 # ---- participation ------------------------------------------------------------------------------------------
@@ -365,6 +394,8 @@ def delete_old_records(session: Session, *, cutoff: datetime, now: datetime, act
     session.execute(update(Plan).where(Plan.assessment_id.in_(old_assessments)).values(assessment_id=None))
     counts["assessment_levels"] = session.execute(
         delete(AssessmentLevel).where(AssessmentLevel.assessment_id.in_(old_assessments))).rowcount
+    # The heatmap's summary row goes with its levels (not counted apart: it is a copy of them).
+    session.execute(delete(LevelSummary).where(LevelSummary.assessment_id.in_(old_assessments)))
     counts["assessments"] = session.execute(delete(Assessment).where(Assessment.id.in_(old_assessments))).rowcount
     session.flush()
     result = RetentionResult(people=len(people), **{key: value or 0 for key, value in counts.items()})

@@ -231,9 +231,9 @@ def heatmap_table(session: Session, viewer: Viewer, ctx: Context) -> tuple[Table
         columns = [c.key for c in framework.competences]
         column_of = {c.key: c.key for c in framework.competences}
         titles = {c.key: c.key for c in framework.competences}
-    # Grouped by area in SQL already; the rows' "competence" is then the area, which maps to itself.
-    histogram = reports.level_histogram(session, flt, column_of=column_of if by == "area" else None)
-    figures = heatmap(histogram, reports.assessed_by_unit(session, flt), _parents(units), columns=columns,
+    # Counted by area in the store already; the rows' "competence" is then the area, which maps to itself.
+    histogram, sizes = reports.heatmap_counts(session, flt, column_of=column_of if by == "area" else None)
+    figures = heatmap(histogram, sizes, _parents(units), columns=columns,
                       column_of={**column_of, **{column: column for column in columns}}, k=ctx.k)
     headers = [t(ctx.lang, "tab.col.unit"), t(ctx.lang, "tab.col.assessed")]
     for column in columns:

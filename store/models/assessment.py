@@ -114,3 +114,20 @@ class PersonalTarget(SQLModel, table=True):
     competence: str = Field(max_length=8)
     target: int
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class LevelSummary(SQLModel, table=True):
+    """One row per finished assessment with all its levels in one short text, written in the transaction that
+    finishes it (store/assessments.py) and deleted with it (retention, erasure): the organisation heatmap reads
+    50,000 people's levels as 50,000 rows instead of a million (store/reports.py, bench/reports.py).
+
+    `levels`: "competence=level" tokens separated by single spaces, one per competence with a level; a level
+    marked not relevant (None) is left out, as the heatmap leaves it out. A competence key is written
+    percent-encoded (urllib.parse.quote, safe=""), which leaves DigComp keys such as "2.4" as they are."""
+
+    __tablename__ = "level_summary"
+
+    assessment_id: int = Field(foreign_key="assessment.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    finished_at: datetime = Field(index=True)
+    levels: str = ""
