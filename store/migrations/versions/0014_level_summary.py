@@ -24,6 +24,7 @@ def upgrade() -> None:
     sa.Column('assessment_id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.Column('finished_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('superseded_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.Column('levels', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.ForeignKeyConstraint(['assessment_id'], ['assessment.id'], ),
     sa.ForeignKeyConstraint(['person_id'], ['person.id'], ),
@@ -41,12 +42,16 @@ def _backfill(bind) -> None:
         levels = "coalesce(string_agg(l.competence || '=' || l.level, ' ' ORDER BY l.competence COLLATE \"C\"), '')"
     else:
         levels = "coalesce(group_concat(l.competence || '=' || l.level, ' '), '')"
+    # superseded_at: the person's next finished assessment's finished_at (by finished_at, then id). Written in
+    # the order of finishing, as the bot writes the rows.
     bind.execute(sa.text(
-        "INSERT INTO level_summary (assessment_id, person_id, finished_at, levels) "
-        f"SELECT a.id, a.person_id, a.finished_at, {levels} FROM assessment a "
+        "INSERT INTO level_summary (assessment_id, person_id, finished_at, superseded_at, levels) "
+        "SELECT f.id, f.person_id, f.finished_at, "
+        "lead(f.finished_at) OVER (PARTITION BY f.person_id ORDER BY f.finished_at, f.id), f.levels FROM ("
+        f"SELECT a.id, a.person_id, a.finished_at, {levels} AS levels FROM assessment a "
         "LEFT JOIN assessment_level l ON l.assessment_id = a.id AND l.level IS NOT NULL "
         "WHERE a.status = 'finished' AND a.finished_at IS NOT NULL "
-        "GROUP BY a.id, a.person_id, a.finished_at"))
+        "GROUP BY a.id, a.person_id, a.finished_at) f ORDER BY f.finished_at, f.id"))
     # A competence key that percent-encoding changes (none in DigComp: "1.1" ... "5.4") is written again here.
     odd = [key for (key,) in bind.execute(sa.text("SELECT DISTINCT competence FROM assessment_level"))
            if quote(key, safe='') != key]
