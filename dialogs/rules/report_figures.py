@@ -82,16 +82,22 @@ def heatmap(histogram: Iterable | UnitHistogram, sizes: Mapping[int | None, int]
         else:
             for key, people in counts.items():
                 into[key] = into.get(key, 0) + people
-    levels: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    below: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    levels: dict[tuple, dict[int, int]] = {}  # (group, column) -> level -> people
+    below: dict[tuple, list[int]] = {}  # (group, column) -> [below the target, with a target]
+    column_for = column_of.get
     for group, counts in merged.items():
         for (competence, level, under), people in counts.items():
-            column = column_of.get(competence)
+            column = column_for(competence)
             if column is None:
                 continue  # a competence outside the framework
-            levels[(group, column)][level] += people
+            cell = levels.get((group, column))
+            if cell is None:
+                cell = levels[(group, column)] = {}
+            cell[level] = cell.get(level, 0) + people
             if under is not None:
-                tally = below[(group, column)]
+                tally = below.get((group, column))
+                if tally is None:
+                    tally = below[(group, column)] = [0, 0]
                 if under:
                     tally[0] += people
                 tally[1] += people
