@@ -4,17 +4,24 @@
 
 DESIGN.md §5: "Organisation views over 50,000 people × 21 competences × 3 years on PostgreSQL: each under 2 s
 and within 1.5× a plain SQL aggregate of the same numbers." Fills a fresh database (migrated, so with exactly
-the indexes the migrations create) by INSERT … SELECT generate_series: one organisation, `--units` units in
-a tree (a root, departments, sections), 10 roles with a target per competence, `--people` people each with a
-finished self-assessment per year (21 levels each) and a plan per year, sent and mostly approved. Then times,
-in the same run and alternating, the median of `--repeat` runs of:
+the indexes and tables the migrations create) by INSERT … SELECT generate_series: one organisation, `--units`
+units in a tree (a root, departments, sections), 10 roles with a target per competence, `--people` people each
+with a finished self-assessment per year (21 levels each) and a plan per year, sent and mostly approved. The
+heatmap's summary table (level_summary, migration 0014) is filled from those assessments by the same SQL as
+the migration's backfill, in the order of finishing, as the bot writes it. Before timing, `verify` checks that
+the heatmap's figures per unit and competence (median, share below target, levels) equal the plain
+aggregate's. Then times, in the same run and alternating, the median of `--repeat` runs of:
 
-  heatmap (area)         bot/tab/views.heatmap_table: the store's histogram + the figures + the table
+  heatmap (area)         bot/tab/views.heatmap_table: the store's counts (level_summary joined with the
+                         directory, levels joined per unit and role in SQL, counted with Counter), the
+                         anonymity rule and the figures, the table
   heatmap (competence)   the same by competence
   participation          bot/tab/views.participation_table
-  plain heatmap SQL      percentile_cont + avg + count per unit and competence over each person's latest
-                         assessment of the year (DISTINCT ON), no merging
-  plain participation    three GROUP BY unit, month counts in one UNION ALL
+  plain heatmap SQL      on the base tables, not the summary: each active person's latest finished
+                         assessment of the year (DISTINCT ON), its 21 assessment_level rows joined with the
+                         person's role target, then percentile_cont(0.5) + avg(below target) + count per unit
+                         and competence; no merging of small groups
+  plain participation    three GROUP BY unit, month counts (to_char of each row's month) in one UNION ALL
 
 Writes bench/results/reports-<timestamp>.json.
 """
