@@ -148,7 +148,8 @@ def fill(db, *, people: int, units: int, years: int) -> float:
 def verify(db) -> int:
     """The heatmap's figures, as the view computes them (summary table, Counter, the anonymity rule: no unit is
     below k here, so none is merged), equal the plain aggregate's per unit and competence: median, share below
-    the target, levels counted. Returns the number of cells compared; raises on the first difference."""
+    the target, levels counted; and the participation counts per unit, month and kind equal the plain ones.
+    Returns the number of figures compared; raises on the first difference."""
     from dialogs.rules.report_figures import heatmap
     from store import reports
     from store.digcomp import load_framework
@@ -172,7 +173,16 @@ def verify(db) -> int:
         if got[0] != median or got[2] != count or (below is None) != (got[1] is None) or \
                 (below is not None and abs(got[1] - below) > 1e-9):
             raise AssertionError(f"{key}: view {got}, plain aggregate {(median, below, count)}")
-    return len(plain)
+    kinds = {"assessments": reports.ASSESSMENTS_FINISHED, "sent": reports.PLANS_SENT,
+             "approved": reports.PLANS_APPROVED}
+    with db.session() as session:
+        plain_counts = {(unit_id, month, kinds[kind]): count
+                        for unit_id, month, kind, count in session.execute(text(PLAIN_PARTICIPATION), bounds)}
+        counts = {(row.unit_id, row.month, row.kind): row.count
+                  for row in reports.participation_counts(session, reports.ReportFilter(1, **bounds))}
+    if counts != plain_counts:
+        raise AssertionError(f"participation differs: {len(counts)} counts in the view, {len(plain_counts)} plain")
+    return len(plain) + len(plain_counts)
 
 
 def _timed(function) -> float:
@@ -251,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
               "heatmap_competence": results["heatmap_competence"]["median_s"] / results["plain_heatmap_sql"]["median_s"],
               "participation": results["participation"]["median_s"] / results["plain_participation_sql"]["median_s"]}
     print(f"filled {args.people} people, {args.units} units, {args.years} years in {filled:.1f} s")
-    print(f"verified: the heatmap's {verified} unit x competence cells equal the plain aggregate's")
+    print(f"verified: the views' {verified} heatmap cells and participation counts equal the plain aggregates'")
     for name, figures in results.items():
         print(f"{name:26s} median {figures['median_s'] * 1000:8.1f} ms  (min {figures['min_s'] * 1000:.1f}, "
               f"max {figures['max_s'] * 1000:.1f})")
