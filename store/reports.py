@@ -211,64 +211,38 @@ PLANS_SENT = "plans_sent"
 PLANS_APPROVED = "plans_approved"
 
 
-def _month_start(session: Session, column):
-    """What rows are grouped by month on: on PostgreSQL the month's start (date_trunc), formatted only once per
-    group by _month_text (to_char on every row was a tenth of the query); on SQLite the text itself."""
+def _month(session: Session, column):
+    """(the month to group by, the month as "2026-03" from it): on PostgreSQL the rows are grouped by
+    date_trunc and only each group's month is formatted (to_char on every row was a tenth of the query)."""
     if session.get_bind().dialect.name == "postgresql":
-        return func.date_trunc(literal_column("'month'"), func.timezone(literal_column("'UTC'"), column))
-    return func.strftime("%Y-%m", column)
-
-
-def _month_text(session: Session, start):
-    """"2026-03" from what _month_start gave."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(start, literal_column("'YYYY-MM'"))
-    return start
+        start = func.date_trunc(literal_column("'month'"), func.timezone(literal_column("'UTC'"), column))
+        return start, func.to_char(start, literal_column("'YYYY-MM'"))
+    month = func.strftime("%Y-%m", column)
+    return month, month
 
 
 def _monthly(session: Session, flt: ReportFilter, *, kind: str, moment, person_column, extra=()):
     """(unit id, month, kind, count) per unit and month of `moment`, as a statement to union with the others."""
-    start = _month_start(session, moment)
-    return (select(DirectoryEntry.unit_id, _month_text(session, start).label("month"), literal(kind).label("kind"),
+    group, month = _month(session, moment)
+    return (select(DirectoryEntry.unit_id, month.label("month"), literal(kind).label("kind"),
                    func.count().label("count"))
             .select_from(person_column.table)
             .join(DirectoryEntry, and_(*_people(flt, person_column)))
             .where(moment >= flt.start, moment < flt.end, *extra)
-            .group_by(DirectoryEntry.unit_id, start))
-
-
-def _events(session: Session, flt: ReportFilter, *, kind: str, moment, person_column, extra=()):
-    """(person id, month start, kind) per event of `kind` in the period, before the directory join: what
-    participation_counts joins once for all such sources (see `happened` below)."""
-    return (select(person_column.label("person_id"), _month_start(session, moment).label("month"),
-                   literal(kind).label("kind"))
-            .where(moment >= flt.start, moment < flt.end, *extra))
+            .group_by(DirectoryEntry.unit_id, group))
 
 
 def _assessments_finished(session: Session, flt: ReportFilter):
-    return _monthly(session, flt, **_ASSESSMENTS_FINISHED)
+    return _monthly(session, flt, kind=ASSESSMENTS_FINISHED, moment=Assessment.finished_at,
+                    person_column=Assessment.person_id, extra=(Assessment.status == AssessmentStatus.FINISHED,))
 
 
 def _plans_sent(session: Session, flt: ReportFilter):
-    return _monthly(session, flt, **_PLANS_SENT)
+    return _monthly(session, flt, kind=PLANS_SENT, moment=Plan.sent_at, person_column=Plan.person_id)
 
 
 def _plans_approved(session: Session, flt: ReportFilter):
-    return _monthly(session, flt, **_PLANS_APPROVED)
-
-
-_ASSESSMENTS_FINISHED = dict(kind=ASSESSMENTS_FINISHED, moment=Assessment.finished_at,
-                             person_column=Assessment.person_id,
-                             extra=(Assessment.status == AssessmentStatus.FINISHED,))
-_PLANS_SENT = dict(kind=PLANS_SENT, moment=Plan.sent_at, person_column=Plan.person_id)
-_PLANS_APPROVED = dict(kind=PLANS_APPROVED, moment=Plan.approved_at, person_column=Plan.person_id)
-# A source may also carry `happened`: (session, filter) -> a select of (person_id, month start, kind) per event,
-# as _events builds. participation_counts joins all of those with the directory in one join and one GROUP BY
-# instead of one each: a quarter less work for PostgreSQL at 50,000 people (bench/README.md). Its plain
-# call (unit-level counts, as _monthly builds) stays what it was, for a source without `happened`.
-_assessments_finished.happened = lambda session, flt: _events(session, flt, **_ASSESSMENTS_FINISHED)  # type: ignore[attr-defined]
-_plans_sent.happened = lambda session, flt: _events(session, flt, **_PLANS_SENT)  # type: ignore[attr-defined]
-_plans_approved.happened = lambda session, flt: _events(session, flt, **_PLANS_APPROVED)  # type: ignore[attr-defined]
+    return _monthly(session, flt, kind=PLANS_APPROVED, moment=Plan.approved_at, person_column=Plan.person_id)
 
 
 # PLUG (activities, issue 13): add ("activities_signed_up", ...), ("activities_done", ...) and ("hours", ...)
@@ -284,18 +258,8 @@ PARTICIPATION_KINDS = tuple(kind for kind, _ in PARTICIPATION_SOURCES)
 
 
 def participation_counts(session: Session, flt: ReportFilter) -> list[MonthCount]:
-    """Every source's counts per unit and month, in one round trip: the events of the sources that offer them
-    (`happened`) joined with the directory once, the other sources' counts beside them (UNION ALL)."""
-    events = [source.happened(session, flt) for _, source in PARTICIPATION_SOURCES if hasattr(source, "happened")]
-    statements = [source(session, flt) for _, source in PARTICIPATION_SOURCES if not hasattr(source, "happened")]
-    if events:
-        happened = union_all(*events).subquery("happened")
-        statements.insert(0, select(DirectoryEntry.unit_id, _month_text(session, happened.c.month).label("month"),
-                                    happened.c.kind, func.count().label("count"))
-                          .select_from(happened)
-                          .join(DirectoryEntry, and_(*_people(flt, happened.c.person_id)))
-                          .group_by(DirectoryEntry.unit_id, happened.c.month, happened.c.kind))
-    statement = statements[0] if len(statements) == 1 else union_all(*statements)
+    """Every source's counts per unit and month, in one round trip."""
+    statement = union_all(*(source(session, flt) for _, source in PARTICIPATION_SOURCES))
     return [MonthCount(unit_id, month, kind, count)
             for unit_id, month, kind, count in session.connection().execute(statement).fetchall()]
 
