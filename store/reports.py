@@ -260,8 +260,7 @@ PARTICIPATION_KINDS = tuple(kind for kind, _ in PARTICIPATION_SOURCES)
 def participation_counts(session: Session, flt: ReportFilter) -> list[MonthCount]:
     """Every source's counts per unit and month, in one round trip."""
     statement = union_all(*(source(session, flt) for _, source in PARTICIPATION_SOURCES))
-    return [MonthCount(unit_id, month, kind, count)
-            for unit_id, month, kind, count in session.connection().execute(statement).fetchall()]
+    return list(map(MonthCount._make, session.connection().execute(statement).fetchall()))
 
 
 # ---- a manager's reports ------------------------------------------------------------------------------------

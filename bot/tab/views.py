@@ -281,8 +281,11 @@ def participation_table(session: Session, viewer: Viewer, ctx: Context):
     headers = [t(ctx.lang, "tab.col.unit"), t(ctx.lang, "tab.col.month"), t(ctx.lang, "tab.col.people")] + \
         [t(ctx.lang, f"tab.kind.{kind}") for kind in kinds]
     table = Table("deltagande", t(ctx.lang, "tab.participation.title"), headers)
-    labels = {row.group: _unit_label(row.group, row.members, units, ctx, viewer.organisation.name) for row in rows}
-    label = lambda r: labels[r.group]  # noqa: E731  (a group's rows, one per month, share its name)
+    labels: dict[int | None, str] = {}  # a group's rows, one per month, share its name
+    for row in rows:
+        if row.group not in labels:
+            labels[row.group] = _unit_label(row.group, row.members, units, ctx, viewer.organisation.name)
+    label = lambda r: labels[r.group]  # noqa: E731
     for row in sorted(rows, key=lambda r: (label(r), r.month)):
         table.rows.append([label(row), row.month, row.people, *[row.counts.get(kind, 0) for kind in kinds]])
     return table, filters, units, roles, rows, hidden, kinds

@@ -144,12 +144,15 @@ def participation(counts: Iterable, headcount: Mapping[int | None, int], parents
             members[placement[unit_id]].append(unit_id)
             people[placement[unit_id]] += size
     table: dict[tuple, dict[str, int]] = {}
-    for row in counts:
-        if row.unit_id not in placement:
+    empty = dict.fromkeys(kinds, 0)
+    for unit_id, month, kind, count in counts:  # MonthCount-like: (unit_id, month, kind, count)
+        if unit_id not in placement:
             continue  # nothing shown, or people no longer counted in the headcount
-        group = placement[row.unit_id]
-        cell = table.setdefault((group, row.month), {kind: 0 for kind in kinds})
-        cell[row.kind] = cell.get(row.kind, 0) + row.count
+        key = (placement[unit_id], month)
+        cell = table.get(key)
+        if cell is None:
+            cell = table[key] = empty.copy()
+        cell[kind] = cell.get(kind, 0) + count
     rows = [ParticipationRow(group, members[group], people[group], month, cell)
             for (group, month), cell in table.items()]
     return rows, hidden
