@@ -59,7 +59,7 @@ class AssessmentLevel(SQLModel, table=True):
     __tablename__ = "assessment_level"
     __table_args__ = (
         UniqueConstraint("assessment_id", "competence", name="uq_assessment_level_competence"),
-        # The organisation views read levels by an index-only scan of this (bench/reports.py, migration 0011).
+        # Served the heatmap before level_summary (migration 0014) did; kept (bench/README.md).
         Index("ix_assessment_level_report", "assessment_id", "competence", "level"),
     )
 
