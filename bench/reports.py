@@ -4,17 +4,24 @@
 
 DESIGN.md §5: "Organisation views over 50,000 people × 21 competences × 3 years on PostgreSQL: each under 2 s
 and within 1.5× a plain SQL aggregate of the same numbers." Fills a fresh database (migrated, so with exactly
-the indexes the migrations create) by INSERT … SELECT generate_series: one organisation, `--units` units in
-a tree (a root, departments, sections), 10 roles with a target per competence, `--people` people each with a
-finished self-assessment per year (21 levels each) and a plan per year, sent and mostly approved. Then times,
-in the same run and alternating, the median of `--repeat` runs of:
+the indexes and tables the migrations create) by INSERT … SELECT generate_series: one organisation, `--units`
+units in a tree (a root, departments, sections), 10 roles with a target per competence, `--people` people each
+with a finished self-assessment per year (21 levels each) and a plan per year, sent and mostly approved. The
+heatmap's summary table (level_summary, migration 0014) is filled from those assessments by the same SQL as
+the migration's backfill, in the order of finishing, as the bot writes it. Before timing, `verify` checks that
+the heatmap's figures per unit and competence (median, share below target, levels) equal the plain
+aggregate's. Then times, in the same run and alternating, the median of `--repeat` runs of:
 
-  heatmap (area)         bot/tab/views.heatmap_table: the store's histogram + the figures + the table
+  heatmap (area)         bot/tab/views.heatmap_table: the store's counts (level_summary joined with the
+                         directory, levels joined per unit and role in SQL, counted with Counter), the
+                         anonymity rule and the figures, the table
   heatmap (competence)   the same by competence
   participation          bot/tab/views.participation_table
-  plain heatmap SQL      percentile_cont + avg + count per unit and competence over each person's latest
-                         assessment of the year (DISTINCT ON), no merging
-  plain participation    three GROUP BY unit, month counts in one UNION ALL
+  plain heatmap SQL      on the base tables, not the summary: each active person's latest finished
+                         assessment of the year (DISTINCT ON), its 21 assessment_level rows joined with the
+                         person's role target, then percentile_cont(0.5) + avg(below target) + count per unit
+                         and competence; no merging of small groups
+  plain participation    three GROUP BY unit, month counts (to_char of each row's month) in one UNION ALL
 
 Writes bench/results/reports-<timestamp>.json.
 """
@@ -23,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -70,6 +78,14 @@ INSERT INTO assessment (person_id, framework_version, instrument_version, mode, 
 INSERT INTO assessment_level (assessment_id, competence, level)
   SELECT a.id, c, 1 + (a.id * 7 + ascii(substr(c, 1, 1)) * 3 + ascii(substr(c, 3, 1))) % 8
   FROM assessment a, unnest(CAST(:competences AS text[])) c;
+INSERT INTO level_summary (assessment_id, person_id, finished_at, superseded_at, levels)
+  SELECT f.id, f.person_id, f.finished_at,
+         lead(f.finished_at) OVER (PARTITION BY f.person_id ORDER BY f.finished_at, f.id), f.levels
+  FROM (SELECT a.id, a.person_id, a.finished_at,
+               coalesce(string_agg(l.competence || '=' || l.level, ' ' ORDER BY l.competence COLLATE "C"), '') AS levels
+        FROM assessment a LEFT JOIN assessment_level l ON l.assessment_id = a.id AND l.level IS NOT NULL
+        WHERE a.status = 'finished' GROUP BY a.id, a.person_id, a.finished_at) f
+  ORDER BY f.finished_at, f.id;
 INSERT INTO plan (person_id, period, state, version, priorities, goals, activities, created_at, updated_at,
                   state_changed_at, sent_at, approved_at, review_reminders, draft_reminders)
   SELECT p, y, CASE WHEN p % 4 = 0 THEN 'sent' ELSE 'approved' END, 3, '[]', '', '',
@@ -127,6 +143,46 @@ def fill(db, *, people: int, units: int, years: int) -> float:
     with psycopg.connect(db.url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as connection:
         connection.execute("VACUUM ANALYZE")
     return time.perf_counter() - began
+
+
+def verify(db) -> int:
+    """The heatmap's figures, as the view computes them (summary table, Counter, the anonymity rule: no unit is
+    below k here, so none is merged), equal the plain aggregate's per unit and competence: median, share below
+    the target, levels counted; and the participation counts per unit, month and kind equal the plain ones.
+    Returns the number of figures compared; raises on the first difference."""
+    from dialogs.rules.report_figures import heatmap
+    from store import reports
+    from store.digcomp import load_framework
+
+    tz = ZoneInfo("Europe/Stockholm")
+    bounds = {"start": datetime(LAST_YEAR, 1, 1, tzinfo=tz), "end": datetime(LAST_YEAR + 1, 1, 1, tzinfo=tz)}
+    competences = [c.key for c in load_framework("2.2").competences]
+    with db.session() as session:
+        plain = {(unit_id, competence): (float(median), None if below is None else float(below), count)
+                 for unit_id, competence, median, below, count in session.execute(text(PLAIN_HEATMAP), bounds)}
+        units = reports.organisation_units(session, organisation_id=1)
+        histogram, sizes = reports.heatmap_counts(session, reports.ReportFilter(1, **bounds))
+    figures = heatmap(histogram, sizes, {u.id: u.parent_id for u in units.values()}, columns=competences,
+                      column_of={c: c for c in competences}, k=5)
+    view = {(row.group, column): (cell.median, cell.share_below, cell.levels)
+            for row in figures.rows for column, cell in row.cells.items() if cell.levels}
+    if set(view) != set(plain):
+        raise AssertionError(f"cells differ: {len(view)} in the view, {len(plain)} in the plain aggregate")
+    for key, (median, below, count) in plain.items():
+        got = view[key]
+        if got[0] != median or got[2] != count or (below is None) != (got[1] is None) or \
+                (below is not None and abs(got[1] - below) > 1e-9):
+            raise AssertionError(f"{key}: view {got}, plain aggregate {(median, below, count)}")
+    kinds = {"assessments": reports.ASSESSMENTS_FINISHED, "sent": reports.PLANS_SENT,
+             "approved": reports.PLANS_APPROVED}
+    with db.session() as session:
+        plain_counts = {(unit_id, month, kinds[kind]): count
+                        for unit_id, month, kind, count in session.execute(text(PLAIN_PARTICIPATION), bounds)}
+        counts = {(row.unit_id, row.month, row.kind): row.count
+                  for row in reports.participation_counts(session, reports.ReportFilter(1, **bounds))}
+    if counts != plain_counts:
+        raise AssertionError(f"participation differs: {len(counts)} counts in the view, {len(plain_counts)} plain")
+    return len(plain) + len(plain_counts)
 
 
 def _timed(function) -> float:
@@ -192,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         db.migrate()
         filled = 0.0 if args.database_url else fill(db, people=args.people, units=args.units, years=args.years)
+        verified = verify(db)
         results = measure(db, repeat=args.repeat)
     finally:
         db.dispose()
@@ -204,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
               "heatmap_competence": results["heatmap_competence"]["median_s"] / results["plain_heatmap_sql"]["median_s"],
               "participation": results["participation"]["median_s"] / results["plain_participation_sql"]["median_s"]}
     print(f"filled {args.people} people, {args.units} units, {args.years} years in {filled:.1f} s")
+    print(f"verified: the views' {verified} heatmap cells and participation counts equal the plain aggregates'")
     for name, figures in results.items():
         print(f"{name:26s} median {figures['median_s'] * 1000:8.1f} ms  (min {figures['min_s'] * 1000:.1f}, "
               f"max {figures['max_s'] * 1000:.1f})")
@@ -213,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     (RESULTS / f"reports-{stamp}.json").write_text(json.dumps(
         {"people": args.people, "units": args.units, "years": args.years, "repeat": args.repeat,
-         "fill_s": filled, "results": results, "ratios": ratios}, indent=2) + "\n")
+         "fill_s": filled, "verified_cells": verified, "results": results, "ratios": ratios,
+         "load_average": os.getloadavg()}, indent=2) + "\n")
     return 0
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
+from store import level_summary
 from store.limits import row_id
 from store.models.assessment import Assessment, AssessmentLevel, AssessmentStatus
 from store.models.core import Person
@@ -301,6 +302,7 @@ def finish_assessment(session: Session, *, assessment: Assessment, levels: Mappi
     if levels:
         session.execute(_INSERT_LEVELS, [{"assessment_id": assessment.id, "competence": key, "level": level}
                                          for key, level in levels.items()])
+    level_summary.record(session, assessment=assessment, levels=levels)  # the heatmap's copy, same transaction
     _remember_held(session, assessment, levels)
     return _result(assessment, dict(levels))
 

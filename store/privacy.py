@@ -15,7 +15,7 @@ from sqlmodel import Session, SQLModel, select
 
 from store import audit
 from store.models.activity import Activity, ActivityHours, ActivitySignup, PlanActivity
-from store.models.assessment import Assessment, AssessmentLevel, PersonalTarget, PersonRole
+from store.models.assessment import Assessment, AssessmentLevel, LevelSummary, PersonalTarget, PersonRole
 from store.models.broadcast import Broadcast, DownloadToken
 from store.models.core import AuditEvent, FlowState, Person, utcnow
 from store.models.directory import DirectoryEntry
@@ -31,6 +31,7 @@ ERASED_NAME = "(raderad)"
 PERSON_REFERENCES: dict[tuple[str, str], str] = {
     ("flow_state", "person_id"): "deleted",
     ("assessment", "person_id"): "deleted with its levels",
+    ("level_summary", "person_id"): "deleted (the heatmap's copy of the levels of their finished assessments)",
     ("personal_target", "person_id"): "deleted",
     ("person_role", "person_id"): "deleted",
     ("plan", "person_id"): "deleted with its versions and comments",
@@ -84,6 +85,8 @@ def export_person(session: Session, *, person_id: int, actor: str) -> dict[str, 
             {**_dump(a), "levels": _dumps(session, select(AssessmentLevel).where(AssessmentLevel.assessment_id == a.id))}
             for a in assessments
         ],
+        # The same levels again, as the organisation heatmap reads them (one row per finished assessment).
+        "level_summaries": _dumps(session, select(LevelSummary).where(LevelSummary.person_id == person_id)),
         "personal_targets": _dumps(session, select(PersonalTarget).where(PersonalTarget.person_id == person_id)),
         "role": _dumps(session, select(PersonRole).where(PersonRole.person_id == person_id)),
         "plans": [
@@ -122,6 +125,7 @@ def erase_person(session: Session, *, person_id: int, actor: str) -> dict[str, i
     plan_ids = select(Plan.id).where(Plan.person_id == person_id)
     steps = [
         ("assessment_levels", delete(AssessmentLevel).where(AssessmentLevel.assessment_id.in_(assessment_ids))),
+        ("level_summaries", delete(LevelSummary).where(LevelSummary.person_id == person_id)),
         ("plan_comments", delete(PlanComment).where(PlanComment.plan_id.in_(plan_ids))),
         ("plan_versions", delete(PlanVersion).where(PlanVersion.plan_id.in_(plan_ids))),
         ("plan_activities", delete(PlanActivity).where(PlanActivity.plan_id.in_(plan_ids))),

@@ -231,9 +231,9 @@ def heatmap_table(session: Session, viewer: Viewer, ctx: Context) -> tuple[Table
         columns = [c.key for c in framework.competences]
         column_of = {c.key: c.key for c in framework.competences}
         titles = {c.key: c.key for c in framework.competences}
-    # Grouped by area in SQL already; the rows' "competence" is then the area, which maps to itself.
-    histogram = reports.level_histogram(session, flt, column_of=column_of if by == "area" else None)
-    figures = heatmap(histogram, reports.assessed_by_unit(session, flt), _parents(units), columns=columns,
+    # Counted by area in the store already; the rows' "competence" is then the area, which maps to itself.
+    histogram, sizes = reports.heatmap_counts(session, flt, column_of=column_of if by == "area" else None)
+    figures = heatmap(histogram, sizes, _parents(units), columns=columns,
                       column_of={**column_of, **{column: column for column in columns}}, k=ctx.k)
     headers = [t(ctx.lang, "tab.col.unit"), t(ctx.lang, "tab.col.assessed")]
     for column in columns:
@@ -281,7 +281,11 @@ def participation_table(session: Session, viewer: Viewer, ctx: Context):
     headers = [t(ctx.lang, "tab.col.unit"), t(ctx.lang, "tab.col.month"), t(ctx.lang, "tab.col.people")] + \
         [t(ctx.lang, f"tab.kind.{kind}") for kind in kinds]
     table = Table("deltagande", t(ctx.lang, "tab.participation.title"), headers)
-    label = lambda r: _unit_label(r.group, r.members, units, ctx, viewer.organisation.name)  # noqa: E731
+    labels: dict[int | None, str] = {}  # a group's rows, one per month, share its name
+    for row in rows:
+        if row.group not in labels:
+            labels[row.group] = _unit_label(row.group, row.members, units, ctx, viewer.organisation.name)
+    label = lambda r: labels[r.group]  # noqa: E731
     for row in sorted(rows, key=lambda r: (label(r), r.month)):
         table.rows.append([label(row), row.month, row.people, *[row.counts.get(kind, 0) for kind in kinds]])
     return table, filters, units, roles, rows, hidden, kinds

@@ -48,22 +48,59 @@ def median_of(histogram: Mapping[int, int]) -> float | None:
     return sum(values) / 2
 
 
-def heatmap(histogram: Iterable, sizes: Mapping[int | None, int], parents: Mapping[int | None, int | None], *,
-            columns: Sequence[str], column_of: Mapping[str, str], k: int) -> Heatmap:
-    """Rows per shown group, cells per column. `histogram`: LevelCount-like rows (unit_id, competence, level,
+# people per unit and (competence or column, level, below the role target: True/False, None without a target)
+UnitHistogram = Mapping[int | None, Mapping[tuple[str | None, int, bool | None], int]]
+
+
+def by_unit(rows: Iterable) -> dict[int | None, dict[tuple, int]]:
+    """LevelCount-like rows (unit_id, competence, level, below_target, people) counted per unit."""
+    found: dict[int | None, dict[tuple, int]] = {}
+    for row in rows:
+        counts = found.setdefault(row.unit_id, {})
+        key = (row.competence, row.level, row.below_target)
+        counts[key] = counts.get(key, 0) + row.people
+    return found
+
+
+def heatmap(histogram: Iterable | UnitHistogram, sizes: Mapping[int | None, int],
+            parents: Mapping[int | None, int | None], *, columns: Sequence[str], column_of: Mapping[str, str],
+            k: int) -> Heatmap:
+    """Rows per shown group, cells per column. `histogram`: people per unit and (competence, level, below
+    target), as store.reports.heatmap_counts gives it, or as LevelCount-like rows (unit_id, competence, level,
     below_target, people); `column_of` maps a competence to its column (itself, or its area)."""
+    per_unit = histogram if isinstance(histogram, Mapping) else by_unit(histogram)
     placement = visible_groups(sizes, parents, k=k)
-    levels: dict[tuple, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    below: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-    for row in histogram:
-        column = column_of.get(row.competence)
-        if row.unit_id not in placement or column is None:
-            continue  # too few people to show anything, or a competence outside the framework
-        group = placement[row.unit_id]
-        levels[(group, column)][row.level] += row.people
-        if row.below_target is not None:
-            below[(group, column)][0] += row.people if row.below_target else 0
-            below[(group, column)][1] += row.people
+    # Units merged into one group first (most groups are one unit: a dict copy), then one pass per group.
+    merged: dict[int | None, dict[tuple, int]] = {}
+    for unit_id, counts in per_unit.items():
+        if unit_id not in placement:
+            continue  # too few people to show anything
+        group = placement[unit_id]
+        into = merged.get(group)
+        if into is None:
+            merged[group] = dict(counts)
+        else:
+            for key, people in counts.items():
+                into[key] = into.get(key, 0) + people
+    levels: dict[tuple, dict[int, int]] = {}  # (group, column) -> level -> people
+    below: dict[tuple, list[int]] = {}  # (group, column) -> [below the target, with a target]
+    column_for = column_of.get
+    for group, counts in merged.items():
+        for (competence, level, under), people in counts.items():
+            column = column_for(competence)
+            if column is None:
+                continue  # a competence outside the framework
+            cell = levels.get((group, column))
+            if cell is None:
+                cell = levels[(group, column)] = {}
+            cell[level] = cell.get(level, 0) + people
+            if under is not None:
+                tally = below.get((group, column))
+                if tally is None:
+                    tally = below[(group, column)] = [0, 0]
+                if under:
+                    tally[0] += people
+                tally[1] += people
     rows: dict[int | None, GroupRow] = {}
     hidden = 0
     for unit_id, size in sizes.items():
@@ -107,12 +144,15 @@ def participation(counts: Iterable, headcount: Mapping[int | None, int], parents
             members[placement[unit_id]].append(unit_id)
             people[placement[unit_id]] += size
     table: dict[tuple, dict[str, int]] = {}
-    for row in counts:
-        if row.unit_id not in placement:
+    empty = dict.fromkeys(kinds, 0)
+    for unit_id, month, kind, count in counts:  # MonthCount-like: (unit_id, month, kind, count)
+        if unit_id not in placement:
             continue  # nothing shown, or people no longer counted in the headcount
-        group = placement[row.unit_id]
-        cell = table.setdefault((group, row.month), {kind: 0 for kind in kinds})
-        cell[row.kind] = cell.get(row.kind, 0) + row.count
+        key = (placement[unit_id], month)
+        cell = table.get(key)
+        if cell is None:
+            cell = table[key] = empty.copy()
+        cell[kind] = cell.get(kind, 0) + count
     rows = [ParticipationRow(group, members[group], people[group], month, cell)
             for (group, month), cell in table.items()]
     return rows, hidden

@@ -4,7 +4,7 @@ from store.models.activity import (
     Activity, ActivityCompetence, ActivityHours, ActivitySignup, PlanActivity,
 )
 from store.models.assessment import (
-    Assessment, AssessmentLevel, PersonalTarget, PersonRole, RoleProfile, RoleTarget,
+    Assessment, AssessmentLevel, LevelSummary, PersonalTarget, PersonRole, RoleProfile, RoleTarget,
 )
 from store.models.broadcast import Broadcast, BroadcastUnaddressable, DownloadToken
 from store.models.catalogue import ActivityCatalogue
@@ -20,7 +20,7 @@ from store.models.survey import SurveyDraft, SurveyInvitation, SurveyPending, Su
 
 __all__ = [
     "AuditEvent", "FlowState", "Person",
-    "Assessment", "AssessmentLevel", "PersonalTarget", "PersonRole", "RoleProfile", "RoleTarget",
+    "Assessment", "AssessmentLevel", "LevelSummary", "PersonalTarget", "PersonRole", "RoleProfile", "RoleTarget",
     "DirectoryEntry", "DirectoryRole", "Organisation", "OrganisationAssignment", "StandIn", "Unit",
     "AppInstallation", "DirectorySource",
     "SurveyDraft", "SurveyInvitation", "SurveyPending", "SurveyResponse", "SurveyRound",

@@ -59,7 +59,7 @@ class AssessmentLevel(SQLModel, table=True):
     __tablename__ = "assessment_level"
     __table_args__ = (
         UniqueConstraint("assessment_id", "competence", name="uq_assessment_level_competence"),
-        # The organisation views read levels by an index-only scan of this (bench/reports.py, migration 0011).
+        # Served the heatmap before level_summary (migration 0014) did; kept (bench/README.md).
         Index("ix_assessment_level_report", "assessment_id", "competence", "level"),
     )
 
@@ -114,3 +114,23 @@ class PersonalTarget(SQLModel, table=True):
     competence: str = Field(max_length=8)
     target: int
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class LevelSummary(SQLModel, table=True):
+    """One row per finished assessment with all its levels in one short text, written in the transaction that
+    finishes it (store/level_summary.py) and deleted with it (retention, erasure): the organisation heatmap reads
+    one row per person instead of 21 (store/reports.py, bench/reports.py).
+
+    `levels`: "competence=level" tokens separated by single spaces, one per competence with a level; a level
+    marked not relevant (None) is left out, as the heatmap leaves it out. A competence key is written
+    percent-encoded (urllib.parse.quote, safe=""), which leaves DigComp keys such as "2.4" as they are.
+    `superseded_at`: when the same person finished their next assessment (by finished_at, then id), None for
+    their latest; so "the latest in [start, end)" is a row finished in it and not superseded before `end`."""
+
+    __tablename__ = "level_summary"
+
+    assessment_id: int = Field(foreign_key="assessment.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    finished_at: datetime = Field(index=True)
+    superseded_at: Optional[datetime] = None
+    levels: str = ""

@@ -3,7 +3,7 @@ knows with one read whether its cached copy of the published catalogue is curren
 index of directory entries by organisation and unit, for counting a broadcast's audience by units
 
 Revision ID: 0016_turn_costs
-Revises: 0012_directory_source
+Revises: 0014_level_summary
 Create Date: 2026-12-07
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0016_turn_costs'
-down_revision = '0012_directory_source'
+down_revision = '0014_level_summary'
 branch_labels = None
 depends_on = None
 
