@@ -234,6 +234,10 @@ def sign_up(turn: Turn) -> Reply:
     result = store.sign_up(turn.session, activity_id=turn.data.get("activity_id"), person=turn.person, now=turn.now)
     if result.outcome == store.SignUpOutcome.NOT_FOUND:
         raise UserFacingError("activity_not_found", f"sign-up for unknown activity {turn.data.get('activity_id')!r}")
+    if result.outcome == store.SignUpOutcome.SIGNED_UP:
+        from dialogs.activity_changes import remind_if_late
+
+        remind_if_late(turn.session, result.activity, turn.person.id, now=turn.now, config=turn.config)
     notice, color = sign_up_notice(turn.lang, result)
     return Reply.of(_one(turn, result.activity, notice=notice, notice_color=color))
 
@@ -252,12 +256,16 @@ def cancel_signup(turn: Turn) -> Reply:
 
 def tell_promoted(session: Session, activity: Activity, person_id: int, *, now: datetime, config: DialogConfig
                   ) -> bool:
+    from dialogs.activity_changes import remind_if_late
+
     person = session.get(Person, person_id)
     if person is None:
         return False
-    return notify(session, recipient=person, campaign=f"activity-promoted:{activity.id}:{int(now.timestamp())}",
+    told = notify(session, recipient=person, campaign=f"activity-promoted:{activity.id}:{int(now.timestamp())}",
                   card=lambda lang: promoted_notice_card(lang, view=activity_view(activity, lang, config, now=now)),
                   now=now, config=config)
+    remind_if_late(session, activity, person_id, now=now, config=config)  # the day's reminder run may be over
+    return bool(told)
 
 
 def decline(turn: Turn) -> Reply:
@@ -456,8 +464,14 @@ def save_activity(turn: Turn) -> Reply:
                                            titles=_titles(turn.lang)))
     publish = str(turn.data.get("publish")).lower() == "true"
     key = activity.key if activity else f"teams-{uuid.uuid4().hex[:12]}"
+    from dialogs.activity_changes import Schedule, after_edit, edit_notice
+
+    before = Schedule.of(activity) if activity is not None else None
     saved, created = store.save_activity(turn.session, organisation_id=organisation.id, key=key, values=values,
                                          now=turn.now, actor_person_id=turn.person.id)
+    # A new time or place is told to everyone signed up or waiting; more places move the waiting list up.
+    told, promoted = after_edit(turn.session, saved, before, now=turn.now, config=turn.config) \
+        if before is not None else (0, [])
     audit.record(turn.session, actor_person_id=turn.person.id,
                  action="activity.created" if created else "activity.edited", subject_type="activity",
                  subject_id=saved.id)
@@ -465,6 +479,7 @@ def save_activity(turn: Turn) -> Reply:
         store.publish_activity(turn.session, saved, actor_person_id=turn.person.id, now=turn.now)
     notice = t(turn.lang, "activities.notice.published" if saved.status == ActivityStatus.PUBLISHED
                else "activities.notice.saved_draft")
+    notice = edit_notice(turn.lang, notice, told=told, promoted=len(promoted))
     return Reply.of(_coordinator_reply(turn, organisation, notice=notice))
 
 

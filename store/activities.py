@@ -681,3 +681,17 @@ def sessions_between(session: Session, *, starts_from: datetime, starts_until: d
         Activity.status == ActivityStatus.PUBLISHED, Activity.self_paced.is_(False),
         Activity.starts_at >= starts_from, Activity.starts_at <= starts_until).order_by(Activity.starts_at,
                                                                                           Activity.id)))
+
+
+# ---- changes after publishing (issue 13 follow-up: dialogs/activity_changes.py tells people) -------------
+
+def fill_freed_places(session: Session, activity: Activity, *, now: datetime) -> list[int]:
+    """After an edit that frees places (a larger capacity, no limit any more, fewer places taken outside the
+    bot): the waiting list moves up in its order, one person per free place. Returns who got a place."""
+    promoted: list[int] = []
+    while (person_id := _promote_first_waiting(session, activity, now)) is not None:
+        promoted.append(person_id)
+    if promoted:
+        audit.record(session, actor_person_id=None, action="activity.waiting_list_moved", subject_type=SUBJECT,
+                     subject_id=activity.id, details={"promoted": len(promoted)})
+    return promoted
