@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 FRAMEWORK_VERSION = "2.2"
 PROPOSALS_ON_PROFILE = 3
 PROPOSALS_PER_PRIORITY = 1
+REVIEW_PROPOSALS = 3  # on the manager's review card, the largest (cards.activity_changes.REVIEW_PROPOSALS_SHOWN)
 TEXT_MAX = 2000
 
 
@@ -572,16 +573,22 @@ def plan_sections(session: Session, plan: Plan, *, viewer: Person, now: datetime
     signups = _signups_by_activity(session, plan.person_id, [a.id for a in linked])
     views = [activity_view(a, lang, config, now=now, signup=signups.get(a.id)) for a in linked]
     sections = plan_links_section(lang, views, plan_id=plan.id, removable=removable)
-    if removable and viewer.id == plan.person_id and owner is not None:
+    # The owner's draft, or the manager's review (who may add activities too, but signs nobody up).
+    if removable and owner is not None:
         chosen = {a.id for a in linked}
         proposals: list[ActivityView] = []
-        for priority in plan.priorities[:5]:
+        for priority in plan.priorities[:5 if viewer.id == plan.person_id else REVIEW_PROPOSALS]:
             for view in proposal_views(session, owner, now=now, lang=lang, config=config, limit=2,
                                        competences=[priority["competence"]]):
                 if view.id not in chosen and view.id not in {p.id for p in proposals}:
                     proposals.append(view)
                     break
-        sections += activity_proposals(lang, proposals, titles=_titles(lang), plan_id=plan.id, more=False)
+        if viewer.id == plan.person_id:
+            sections += activity_proposals(lang, proposals, titles=_titles(lang), plan_id=plan.id, more=False)
+        else:
+            from cards.activity_changes import review_proposals
+
+            sections += review_proposals(lang, proposals, titles=_titles(lang), plan_id=plan.id)
     if owner is not None:
         done, total = store.done_activities(session, person_id=owner.id, limit=DONE_SHOWN)
         sections += done_section(lang, _done_views(done, config), total)
@@ -598,7 +605,7 @@ def with_sections(card: dict, sections: Sequence[Element]) -> dict:
 def _plan_for_link(turn: Turn) -> Plan:
     from store import plans
 
-    plan = plans.plan_by_id(turn.session, turn.data.get("plan_id"))
+    plan = plans.plan_by_id(turn.session, turn.data.get("plan_id"), for_update=True)
     if plan is None:
         raise UserFacingError("plan_not_found", f"no plan {turn.data.get('plan_id')!r}")
     return plan
@@ -619,6 +626,8 @@ def _may_change_links(turn: Turn, plan: Plan) -> str:
         employee = directory.entry_for_person_id(turn.session, plan.person_id)
         if directory.review_right(turn.session, reviewer=reviewer, employee=employee, now=turn.now).allowed:
             return "reviewer"
+    log.warning("refused plan activity change %s from person %s on plan %s (%s): neither owner nor reviewer",
+                turn.request.verb, turn.person.id, plan.id, plan.state)
     raise NotPermitted(f"person {turn.person.id} changed the activities of plan {plan.id}")
 
 
@@ -644,20 +653,37 @@ def add_to_plan(turn: Turn) -> Reply:
     plan = _plan_for_link(turn)
     role = _may_change_links(turn, plan)
     activity = _activity(turn)
+    if activity.status != ActivityStatus.PUBLISHED:
+        raise UserFacingError("activity_not_found", f"activity {activity.id} is {activity.status}, not linkable")
     competence = turn.data.get("competence")
     added = store.link_to_plan(turn.session, plan=plan, activity=activity,
                                competence=str(competence)[:8] if competence else None,
                                actor_person_id=turn.person.id, now=turn.now)
-    return _plan_reply(turn, plan, role, t(turn.lang, "activities.notice.plan_added" if added
-                                           else "activities.notice.plan_already"))
+    if added:  # a new version of the plan, whose snapshot lists the linked activities
+        from store import plans
+
+        plans.record_linked_activities(turn.session, plan, actor_person_id=turn.person.id, now=turn.now,
+                                       change="activity_added")
+        log.info("person %s (%s) added activity %s to plan %s", turn.person.id, role, activity.id, plan.id)
+    if role == "reviewer":
+        key = "activity_changes.review.added" if added else "activity_changes.review.already"
+    else:
+        key = "activities.notice.plan_added" if added else "activities.notice.plan_already"
+    return _plan_reply(turn, plan, role, t(turn.lang, key))
 
 
 def remove_from_plan(turn: Turn) -> Reply:
     plan = _plan_for_link(turn)
     role = _may_change_links(turn, plan)
     activity = _activity(turn)
-    store.unlink_from_plan(turn.session, plan=plan, activity_id=activity.id)
-    return _plan_reply(turn, plan, role, t(turn.lang, "activities.notice.plan_removed"))
+    if store.unlink_from_plan(turn.session, plan=plan, activity_id=activity.id):
+        from store import plans
+
+        plans.record_linked_activities(turn.session, plan, actor_person_id=turn.person.id, now=turn.now,
+                                       change="activity_removed")
+        log.info("person %s (%s) removed activity %s from plan %s", turn.person.id, role, activity.id, plan.id)
+    return _plan_reply(turn, plan, role, t(turn.lang, "activity_changes.review.removed" if role == "reviewer"
+                                           else "activities.notice.plan_removed"))
 
 
 # ---- the reminder (scheduler/jobs.py runs it) --------------------------------------------------------------

@@ -376,10 +376,16 @@ def notify_reviewers(session: Session, plan: Plan, reviewers: Sequence[Directory
     for reviewer, person in reachable_reviewers(session, plan, reviewers, tenant_id=tenant_id):
         as_stand_in = reviewer.id != employee.manager_entry_id
 
-        def build(lang: Lang, as_stand_in: bool = as_stand_in) -> dict:
+        def build(lang: Lang, as_stand_in: bool = as_stand_in, person: Person = person) -> dict:
             notice = t(lang, notice_key, name=view.owner_name, **(notice_params or {})) if notice_key else None
-            return review_card(lang, view=view, titles=titles(lang), employee_email=employee.email,
+            card = review_card(lang, view=view, titles=titles(lang), employee_email=employee.email,
                                notice=notice, notice_color="Accent", as_stand_in=as_stand_in)
+            # Issue 13: the catalogue activities linked to the plan, which the manager signs off with it, and
+            # proposals for its priorities that she may add (dialogs.activities), as on "Visa planen".
+            from dialogs.activities import plan_sections, with_sections
+
+            return with_sections(card, plan_sections(session, plan, viewer=person, now=now, lang=lang,
+                                                     config=config, removable=plan.state in (PlanState.SENT, PlanState.RESENT)))
 
         if notify(session, recipient=person, campaign=campaign or f"plan-review:{plan.id}:v{plan.version}",
                   card=build, now=now, config=config):
