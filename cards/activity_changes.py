@@ -15,7 +15,7 @@ from cards.elements import Element, action_rows, card, container, execute, headi
 from cards.i18n import Lang, t
 from cards.verbs import Verb
 
-CHANGE_KINDS = ("time", "place")
+CHANGE_KINDS = ("time", "place", "sessions")
 REVIEW_PROPOSALS_SHOWN = 3  # dialogs.activities.REVIEW_PROPOSALS: what the review card's budget was checked with
 
 

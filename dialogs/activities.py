@@ -205,6 +205,9 @@ def _reason_for(turn: Turn, activity: Activity) -> ReasonView | None:
 
 def _one(turn: Turn, activity: Activity, *, notice: str | None = None, notice_color: str = "Good") -> dict:
     view = _views(turn, [activity], {activity.id: r} if (r := _reason_for(turn, activity)) else None)[0]
+    from dialogs.activity_sessions import session_views
+
+    view = replace(view, sessions=session_views(turn.session, activity, turn.config, turn.now))
     return activity_card(turn.lang, view=view, titles=_titles(turn.lang), notice=notice, notice_color=notice_color)
 
 
@@ -386,7 +389,11 @@ def _form_values(activity: Activity, config: DialogConfig) -> dict[str, Any]:
 
 def edit_activity(turn: Turn) -> Reply:
     _organisation, activity = _coordinated_activity(turn)
-    return Reply.of(activity_form_card(turn.lang, values=_form_values(activity, turn.config), activity_id=activity.id,
+    from dialogs.activity_sessions import further_sessions_text
+
+    values = {**_form_values(activity, turn.config),
+              "more_sessions": further_sessions_text(turn.session, activity, turn.config)}
+    return Reply.of(activity_form_card(turn.lang, values=values, activity_id=activity.id,
                                        version=activity.version, titles=_titles(turn.lang)))
 
 
@@ -457,6 +464,10 @@ def save_activity(turn: Turn) -> Reply:
         organisation, activity = _coordinated_activity(turn, for_update=True)
         _check_version(activity, turn.data)
     values, problems = parse_form(turn.data, turn.config)
+    from dialogs.activity_sessions import form_sessions
+
+    more_sessions, session_problems = form_sessions(turn.data, turn.config, self_paced=values["self_paced"])
+    problems += session_problems
     if problems:
         form = {key: turn.data.get(key) for key in turn.data}
         return Reply.of(activity_form_card(turn.lang, values=form, activity_id=activity.id if activity else None,
@@ -467,9 +478,9 @@ def save_activity(turn: Turn) -> Reply:
     key = activity.key if activity else f"teams-{uuid.uuid4().hex[:12]}"
     from dialogs.activity_changes import Schedule, after_edit, edit_notice
 
-    before = Schedule.of(activity) if activity is not None else None
+    before = Schedule.of(activity, turn.session) if activity is not None else None
     saved, created = store.save_activity(turn.session, organisation_id=organisation.id, key=key, values=values,
-                                         now=turn.now, actor_person_id=turn.person.id)
+                                         now=turn.now, actor_person_id=turn.person.id, more_sessions=more_sessions)
     # A new time or place is told to everyone signed up or waiting; more places move the waiting list up.
     told, promoted = after_edit(turn.session, saved, before, now=turn.now, config=turn.config) \
         if before is not None else (0, [])
@@ -688,9 +699,17 @@ def remove_from_plan(turn: Turn) -> Reply:
 
 # ---- the reminder (scheduler/jobs.py runs it) --------------------------------------------------------------
 
-def reminder_for(session: Session, activity: Activity, person: Person, *, now: datetime, config: DialogConfig
-                 ) -> bool:
-    """Enqueues the working-day-before reminder once per activity and person (quiet hours apply)."""
-    return notify(session, recipient=person, campaign=f"activity-reminder:{activity.id}",
-                  card=lambda lang: reminder_card(lang, view=activity_view(activity, lang, config, now=now)),
-                  now=now, config=config)
+def reminder_for(session: Session, activity: Activity, person: Person, *, now: datetime, config: DialogConfig,
+                 meeting: Any = None) -> bool:
+    """Enqueues the working-day-before reminder once per session and person (quiet hours apply); `meeting`
+    is the session (store ActivitySession) when the activity has several."""
+    campaign = f"activity-reminder:{activity.id}" if meeting is None else f"activity-reminder:{activity.id}:{meeting.id}"
+
+    def build(lang: Lang) -> dict:
+        view = activity_view(activity, lang, config, now=now)
+        if meeting is not None:
+            view = replace(view, starts=_local(meeting.starts_at, config), ends=_local(meeting.ends_at, config),
+                           place=meeting.place, online_url=meeting.online_url)
+        return reminder_card(lang, view=view)
+
+    return notify(session, recipient=person, campaign=campaign, card=build, now=now, config=config)

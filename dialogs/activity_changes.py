@@ -39,15 +39,24 @@ class Schedule:
     ends_at: datetime | None
     place: str | None
     online_url: str | None
+    # The meetings after the first that are held: (start, end, place, link) each.
+    more: tuple[tuple[datetime, datetime | None, str | None, str | None], ...] = ()
 
     @classmethod
-    def of(cls, activity: Activity) -> Schedule:
+    def of(cls, activity: Activity, session: Session | None = None) -> Schedule:
+        more = ()
+        if session is not None and not activity.self_paced:
+            more = tuple((aware(m.starts_at), aware(m.ends_at) if m.ends_at else None, m.place, m.online_url)
+                         for m in store.sessions_of(session, activity_id=activity.id, cancelled=False)[1:])
         return cls(activity.self_paced, aware(activity.starts_at) if activity.starts_at else None,
                    aware(activity.ends_at) if activity.ends_at else None, activity.place or None,
-                   activity.online_url or None)
+                   activity.online_url or None, more)
 
     def when_changed(self, other: Schedule) -> bool:
         return (self.self_paced, self.starts_at, self.ends_at) != (other.self_paced, other.starts_at, other.ends_at)
+
+    def more_changed(self, other: Schedule) -> bool:
+        return self.more != other.more
 
     def where_changed(self, other: Schedule) -> bool:
         return (self.place, self.online_url) != (other.place, other.online_url)
@@ -64,7 +73,18 @@ def changes_in(lang: Lang, before: Schedule, after: Schedule, *, config: DialogC
         changes.append(ChangeView("time", _when(lang, after, config), _when(lang, before, config)))
     if before.where_changed(after):
         changes.append(ChangeView("place", _where(lang, after), _where(lang, before)))
+    if before.more_changed(after):
+        changes.append(ChangeView("sessions", _more(lang, after, config), _more(lang, before, config)))
     return changes
+
+
+def _more(lang: Lang, schedule: Schedule, config: DialogConfig) -> str:
+    """The further meetings in words: "2026-03-24 13:00–16:00 · Kulturhuset; 2026-03-31 ..."."""
+    from cards.activity_sessions import SessionView, session_text
+
+    local = lambda moment: aware(moment).astimezone(config.tz).replace(tzinfo=None) if moment else None  # noqa: E731
+    return "; ".join(session_text(lang, SessionView(0, local(start), local(end), place, url))
+                     for start, end, place, url in schedule.more) or t(lang, "activity_sessions.none")
 
 
 def _when(lang: Lang, schedule: Schedule, config: DialogConfig) -> str:
@@ -79,9 +99,10 @@ def tell_schedule_change(session: Session, activity: Activity, before: Schedule,
     """Tells everyone signed up or waiting that the time or place changed; returns how many were told."""
     from dialogs.activities import activity_view
 
-    after = Schedule.of(activity)
+    after = Schedule.of(activity, session)
     if activity.status != ActivityStatus.PUBLISHED or (not before.when_changed(after)
-                                                       and not before.where_changed(after)):
+                                                       and not before.where_changed(after)
+                                                       and not before.more_changed(after)):
         return 0
     told = 0
     for signup in store.signups_for_activity(session, activity_id=activity.id,
@@ -132,20 +153,23 @@ def edit_notice(lang: Lang, notice: str, *, told: int, promoted: int) -> str:
 
 def remind_if_late(session: Session, activity: Activity, person_id: int, *, now: datetime, config: DialogConfig
                    ) -> bool:
-    """Someone got a place (signed up, moved up): if the day's reminder run for the session has come already,
-    the reminder is enqueued now (quiet hours apply). False when it is not due yet (the job sends it), the
-    session has begun, or the person already had it."""
+    """Someone got a place (signed up, moved up): each coming session whose reminder run has come already
+    (the working day before it, or its own day) is reminded now (quiet hours apply). False when none is due
+    yet (the job sends them), or the person already had it: the campaign is per session and person."""
     from dialogs.activities import reminder_for
 
-    if activity.self_paced or activity.starts_at is None or activity.status != ActivityStatus.PUBLISHED:
-        return False
-    starts = aware(activity.starts_at)
-    if starts <= now:
-        return False
-    if not reminder_run_reached(starts.astimezone(config.tz).date(), now.astimezone(config.tz).date(),
-                                working_days=config.working_days, closed_dates=config.closed_dates):
+    if activity.self_paced or activity.status != ActivityStatus.PUBLISHED:
         return False
     person = session.get(Person, person_id)
     if person is None:
         return False
-    return bool(reminder_for(session, activity, person, now=now, config=config))
+    today = now.astimezone(config.tz).date()
+    reminded = False
+    for meeting in store.sessions_of(session, activity_id=activity.id, cancelled=False):
+        starts = aware(meeting.starts_at)
+        if starts <= now or not reminder_run_reached(starts.astimezone(config.tz).date(), today,
+                                                     working_days=config.working_days,
+                                                     closed_dates=config.closed_dates):
+            continue
+        reminded = bool(reminder_for(session, activity, person, now=now, config=config, meeting=meeting)) or reminded
+    return reminded

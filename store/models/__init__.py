@@ -3,6 +3,7 @@
 from store.models.activity import (
     Activity, ActivityCompetence, ActivityHours, ActivitySignup, PlanActivity,
 )
+from store.models.activity import ActivitySession
 from store.models.assessment import (
     Assessment, AssessmentLevel, PersonalTarget, PersonRole, RoleProfile, RoleTarget,
 )
@@ -25,5 +26,6 @@ __all__ = [
     "SurveyDraft", "SurveyInvitation", "SurveyPending", "SurveyResponse", "SurveyRound",
     "Broadcast", "BroadcastUnaddressable", "DownloadToken",
     "Activity", "ActivityCompetence", "ActivityHours", "ActivitySignup", "PlanActivity",
+    "ActivitySession",
     "OutboxMessage", "OutboxTenantPace", "Plan", "PlanComment", "PlanVersion", "scheduler_jobs",
 ]
