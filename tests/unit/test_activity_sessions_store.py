@@ -118,3 +118,42 @@ def test_cancelling_one_meeting_keeps_the_others_moves_the_activity_to_its_next_
             activities.cancel_session(session, activity, session_id=second.id, actor_person_id=None, now=NOW)
         assert [m.cancelled_at is not None for m in activities.sessions_of(session, activity_id=activity_id)] == [
             True, False]
+
+
+def test_an_import_that_moves_a_session_or_adds_places_tells_the_people_signed_up_and_waiting(db, tmp_path):
+    import argparse
+    import io
+
+    from bot.cli import activities as activities_cli
+    from cards.walk import texts
+    from dialogs.config import DialogConfig
+    from store.models.core import Person
+    from store.outbox import messages_for
+
+    _organisation(db)
+    first = _write(tmp_path, f"{HEADER};platser\nkurs;Mobilfilm;kurs;3.1;9;2026-03-17 13:00;;Stadsbiblioteket;1\n")
+    with db.session() as session:
+        import_catalogue(session, organisation_key=ORG, table=read_catalogue(first), tz=TZ, now=NOW)
+        anna = Person(tenant_id="t", teams_user_id="29:anna", name="Anna", locale="sv-SE")
+        omar = Person(tenant_id="t", teams_user_id="29:omar", name="Omar", locale="en-US")
+        session.add_all([anna, omar])
+        session.flush()
+        activity_id = session.exec(select(activities.Activity.id)).one()
+        for person in (anna, omar):
+            activities.sign_up(session, activity_id=activity_id, person=person, now=NOW)
+    moved = tmp_path / "flyttad.csv"
+    moved.write_text(f"{HEADER};platser\nkurs;Mobilfilm;kurs;3.1;9;2026-03-18 13:00;;Kulturhuset;2\n",
+                     encoding="utf-8")
+    out = io.StringIO()
+    args = argparse.Namespace(action="import", file=str(moved), org=ORG, activity=None, move_dates=False)
+
+    assert activities_cli.run(args, db, DialogConfig(), out=out, now=NOW) == 0
+
+    assert "told of a new time or place: 2; moved up from a waiting list: 1" in out.getvalue()
+    with db.session() as session:
+        to_anna = " ".join(texts(messages_for(session, person_id=anna.id, campaign_prefix="activity-changed")[0].card))
+        to_omar = [" ".join(texts(m.card)) for m in messages_for(session, person_id=omar.id)]
+    assert "Ändrad tid: 2026-03-18 13:00 (var: 2026-03-17 13:00)" in to_anna
+    assert "Ändrad plats: Kulturhuset (var: Stadsbiblioteket)" in to_anna
+    assert any("New time: 2026-03-18 13:00 (was: 2026-03-17 13:00)" in text for text in to_omar)
+    assert any("You have got a place" in text for text in to_omar)
