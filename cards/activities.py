@@ -25,7 +25,7 @@ FORMATS = ("course", "elearning", "lecture", "workshop", "webinar", "network", "
 VIEWS = ("mine", "all", "area", "format", "signed")
 FORM_INPUTS = ("title_sv", "title_en", "description_sv", "description_en", "format", "competences", "level_min",
                "level_max", "roles", "hours", "start_date", "start_time", "end_time", "place", "online_url",
-               "provider", "capacity", "deadline", "shared")
+               "provider", "capacity", "deadline", "shared", "more_sessions")
 TITLE_MAX, DESCRIPTION_MAX = 200, 2000
 
 
@@ -68,6 +68,8 @@ class ActivityView:
     signed_up: int = 0  # for coordinators
     waiting: int = 0
     open_for_signup: bool = True
+    # The meetings of a course of several (cards.activity_sessions.SessionView), on the activity's own card.
+    sessions: Sequence[Any] = ()
 
 
 @dataclass(frozen=True)
@@ -356,6 +358,10 @@ def activity_card(lang: Lang, *, view: ActivityView, titles: DigCompTitles, noti
     if view.reason is not None:
         body.append(text(reason_text(lang, view.reason, titles), color="Accent"))
     body.append(detail_facts(lang, view, titles))
+    if len(view.sessions) > 1:
+        from cards.activity_sessions import sessions_section
+
+        body += sessions_section(lang, view.sessions)
     mine = status_text(lang, view)
     if mine:
         body.append(text(mine, color="Good", weight="Bolder"))
@@ -450,6 +456,8 @@ def activity_form_card(lang: Lang, *, values: Mapping[str, Any] | None = None, a
                      **({"value": v("end_time")} if v("end_time") else {})}]),
         text_input("place", label=t(lang, "activities.form.place"), value=v("place"), max_length=300),
         text_input("online_url", label=t(lang, "activities.form.online_url"), value=v("online_url"), max_length=500),
+        text_input("more_sessions", label=t(lang, "activity_sessions.form.more"), value=v("more_sessions"),
+                   placeholder=t(lang, "activity_sessions.form.more_hint"), multiline=True, max_length=2000),
         text_input("provider", label=t(lang, "activities.form.provider"), value=v("provider"), max_length=200),
         columns_of([text_input("capacity", label=t(lang, "activities.form.capacity"), value=v("capacity"),
                                max_length=5)],
@@ -488,6 +496,8 @@ def coordinator_item(lang: Lang, view: ActivityView) -> Element:
                                style="positive"))
     if view.status == "published" and not view.self_paced:
         buttons.append(execute(t(lang, "activities.action.attendance"), Verb.ACTIVITY_ATTENDANCE, _ids(view)))
+    if view.status in ("draft", "published") and not view.self_paced:
+        buttons.append(execute(t(lang, "activity_sessions.action.sessions"), Verb.ACTIVITY_SESSIONS, _ids(view)))
     if view.status == "published" and view.open_for_signup:
         buttons.append(execute(t(lang, "activities.action.broadcast"), Verb.BROADCAST_NEW, _ids(view)))
     if view.status in ("draft", "published"):
@@ -581,7 +591,7 @@ def _longest_form(lang: Lang) -> dict:
     values = {"title_sv": "Å" * TITLE_MAX, "title_en": "W" * TITLE_MAX, "description_sv": "ä" * DESCRIPTION_MAX,
               "description_en": "w" * DESCRIPTION_MAX, "format": "course", "competences": "1.1,3.1",
               "place": "p" * 300, "online_url": "https://example.se/" + "u" * 470, "provider": "v" * 200,
-              "roles": "r" * 500}
+              "roles": "r" * 500, "more_sessions": "s" * 2000}
     return activity_form_card(lang, values=values, activity_id=5, version=2, titles=sample_titles(lang),
                               problems=[t(lang, "activities.problem.title_missing")])
 

@@ -10,6 +10,7 @@ from typing import Callable
 from cards import (
     activities, assessment, broadcast, mydata, notices, plan, profile, reassessment, report, review, survey, welcome,
 )
+from cards import activity_changes, activity_sessions
 from cards.i18n import Lang
 
 SampleBuilder = Callable[[Lang], dict]
@@ -42,4 +43,5 @@ def all_samples() -> dict[str, SampleBuilder]:
 def _contributions() -> list[dict[str, SampleBuilder]]:
     # Feature modules register here, one line each.
     return [_CORE_SAMPLES, assessment.SAMPLES, profile.SAMPLES, plan.SAMPLES, review.SAMPLES, reassessment.SAMPLES,
-            survey.SAMPLES, mydata.SAMPLES, broadcast.SAMPLES, activities.SAMPLES, report.SAMPLES]
+            survey.SAMPLES, mydata.SAMPLES, broadcast.SAMPLES, activities.SAMPLES, report.SAMPLES,
+            activity_changes.SAMPLES, activity_sessions.SAMPLES]

@@ -58,3 +58,5 @@ class Verb(StrEnum):
     ACTIVITY_ATTENDANCE_SAVE = "activity.attendance_save"
     ACTIVITY_PLAN_ADD = "activity.plan_add"
     ACTIVITY_PLAN_REMOVE = "activity.plan_remove"
+    ACTIVITY_SESSIONS = "activity.sessions"
+    ACTIVITY_SESSION_CANCEL = "activity.session_cancel"

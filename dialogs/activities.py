@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 FRAMEWORK_VERSION = "2.2"
 PROPOSALS_ON_PROFILE = 3
 PROPOSALS_PER_PRIORITY = 1
+REVIEW_PROPOSALS = 3  # on the manager's review card, the largest (cards.activity_changes.REVIEW_PROPOSALS_SHOWN)
 TEXT_MAX = 2000
 
 
@@ -205,6 +206,9 @@ def _reason_for(turn: Turn, activity: Activity) -> ReasonView | None:
 
 def _one(turn: Turn, activity: Activity, *, notice: str | None = None, notice_color: str = "Good") -> dict:
     view = _views(turn, [activity], {activity.id: r} if (r := _reason_for(turn, activity)) else None)[0]
+    from dialogs.activity_sessions import session_views
+
+    view = replace(view, sessions=session_views(turn.session, activity, turn.config, turn.now))
     return activity_card(turn.lang, view=view, titles=_titles(turn.lang), notice=notice, notice_color=notice_color)
 
 
@@ -235,6 +239,10 @@ def sign_up(turn: Turn) -> Reply:
     result = store.sign_up(turn.session, activity_id=turn.data.get("activity_id"), person=turn.person, now=turn.now)
     if result.outcome == store.SignUpOutcome.NOT_FOUND:
         raise UserFacingError("activity_not_found", f"sign-up for unknown activity {turn.data.get('activity_id')!r}")
+    if result.outcome == store.SignUpOutcome.SIGNED_UP:
+        from dialogs.activity_changes import remind_if_late
+
+        remind_if_late(turn.session, result.activity, turn.person.id, now=turn.now, config=turn.config)
     notice, color = sign_up_notice(turn.lang, result)
     return Reply.of(_one(turn, result.activity, notice=notice, notice_color=color))
 
@@ -253,12 +261,16 @@ def cancel_signup(turn: Turn) -> Reply:
 
 def tell_promoted(session: Session, activity: Activity, person_id: int, *, now: datetime, config: DialogConfig
                   ) -> bool:
+    from dialogs.activity_changes import remind_if_late
+
     person = session.get(Person, person_id)
     if person is None:
         return False
-    return notify(session, recipient=person, campaign=f"activity-promoted:{activity.id}:{int(now.timestamp())}",
+    told = notify(session, recipient=person, campaign=f"activity-promoted:{activity.id}:{int(now.timestamp())}",
                   card=lambda lang: promoted_notice_card(lang, view=activity_view(activity, lang, config, now=now)),
                   now=now, config=config)
+    remind_if_late(session, activity, person_id, now=now, config=config)  # the day's reminder run may be over
+    return bool(told)
 
 
 def decline(turn: Turn) -> Reply:
@@ -378,7 +390,11 @@ def _form_values(activity: Activity, config: DialogConfig) -> dict[str, Any]:
 
 def edit_activity(turn: Turn) -> Reply:
     _organisation, activity = _coordinated_activity(turn)
-    return Reply.of(activity_form_card(turn.lang, values=_form_values(activity, turn.config), activity_id=activity.id,
+    from dialogs.activity_sessions import further_sessions_text
+
+    values = {**_form_values(activity, turn.config),
+              "more_sessions": further_sessions_text(turn.session, activity, turn.config)}
+    return Reply.of(activity_form_card(turn.lang, values=values, activity_id=activity.id,
                                        version=activity.version, titles=_titles(turn.lang)))
 
 
@@ -449,6 +465,10 @@ def save_activity(turn: Turn) -> Reply:
         organisation, activity = _coordinated_activity(turn, for_update=True)
         _check_version(activity, turn.data)
     values, problems = parse_form(turn.data, turn.config)
+    from dialogs.activity_sessions import form_sessions
+
+    more_sessions, session_problems = form_sessions(turn.data, turn.config, self_paced=values["self_paced"])
+    problems += session_problems
     if problems:
         form = {key: turn.data.get(key) for key in turn.data}
         return Reply.of(activity_form_card(turn.lang, values=form, activity_id=activity.id if activity else None,
@@ -457,8 +477,14 @@ def save_activity(turn: Turn) -> Reply:
                                            titles=_titles(turn.lang)))
     publish = str(turn.data.get("publish")).lower() == "true"
     key = activity.key if activity else f"teams-{uuid.uuid4().hex[:12]}"
+    from dialogs.activity_changes import Schedule, after_edit, edit_notice
+
+    before = Schedule.of(activity, turn.session) if activity is not None else None
     saved, created = store.save_activity(turn.session, organisation_id=organisation.id, key=key, values=values,
-                                         now=turn.now, actor_person_id=turn.person.id)
+                                         now=turn.now, actor_person_id=turn.person.id, more_sessions=more_sessions)
+    # A new time or place is told to everyone signed up or waiting; more places move the waiting list up.
+    told, promoted = after_edit(turn.session, saved, before, now=turn.now, config=turn.config) \
+        if before is not None else (0, [])
     audit.record(turn.session, actor_person_id=turn.person.id,
                  action="activity.created" if created else "activity.edited", subject_type="activity",
                  subject_id=saved.id)
@@ -466,6 +492,7 @@ def save_activity(turn: Turn) -> Reply:
         store.publish_activity(turn.session, saved, actor_person_id=turn.person.id, now=turn.now)
     notice = t(turn.lang, "activities.notice.published" if saved.status == ActivityStatus.PUBLISHED
                else "activities.notice.saved_draft")
+    notice = edit_notice(turn.lang, notice, told=told, promoted=len(promoted))
     return Reply.of(_coordinator_reply(turn, organisation, notice=notice))
 
 
@@ -558,16 +585,22 @@ def plan_sections(session: Session, plan: Plan, *, viewer: Person, now: datetime
     signups = _signups_by_activity(session, plan.person_id, [a.id for a in linked])
     views = [activity_view(a, lang, config, now=now, signup=signups.get(a.id)) for a in linked]
     sections = plan_links_section(lang, views, plan_id=plan.id, removable=removable)
-    if removable and viewer.id == plan.person_id and owner is not None:
+    # The owner's draft, or the manager's review (who may add activities too, but signs nobody up).
+    if removable and owner is not None:
         chosen = {a.id for a in linked}
         proposals: list[ActivityView] = []
-        for priority in plan.priorities[:5]:
+        for priority in plan.priorities[:5 if viewer.id == plan.person_id else REVIEW_PROPOSALS]:
             for view in proposal_views(session, owner, now=now, lang=lang, config=config, limit=2,
                                        competences=[priority["competence"]]):
                 if view.id not in chosen and view.id not in {p.id for p in proposals}:
                     proposals.append(view)
                     break
-        sections += activity_proposals(lang, proposals, titles=_titles(lang), plan_id=plan.id, more=False)
+        if viewer.id == plan.person_id:
+            sections += activity_proposals(lang, proposals, titles=_titles(lang), plan_id=plan.id, more=False)
+        else:
+            from cards.activity_changes import review_proposals
+
+            sections += review_proposals(lang, proposals, titles=_titles(lang), plan_id=plan.id)
     if owner is not None:
         done, total = store.done_activities(session, person_id=owner.id, limit=DONE_SHOWN)
         sections += done_section(lang, _done_views(done, config), total)
@@ -584,7 +617,7 @@ def with_sections(card: dict, sections: Sequence[Element]) -> dict:
 def _plan_for_link(turn: Turn) -> Plan:
     from store import plans
 
-    plan = plans.plan_by_id(turn.session, turn.data.get("plan_id"))
+    plan = plans.plan_by_id(turn.session, turn.data.get("plan_id"), for_update=True)
     if plan is None:
         raise UserFacingError("plan_not_found", f"no plan {turn.data.get('plan_id')!r}")
     return plan
@@ -605,6 +638,8 @@ def _may_change_links(turn: Turn, plan: Plan) -> str:
         employee = directory.entry_for_person_id(turn.session, plan.person_id)
         if directory.review_right(turn.session, reviewer=reviewer, employee=employee, now=turn.now).allowed:
             return "reviewer"
+    log.warning("refused plan activity change %s from person %s on plan %s (%s): neither owner nor reviewer",
+                turn.request.verb, turn.person.id, plan.id, plan.state)
     raise NotPermitted(f"person {turn.person.id} changed the activities of plan {plan.id}")
 
 
@@ -630,27 +665,52 @@ def add_to_plan(turn: Turn) -> Reply:
     plan = _plan_for_link(turn)
     role = _may_change_links(turn, plan)
     activity = _activity(turn)
+    if activity.status != ActivityStatus.PUBLISHED:
+        raise UserFacingError("activity_not_found", f"activity {activity.id} is {activity.status}, not linkable")
     competence = turn.data.get("competence")
     added = store.link_to_plan(turn.session, plan=plan, activity=activity,
                                competence=str(competence)[:8] if competence else None,
                                actor_person_id=turn.person.id, now=turn.now)
-    return _plan_reply(turn, plan, role, t(turn.lang, "activities.notice.plan_added" if added
-                                           else "activities.notice.plan_already"))
+    if added:  # a new version of the plan, whose snapshot lists the linked activities
+        from store import plans
+
+        plans.record_linked_activities(turn.session, plan, actor_person_id=turn.person.id, now=turn.now,
+                                       change="activity_added")
+        log.info("person %s (%s) added activity %s to plan %s", turn.person.id, role, activity.id, plan.id)
+    if role == "reviewer":
+        key = "activity_changes.review.added" if added else "activity_changes.review.already"
+    else:
+        key = "activities.notice.plan_added" if added else "activities.notice.plan_already"
+    return _plan_reply(turn, plan, role, t(turn.lang, key))
 
 
 def remove_from_plan(turn: Turn) -> Reply:
     plan = _plan_for_link(turn)
     role = _may_change_links(turn, plan)
     activity = _activity(turn)
-    store.unlink_from_plan(turn.session, plan=plan, activity_id=activity.id)
-    return _plan_reply(turn, plan, role, t(turn.lang, "activities.notice.plan_removed"))
+    if store.unlink_from_plan(turn.session, plan=plan, activity_id=activity.id):
+        from store import plans
+
+        plans.record_linked_activities(turn.session, plan, actor_person_id=turn.person.id, now=turn.now,
+                                       change="activity_removed")
+        log.info("person %s (%s) removed activity %s from plan %s", turn.person.id, role, activity.id, plan.id)
+    return _plan_reply(turn, plan, role, t(turn.lang, "activity_changes.review.removed" if role == "reviewer"
+                                           else "activities.notice.plan_removed"))
 
 
 # ---- the reminder (scheduler/jobs.py runs it) --------------------------------------------------------------
 
-def reminder_for(session: Session, activity: Activity, person: Person, *, now: datetime, config: DialogConfig
-                 ) -> bool:
-    """Enqueues the working-day-before reminder once per activity and person (quiet hours apply)."""
-    return notify(session, recipient=person, campaign=f"activity-reminder:{activity.id}",
-                  card=lambda lang: reminder_card(lang, view=activity_view(activity, lang, config, now=now)),
-                  now=now, config=config)
+def reminder_for(session: Session, activity: Activity, person: Person, *, now: datetime, config: DialogConfig,
+                 meeting: Any = None) -> bool:
+    """Enqueues the working-day-before reminder once per session and person (quiet hours apply); `meeting`
+    is the session (store ActivitySession) when the activity has several."""
+    campaign = f"activity-reminder:{activity.id}" if meeting is None else f"activity-reminder:{activity.id}:{meeting.id}"
+
+    def build(lang: Lang) -> dict:
+        view = activity_view(activity, lang, config, now=now)
+        if meeting is not None:
+            view = replace(view, starts=_local(meeting.starts_at, config), ends=_local(meeting.ends_at, config),
+                           place=meeting.place, online_url=meeting.online_url)
+        return reminder_card(lang, view=view)
+
+    return notify(session, recipient=person, campaign=campaign, card=build, now=now, config=config)

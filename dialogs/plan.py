@@ -437,9 +437,15 @@ def notify_reviewers(session: Session, plan: Plan, reviewers: Sequence[Directory
     for reviewer, person in reachable_reviewers(session, plan, reviewers, tenant_id=tenant_id):
         as_stand_in = reviewer.id != employee.manager_entry_id
 
-        def build(lang: Lang, as_stand_in: bool = as_stand_in) -> dict:
-            return _review_notice_card(lang, view=view, employee=employee, as_stand_in=as_stand_in,
+        def build(lang: Lang, as_stand_in: bool = as_stand_in, person: Person = person) -> dict:
+            card = _review_notice_card(lang, view=view, employee=employee, as_stand_in=as_stand_in,
                                        notice_key=notice_key, notice_params=notice_params)
+            # Issue 13: the catalogue activities linked to the plan, which the manager signs off with it, and
+            # proposals for its priorities that she may add (dialogs.activities), as on "Visa planen".
+            from dialogs.activities import plan_sections, with_sections
+
+            return with_sections(card, plan_sections(session, plan, viewer=person, now=now, lang=lang, config=config,
+                                                     removable=plan.state in (PlanState.SENT, PlanState.RESENT)))
 
         if notify(session, recipient=person, campaign=campaign or f"plan-review:{plan.id}:v{plan.version}",
                   card=build, now=now, config=config):

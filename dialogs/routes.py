@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cards.verbs import Verb
 from dialogs import activities, assessment, broadcast, mydata, plan, profile, report, review, survey, welcome
+from dialogs import activity_sessions
 from dialogs.router import Route, Router
 
 ROUTES: dict[str, Route] = {
@@ -61,6 +62,8 @@ ROUTES: dict[str, Route] = {
     Verb.ACTIVITY_ATTENDANCE_SAVE: Route(activities.save_attendance),
     Verb.ACTIVITY_PLAN_ADD: Route(activities.add_to_plan),
     Verb.ACTIVITY_PLAN_REMOVE: Route(activities.remove_from_plan),
+    Verb.ACTIVITY_SESSIONS: Route(activity_sessions.show_sessions),
+    Verb.ACTIVITY_SESSION_CANCEL: Route(activity_sessions.cancel_session),
 }
 
 # Typed commands, Swedish first; the Teams command menu sends the same words.

@@ -295,13 +295,13 @@ def delete_expired_records(ctx: JobContext) -> int:
 # ---- learning activities (issue 13) ------------------------------------------------------------------------
 
 def remind_activity_sessions(ctx: JobContext) -> int:
-    """People signed up for a dated session get a reminder on the last working day before it (a Monday
-    session on the Friday), through the outbox and its quiet hours; once per activity and person."""
+    """People signed up for a dated activity get a reminder on the last working day before each of its sessions
+    (a Monday session on the Friday), through the outbox and its quiet hours; once per session and person."""
     from datetime import datetime as _datetime, time as _time
 
     from dialogs.activities import reminder_for
     from dialogs.rules.activity_rules import session_days_reminded_on
-    from store.activities import sessions_between, signups_for_activity
+    from store.activities import sessions_starting_between, signups_for_activity
     from store.models.activity import SignupStatus
 
     now = ctx.clock.now()
@@ -317,10 +317,12 @@ def remind_activity_sessions(ctx: JobContext) -> int:
         if not holds_job_lock(session, "activity_reminders"):
             log.info("activity reminders: another instance is running them")
             return 0
-        for activity in sessions_between(session, starts_from=first, starts_until=last):
+        # Each session of a course of several meetings is reminded the working day before it.
+        for activity, meeting in sessions_starting_between(session, starts_from=first, starts_until=last):
             for signup in signups_for_activity(session, activity_id=activity.id, statuses=[SignupStatus.SIGNED_UP]):
                 person = session.get(Person, signup.person_id)
-                if person is not None and reminder_for(session, activity, person, now=now, config=ctx.config):
+                if person is not None and reminder_for(session, activity, person, now=now, config=ctx.config,
+                                                       meeting=meeting):
                     enqueued += 1
     log.info("activity reminders: %s enqueued", enqueued)
     if enqueued and ctx.wake_outbox:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -23,6 +23,7 @@ from store import audit, directory
 from store.models.activity import (
     Activity, ActivityCompetence, ActivityHours, ActivitySignup, ActivityStatus, PlanActivity, SignupStatus,
 )
+from store.models.activity import ActivitySession
 from store.models.core import Person
 from store.models.directory import DirectoryEntry, Organisation
 from store.models.plan import Plan, PlanState
@@ -68,10 +69,12 @@ def activity_by_key(session: Session, *, organisation_id: int, key: str) -> Acti
 
 
 def save_activity(session: Session, *, organisation_id: int, key: str, values: dict[str, Any], now: datetime,
-                  actor_person_id: int | None = None, status: str | None = None) -> tuple[Activity, bool]:
+                  actor_person_id: int | None = None, status: str | None = None,
+                  more_sessions: Sequence[SessionValues] | None = None) -> tuple[Activity, bool]:
     """Creates the activity with this key in the organisation, or updates it; True when created.
 
-    `values` holds any of EDITABLE_FIELDS; `competences` as "3.1,3.2" or a list.
+    `values` holds any of EDITABLE_FIELDS; `competences` as "3.1,3.2" or a list. A dated activity's start,
+    end, place and link are its first session; `more_sessions` are the others (None: kept as they are).
     """
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
@@ -96,6 +99,7 @@ def save_activity(session: Session, *, organisation_id: int, key: str, values: d
     if not created:
         activity.version += 1
     session.flush()
+    set_sessions(session, activity, more_sessions)
     _index_competences(session, activity)
     return activity, created
 
@@ -695,3 +699,122 @@ def sessions_between(session: Session, *, starts_from: datetime, starts_until: d
         Activity.status == ActivityStatus.PUBLISHED, Activity.self_paced.is_(False),
         Activity.starts_at >= starts_from, Activity.starts_at <= starts_until).order_by(Activity.starts_at,
                                                                                           Activity.id)))
+
+
+# ---- changes after publishing (issue 13 follow-up: dialogs/activity_changes.py tells people) -------------
+
+def fill_freed_places(session: Session, activity: Activity, *, now: datetime) -> list[int]:
+    """After an edit that frees places (a larger capacity, no limit any more, fewer places taken outside the
+    bot): the waiting list moves up in its order, one person per free place. Returns who got a place."""
+    promoted: list[int] = []
+    while (person_id := _promote_first_waiting(session, activity, now)) is not None:
+        promoted.append(person_id)
+    if promoted:
+        audit.record(session, actor_person_id=None, action="activity.waiting_list_moved", subject_type=SUBJECT,
+                     subject_id=activity.id, details={"promoted": len(promoted)})
+    return promoted
+
+
+# ---- sessions: several dated meetings per activity ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class SessionValues:
+    """One meeting as a form or a file gives it (aware datetimes)."""
+
+    starts_at: datetime
+    ends_at: datetime | None = None
+    place: str | None = None
+    online_url: str | None = None
+
+
+def sessions_of(session: Session, *, activity_id: int, cancelled: bool = True) -> list[ActivitySession]:
+    """The activity's sessions in time order (with the cancelled ones unless `cancelled` is False)."""
+    query = select(ActivitySession).where(ActivitySession.activity_id == activity_id)
+    if not cancelled:
+        query = query.where(ActivitySession.cancelled_at.is_(None))
+    return list(session.exec(query.order_by(ActivitySession.starts_at, ActivitySession.id)))
+
+
+def set_sessions(session: Session, activity: Activity, more: Sequence[SessionValues] | None) -> None:
+    """The activity's own start, end, place and link as a session, and `more` beside it (None: the further
+    sessions stay as they are). Sessions are matched by start, so a kept one keeps its id (its reminders); a
+    cancelled one stays cancelled unless given again. Then the activity repeats its first session."""
+    existing = sessions_of(session, activity_id=activity.id)
+    if activity.self_paced or activity.starts_at is None:
+        for row in existing:
+            session.delete(row)
+        session.flush()
+        return
+    active = [row for row in existing if row.cancelled_at is None]
+    if more is None:
+        more = [SessionValues(aware(r.starts_at), aware(r.ends_at) if r.ends_at else None, r.place, r.online_url)
+                for r in active[1:]]
+    first = SessionValues(aware(activity.starts_at), aware(activity.ends_at) if activity.ends_at else None,
+                          activity.place, activity.online_url)
+    # A meeting given without place or link is where the first one is.
+    wanted = {aware(v.starts_at): v if (v.place or v.online_url) else replace(v, place=first.place,
+                                                                                online_url=first.online_url)
+              for v in (first, *more)}
+    by_start = {aware(row.starts_at): row for row in existing}
+    for start, row in by_start.items():
+        if start not in wanted and row.cancelled_at is None:
+            session.delete(row)
+    for start, value in wanted.items():
+        row = by_start.get(start)
+        if row is None:
+            session.add(ActivitySession(activity_id=activity.id, starts_at=start, ends_at=value.ends_at,
+                                        place=value.place, online_url=value.online_url))
+        else:
+            row.ends_at, row.place, row.online_url = value.ends_at, value.place, value.online_url
+            row.cancelled_at = None  # given again: held again
+    session.flush()
+    _repeat_first_session(session, activity)
+
+
+def _repeat_first_session(session: Session, activity: Activity) -> None:
+    remaining = sessions_of(session, activity_id=activity.id, cancelled=False)
+    if remaining:
+        first = remaining[0]
+        activity.starts_at, activity.ends_at = first.starts_at, first.ends_at
+        activity.place, activity.online_url = first.place, first.online_url
+        session.flush()
+
+
+def cancel_session(session: Session, activity: Activity, *, session_id: object, actor_person_id: int | None,
+                   now: datetime) -> tuple[ActivitySession, list[int]]:
+    """Cancels one meeting of the activity (the others stay); returns it and the people to tell (signed up or
+    waiting). The last meeting left is not cancelled alone: the activity is cancelled instead."""
+    try:
+        wanted = int(session_id)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ActivityError(f"no session {session_id!r}") from None
+    meeting = session.get(ActivitySession, wanted)
+    if meeting is None or meeting.activity_id != activity.id:
+        raise ActivityError(f"activity {activity.id} has no session {session_id!r}")
+    if meeting.cancelled_at is not None:
+        return meeting, []
+    if len(sessions_of(session, activity_id=activity.id, cancelled=False)) <= 1:
+        raise ActivityError(f"session {meeting.id} is the last of activity {activity.id}: cancel the activity")
+    meeting.cancelled_at = now
+    session.flush()
+    _repeat_first_session(session, activity)
+    activity.updated_at, activity.version = now, activity.version + 1
+    session.flush()
+    _index_competences(session, activity)
+    audit.record(session, actor_person_id=actor_person_id, action="activity.session_cancelled", subject_type=SUBJECT,
+                 subject_id=activity.id, details={"session": meeting.id})
+    told = [s.person_id for s in signups_for_activity(session, activity_id=activity.id,
+                                                       statuses=[SignupStatus.SIGNED_UP, SignupStatus.WAITING])]
+    return meeting, told
+
+
+def sessions_starting_between(session: Session, *, starts_from: datetime, starts_until: datetime
+                              ) -> list[tuple[Activity, ActivitySession]]:
+    """Sessions (not cancelled) of published activities starting in [starts_from, starts_until]: what the
+    reminder job reminds, each on the working day before it."""
+    return list(session.exec(
+        select(Activity, ActivitySession).join(ActivitySession, ActivitySession.activity_id == Activity.id)
+        .where(Activity.status == ActivityStatus.PUBLISHED, Activity.self_paced.is_(False),
+               ActivitySession.cancelled_at.is_(None), ActivitySession.starts_at >= starts_from,
+               ActivitySession.starts_at <= starts_until)
+        .order_by(ActivitySession.starts_at, ActivitySession.id)))

@@ -6,7 +6,9 @@ Columns (Swedish or English headers, any order, case-insensitive; `key` and a ti
     roller/roles (role keys, empty: everyone), timmar/hours, start, slut/end ("2026-03-18 13:00", local time;
     no start: self-paced), plats/place, länk/link, arrangör/provider, platser/capacity (empty: no limit),
     anmälda_utanför/external_places, sista_anmälan/deadline, status (utkast, publicerad, inställd, avslutad),
-    delad/shared (ja/nej).
+    delad/shared (ja/nej), fler_träffar/more_sessions (the meetings after the first, separated by "|" or line
+    breaks, each "2026-03-25 13:00-16:00 Plats" or "2026-03-25 13:00-16:00 https://länk"; docs/activity-sessions.md).
+A file without fler_träffar imports as before and leaves an activity's further meetings as they are.
 Like the directory import, every row is checked first and a file with any problem imports nothing; each
 problem names its row and column. Rows are upserted by key within the organisation.
 """
@@ -14,6 +16,7 @@ problem names its row and column. Rows are upserted by key within the organisati
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -23,10 +26,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from store import audit
-from store.activities import save_activity, split_list
+from store.activities import SessionValues, save_activity, split_list
 from store.digcomp import load_framework
 from store.directory_import import DirectoryFileError, RowError, Table, _read_csv, _read_xlsx, _table
-from store.models.activity import Activity, ActivityFormat, ActivityStatus
+from store.models.activity import Activity, ActivityFormat, ActivitySession, ActivityStatus
 from store.models.directory import Organisation
 from store.people import aware
 
@@ -52,10 +55,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "registration_deadline": ("deadline", "sista_anmälan", "sista anmälningsdag", "registration_deadline"),
     "status": ("status",),
     "shared": ("shared", "delad"),
+    "more_sessions": ("more_sessions", "fler_träffar", "fler träffar", "träffar", "sessions"),
 }
 EXPORT_HEADER = ("nyckel", "titel", "titel_en", "beskrivning", "beskrivning_en", "format", "kompetenser",
                  "nivå_från", "nivå_till", "roller", "timmar", "start", "slut", "plats", "länk", "arrangör",
-                 "platser", "anmälda_utanför", "sista_anmälan", "status", "delad")
+                 "platser", "anmälda_utanför", "sista_anmälan", "status", "delad", "fler_träffar")
 FORMATS: dict[str, str] = {
     "course": ActivityFormat.COURSE, "kurs": ActivityFormat.COURSE,
     "elearning": ActivityFormat.ELEARNING, "e-learning": ActivityFormat.ELEARNING,
@@ -232,6 +236,14 @@ def validate_catalogue(table: Table, *, tz: ZoneInfo, shift: timedelta = timedel
         if shared not in YES | NO:
             problem("shared", f"not ja or nej: {raw.get('shared')!r}")
         values["shared"] = shared in YES
+        values["more_sessions"] = None  # no column: the further meetings stay as they are
+        if "more_sessions" in table.columns:
+            try:
+                values["more_sessions"] = parse_sessions(raw.get("more_sessions") or "", tz, shift)
+            except ValueError as error:
+                problem("more_sessions", str(error))
+            if values["more_sessions"] and values["self_paced"]:
+                problem("more_sessions", "meetings for a self-paced activity: give the first one as its start")
         errors += problems
         if not problems:
             rows.append((row, key, values, status))
@@ -251,8 +263,11 @@ def import_catalogue(session: Session, *, organisation_key: str, table: Table, t
     if report.errors:
         return report
     for _row, key, values, status in rows:
+        values = dict(values)
+        more = values.pop("more_sessions", None)
         _activity, created = save_activity(session, organisation_id=organisation.id, key=key, values=values,
-                                           now=now, actor_person_id=actor_person_id, status=status)
+                                           now=now, actor_person_id=actor_person_id, status=status,
+                                           more_sessions=more)
         (report.created if created else report.updated).append(key)
     audit.record(session, actor_person_id=actor_person_id, action="activity.imported", subject_type="organisation",
                  subject_id=organisation.id, details={"created": len(report.created), "updated": len(report.updated)})
@@ -272,6 +287,12 @@ def export_rows(session: Session, *, organisation_key: str, tz: ZoneInfo) -> lis
     if organisation is None:
         raise UnknownOrganisation(f"no organisation with key {organisation_key!r}")
     rows = [list(EXPORT_HEADER)]
+    further: dict[int, list[ActivitySession]] = {}
+    for meeting in session.exec(select(ActivitySession).join(Activity, Activity.id == ActivitySession.activity_id)
+                                .where(Activity.organisation_id == organisation.id,
+                                       ActivitySession.cancelled_at.is_(None))
+                                .order_by(ActivitySession.starts_at, ActivitySession.id)):
+        further.setdefault(meeting.activity_id, []).append(meeting)
     for a in session.exec(select(Activity).where(Activity.organisation_id == organisation.id).order_by(Activity.id)):
         rows.append([a.key, a.title_sv or "", a.title_en or "", a.description_sv or "", a.description_en or "",
                      FORMAT_NAMES_SV.get(a.format, a.format), ", ".join(split_list(a.competences)),
@@ -279,8 +300,54 @@ def export_rows(session: Session, *, organisation_key: str, tz: ZoneInfo) -> lis
                      _local(a.starts_at, tz), _local(a.ends_at, tz), a.place or "", a.online_url or "",
                      a.provider or "", "" if a.capacity is None else str(a.capacity), str(a.external_places),
                      _local(a.registration_deadline, tz), STATUS_NAMES_SV.get(a.status, a.status),
-                     "ja" if a.shared else "nej"])
+                     "ja" if a.shared else "nej", sessions_text(further.get(a.id, [])[1:], tz)])
     return rows
+
+
+_SESSION = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T]+(\d{1,2}[:.]\d{2})(?:\s*[-–]\s*(\d{1,2}[:.]\d{2}))?(?:[\s,]+(.*))?$")
+
+
+def parse_sessions(text: str, tz: ZoneInfo, shift: timedelta = timedelta(0)) -> list[SessionValues]:
+    """Further meetings, one per line or separated by "|": "2026-03-25 13:00-16:00 Kulturhuset" (the place, or
+    an https link, after the times; none: the activity's own). ValueError names the meeting that is wrong."""
+    sessions = []
+    for number, part in enumerate((p.strip() for p in re.split(r"[|\n]", text or "")), start=1):
+        if not part:
+            continue
+        found = _SESSION.match(part)
+        try:
+            if found is None:
+                raise ValueError
+            day = date.fromisoformat(found.group(1))
+            start = datetime.combine(day, time.fromisoformat(found.group(2).replace(".", ":").zfill(5)))
+            end = datetime.combine(day, time.fromisoformat(found.group(3).replace(".", ":").zfill(5))) \
+                if found.group(3) else None
+        except ValueError:
+            raise ValueError(f"meeting {number} is not like 2026-03-25 13:00-16:00 Plats: {part!r}") from None
+        if end is not None and end <= start:
+            raise ValueError(f"meeting {number} ends before it starts: {part!r}")
+        where = (found.group(4) or "").strip() or None
+        link = where if where and where.startswith("https://") else None
+        sessions.append(SessionValues((start + shift).replace(tzinfo=tz),
+                                      (end + shift).replace(tzinfo=tz) if end else None,
+                                      None if link else (where[:300] if where else None), link[:500] if link else None))
+    starts = [s.starts_at for s in sessions]
+    if len(set(starts)) != len(starts):
+        raise ValueError("two meetings start at the same time")
+    return sessions
+
+
+def sessions_text(sessions: list[ActivitySession], tz: ZoneInfo) -> str:
+    """Meetings as parse_sessions reads them, separated by " | "."""
+    parts = []
+    for meeting in sessions:
+        start = aware(meeting.starts_at).astimezone(tz)
+        text = start.strftime("%Y-%m-%d %H:%M")
+        if meeting.ends_at:
+            text += "-" + aware(meeting.ends_at).astimezone(tz).strftime("%H:%M")
+        where = meeting.place or meeting.online_url
+        parts.append(f"{text} {where}" if where else text)
+    return " | ".join(parts)
 
 
 def write_catalogue(path: str | Path, rows: list[list[str]]) -> None:

@@ -84,8 +84,36 @@ def create_plan(session: Session, *, person_id: int, period: int, assessment_id:
 
 def _version(session: Session, plan: Plan, *, change: str, actor_person_id: int | None, now: datetime) -> None:
     session.add(PlanVersion(plan_id=plan.id, version=plan.version, state=plan.state, change=change,
-                            changed_by_person_id=actor_person_id, at=now, snapshot=snapshot(plan)))
+                            changed_by_person_id=actor_person_id, at=now,
+                            snapshot={**snapshot(plan), "linked_activities": linked_activities(session, plan.id)}))
     session.flush()
+
+
+def linked_activities(session: Session, plan_id: int | None) -> list[dict[str, Any]]:
+    """The catalogue activities linked to the plan as they are now, for its version snapshot: what the
+    manager signed off and the history and the export show (the catalogue entry may change later)."""
+    from store.models.activity import Activity, PlanActivity
+
+    if plan_id is None:
+        return []
+    rows = session.exec(select(PlanActivity, Activity).join(Activity, Activity.id == PlanActivity.activity_id)
+                        .where(PlanActivity.plan_id == plan_id).order_by(PlanActivity.id))
+    return [{"activity_id": activity.id, "key": activity.key, "title_sv": activity.title_sv,
+             "title_en": activity.title_en, "format": activity.format, "competence": link.competence,
+             "hours": activity.hours, "self_paced": activity.self_paced,
+             "starts_at": aware(activity.starts_at).isoformat() if activity.starts_at else None,
+             "place": activity.place, "status": activity.status} for link, activity in rows]
+
+
+def record_linked_activities(session: Session, plan: Plan, *, actor_person_id: int, now: datetime, change: str
+                             ) -> Plan:
+    """A catalogue activity was added to or removed from the plan (by the employee in a draft, or the manager
+    in the review): a new version whose snapshot lists the linked activities, audited."""
+    _write(session, plan, expected_version=plan.version, values={}, change=change, actor_person_id=actor_person_id,
+           now=now)
+    audit.record(session, actor_person_id=actor_person_id, action=f"plan.{change}", subject_type=SUBJECT,
+                 subject_id=plan.id, details={"version": plan.version})
+    return plan
 
 
 def _write(session: Session, plan: Plan, *, expected_version: int, values: dict[str, Any], change: str,

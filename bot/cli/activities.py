@@ -55,14 +55,50 @@ def _import(args, db, config, out: TextIO, now: datetime) -> int:
 
     table = read_catalogue(args.file)
     shift = demo_shift(now.astimezone(config.tz).date()) if args.move_dates else timedelta(0)
+    told = promoted = 0
     with db.session() as session:
+        before = _schedules_with_people(session, args.org)
         report = import_catalogue(session, organisation_key=args.org, table=table, tz=config.tz, now=now,
                                   shift=shift)
         if not report.ok:
             session.rollback()
+        else:
+            told, promoted = _tell_changes(session, before, now=now, config=config)
     for line in report.lines():
         print(line, file=out)
+    if report.ok and (told or promoted):
+        print(f"  told of a new time or place: {told}; moved up from a waiting list: {promoted}", file=out)
     return 0 if report.ok else 1
+
+
+def _schedules_with_people(session, organisation_key: str) -> dict:
+    """Before an import: when and where each of the organisation's activities with people signed up or waiting
+    is, so that those whose time or place the file changes can be told (as after an edit in Teams)."""
+    from sqlmodel import select
+
+    from dialogs.activity_changes import Schedule
+    from store.models.activity import Activity, ActivitySignup, SignupStatus
+    from store.models.directory import Organisation
+
+    activities = session.exec(
+        select(Activity).join(Organisation, Organisation.id == Activity.organisation_id)
+        .where(Organisation.key == organisation_key, Activity.id.in_(
+            select(ActivitySignup.activity_id).where(ActivitySignup.status.in_(
+                [SignupStatus.SIGNED_UP, SignupStatus.WAITING]))))).all()
+    return {activity.id: Schedule.of(activity, session) for activity in activities}
+
+
+def _tell_changes(session, before: dict, *, now: datetime, config) -> tuple[int, int]:
+    from dialogs.activity_changes import after_edit
+    from store.models.activity import Activity
+
+    told = promoted = 0
+    for activity_id, schedule in before.items():
+        activity = session.get(Activity, activity_id)
+        if activity is not None:
+            count, moved = after_edit(session, activity, schedule, now=now, config=config)
+            told, promoted = told + count, promoted + len(moved)
+    return told, promoted
 
 
 def _export(args, db, config, out: TextIO) -> int:

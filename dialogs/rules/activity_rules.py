@@ -35,3 +35,24 @@ def session_days_reminded_on(today: date, *, working_days: Collection[int] = WEE
     if not is_open_day(today, working_days=working_days, closed_dates=closed_dates):
         return None
     return today + timedelta(days=1), next_open_day(today, working_days=working_days, closed_dates=closed_dates)
+
+
+def reminder_day(session_day: date, *, working_days: Collection[int] = WEEKDAYS, closed_dates: Collection[date] = ()
+                 ) -> date | None:
+    """The day a session on `session_day` is reminded: the last open day before it (the day whose
+    session_days_reminded_on covers it); None when no day within _MAX_DAYS before it is open."""
+    candidate = session_day
+    for _ in range(_MAX_DAYS):
+        candidate -= timedelta(days=1)
+        if is_open_day(candidate, working_days=working_days, closed_dates=closed_dates):
+            return candidate
+    return None
+
+
+def reminder_run_reached(session_day: date, today: date, *, working_days: Collection[int] = WEEKDAYS,
+                         closed_dates: Collection[date] = ()) -> bool:
+    """Whether the reminders for a session on `session_day` are due by `today`: someone who gets a place from
+    that day on (sign-up, the waiting list) is reminded at once, as the day's run may have passed already.
+    (The outbox's campaign key keeps it to one reminder if the run comes after.)"""
+    day = reminder_day(session_day, working_days=working_days, closed_dates=closed_dates)
+    return day is None or today >= day

@@ -3,6 +3,7 @@
 from store.models.activity import (
     Activity, ActivityCompetence, ActivityHours, ActivitySignup, PlanActivity,
 )
+from store.models.activity import ActivitySession
 from store.models.assessment import (
     Assessment, AssessmentLevel, LevelSummary, PersonalTarget, PersonRole, RoleProfile, RoleTarget,
 )
@@ -26,5 +27,6 @@ __all__ = [
     "SurveyDraft", "SurveyInvitation", "SurveyPending", "SurveyResponse", "SurveyRound",
     "Broadcast", "BroadcastUnaddressable", "DownloadToken",
     "Activity", "ActivityCompetence", "ActivityHours", "ActivitySignup", "PlanActivity", "ActivityCatalogue",
+    "ActivitySession",
     "OutboxMessage", "OutboxTenantPace", "Plan", "PlanComment", "PlanVersion", "scheduler_jobs",
 ]

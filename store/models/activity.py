@@ -156,3 +156,26 @@ class PlanActivity(SQLModel, table=True):
     competence: Optional[str] = Field(default=None, max_length=8)
     added_by_person_id: Optional[int] = Field(default=None, foreign_key="person.id")
     added_at: datetime = Field(default_factory=utcnow)
+
+
+class ActivitySession(SQLModel, table=True):
+    """One dated meeting of an activity (a course of three meetings has three): start, end, place or link.
+
+    People sign up for the activity, not a session; each session is reminded the working day before, and a
+    cancelled one stays (with `cancelled_at`) so the history shows it. The activity's own starts_at, ends_at,
+    place and online_url repeat its first session that is not cancelled, for matching and the catalogue's order
+    (store.activities keeps them in step)."""
+
+    __tablename__ = "activity_session"
+    __table_args__ = (
+        UniqueConstraint("activity_id", "starts_at", name="uq_activity_session_start"),
+        Index("ix_activity_session_starts", "starts_at"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    starts_at: datetime
+    ends_at: Optional[datetime] = None
+    place: Optional[str] = Field(default=None, max_length=300)
+    online_url: Optional[str] = Field(default=None, max_length=500)
+    cancelled_at: Optional[datetime] = None

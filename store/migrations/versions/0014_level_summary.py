@@ -3,7 +3,7 @@
 the existing finished assessments
 
 Revision ID: 0014_level_summary
-Revises: 0012_directory_source
+Revises: 0013_activity_sessions
 Create Date: 2026-12-07
 """
 from urllib.parse import quote
@@ -14,7 +14,7 @@ import sqlmodel
 
 
 revision = '0014_level_summary'
-down_revision = '0012_directory_source'
+down_revision = '0013_activity_sessions'
 branch_labels = None
 depends_on = None
 
