@@ -6,7 +6,9 @@ DESIGN.md §5: "Organisation views over 50,000 people × 21 competences × 3 yea
 and within 1.5× a plain SQL aggregate of the same numbers." Fills a fresh database (migrated, so with exactly
 the indexes and tables the migrations create) by INSERT … SELECT generate_series: one organisation, `--units`
 units in a tree (a root, departments, sections), 10 roles with a target per competence, `--people` people each
-with a finished self-assessment per year (21 levels each) and a plan per year, sent and mostly approved. The
+with a finished self-assessment per year (21 levels each) and a plan per year, sent and mostly approved; a
+year of activities (2,000 published, four sign-ups per person: done with hours, placed, waiting, cancelled or
+declined) and three closed survey rounds (everyone invited, three in five answered). The
 heatmap's summary table (level_summary, migration 0014) is filled from those assessments by the same SQL as
 the migration's backfill, in the order of finishing, as the bot writes it. Before timing, `verify` checks that
 the heatmap's figures per unit and competence (median, share below target, levels) equal the plain
@@ -21,7 +23,8 @@ aggregate's. Then times, in the same run and alternating, the median of `--repea
                          assessment of the year (DISTINCT ON), its 21 assessment_level rows joined with the
                          person's role target, then percentile_cont(0.5) + avg(below target) + count per unit
                          and competence; no merging of small groups
-  plain participation    three GROUP BY unit, month counts (to_char of each row's month) in one UNION ALL
+  plain participation    six GROUP BY unit, month counts (to_char of each row's month; hours: a sum by the
+                         month they were recorded for) in one UNION ALL
 
 Writes bench/results/reports-<timestamp>.json.
 """
@@ -94,7 +97,39 @@ INSERT INTO plan (person_id, period, state, version, priorities, goals, activiti
          CASE WHEN p % 4 = 0 THEN NULL ELSE make_timestamptz(y, 1 + (p + 1) % 12, 1 + p % 27, 12, 0, 0, 'UTC') END,
          0, 0
   FROM generate_series(1, :people) p, generate_series(:first_year, :last_year) y;
+INSERT INTO activity (id, organisation_id, key, format, competences, level_min, level_max, roles, hours, self_paced,
+                      status, shared, places_taken, external_places, version, created_at, updated_at, starts_at)
+  SELECT a, 1, 'a' || a, 'kurs', (CAST(:competences AS text[]))[1 + a % 21], 1 + a % 4, 5 + a % 4, '', 1 + a % 8,
+         a % 3 = 0, 'published', false, 0, 0, 1, now(), now(),
+         CASE WHEN a % 3 = 0 THEN NULL ELSE make_timestamptz(:last_year, 1 + a % 12, 1 + a % 27, 9, 0, 0, 'UTC') END
+  FROM generate_series(1, 2000) a;
+INSERT INTO activity_signup (activity_id, person_id, status, signed_up_at, updated_at, hours, completed_at)
+  SELECT s.activity_id, s.p, s.status, s.at, s.at,
+         CASE WHEN s.status = 'completed' THEN 1 + s.activity_id % 8 END,
+         CASE WHEN s.status = 'completed' THEN s.at + interval '14 days' END
+  FROM (SELECT p, 1 + (p * 7 + k * 131) % 2000 AS activity_id,
+               CASE WHEN k = 1 OR (k = 2 AND p % 2 = 0) THEN 'completed' WHEN k = 2 THEN 'signed_up'
+                    WHEN k = 3 AND p % 5 = 0 THEN 'waiting' WHEN k = 3 THEN 'cancelled' ELSE 'declined' END AS status,
+               make_timestamptz(:last_year, 1 + (p + k) % 11, 1 + p % 27, 9, 0, 0, 'UTC') AS at
+        FROM generate_series(1, :people) p, generate_series(1, 4) k) s;
+INSERT INTO activity_hours (person_id, activity_id, organisation_id, month, hours, recorded_at)
+  SELECT person_id, activity_id, 1, to_char(timezone('UTC', completed_at), 'YYYY-MM'), hours, completed_at
+  FROM activity_signup WHERE status = 'completed';
+INSERT INTO survey_round (id, organisation_id, instrument_version, opens_on, closes_on, min_group, status,
+                          created_at, answer_count)
+  SELECT y, 1, '2026.1', make_date(y, 10, 1), make_date(y, 10, 31), 5, 'closed', now(), :people * 3 / 5
+  FROM generate_series(:first_year, :last_year) y;
+INSERT INTO survey_invitation (round_id, person_id, unit_id, invited_on, answered_on)
+  SELECT y, p, 1 + :departments + 1 + p % (:units - :departments - 1), make_date(y, 10, 1),
+         CASE WHEN (p + y) % 5 < 3 THEN make_date(y, 10, 1 + p % 28) END
+  FROM generate_series(1, :people) p, generate_series(:first_year, :last_year) y;
+INSERT INTO survey_response (id, round_id, unit_id, answers)
+  SELECT md5(y || '-' || p), y, 1 + :departments + 1 + p % (:units - :departments - 1),
+         CAST('{"strategi": ' || (1 + (p + y) % 5) || ', "kompetens": ' || (1 + p % 5) || '}' AS json)
+  FROM generate_series(1, :people) p, generate_series(:first_year, :last_year) y WHERE (p + y) % 5 < 3;
 SELECT setval(pg_get_serial_sequence('person', 'id'), :people);
+SELECT setval(pg_get_serial_sequence('activity', 'id'), 2000);
+SELECT setval(pg_get_serial_sequence('survey_round', 'id'), :last_year);
 """
 
 PLAIN_HEATMAP = """
@@ -124,6 +159,20 @@ UNION ALL
 SELECT e.unit_id, to_char(timezone('UTC', p.approved_at), 'YYYY-MM'), 'approved', count(*)
   FROM plan p JOIN directory_entry e ON e.person_id = p.person_id AND e.organisation_id = 1 AND e.active
   WHERE p.approved_at >= :start AND p.approved_at < :end GROUP BY 1, 2
+UNION ALL
+SELECT e.unit_id, to_char(timezone('UTC', s.signed_up_at), 'YYYY-MM'), 'signed_up', count(*)
+  FROM activity_signup s JOIN directory_entry e ON e.person_id = s.person_id AND e.organisation_id = 1 AND e.active
+  WHERE s.status IN ('signed_up', 'waiting', 'completed') AND s.signed_up_at >= :start AND s.signed_up_at < :end
+  GROUP BY 1, 2
+UNION ALL
+SELECT e.unit_id, to_char(timezone('UTC', s.completed_at), 'YYYY-MM'), 'done', count(*)
+  FROM activity_signup s JOIN directory_entry e ON e.person_id = s.person_id AND e.organisation_id = 1 AND e.active
+  WHERE s.status = 'completed' AND s.completed_at >= :start AND s.completed_at < :end GROUP BY 1, 2
+UNION ALL
+SELECT e.unit_id, h.month, 'hours', sum(h.hours)
+  FROM activity_hours h JOIN directory_entry e ON e.person_id = h.person_id AND e.organisation_id = 1 AND e.active
+  WHERE h.month >= to_char(timezone('Europe/Stockholm', CAST(:start AS timestamptz)), 'YYYY-MM')
+    AND h.month < to_char(timezone('Europe/Stockholm', CAST(:end AS timestamptz)), 'YYYY-MM') GROUP BY 1, 2
 """
 
 
@@ -174,7 +223,8 @@ def verify(db) -> int:
                 (below is not None and abs(got[1] - below) > 1e-9):
             raise AssertionError(f"{key}: view {got}, plain aggregate {(median, below, count)}")
     kinds = {"assessments": reports.ASSESSMENTS_FINISHED, "sent": reports.PLANS_SENT,
-             "approved": reports.PLANS_APPROVED}
+             "approved": reports.PLANS_APPROVED, "signed_up": reports.ACTIVITIES_SIGNED_UP,
+             "done": reports.ACTIVITIES_DONE, "hours": reports.HOURS}
     with db.session() as session:
         plain_counts = {(unit_id, month, kinds[kind]): count
                         for unit_id, month, kind, count in session.execute(text(PLAIN_PARTICIPATION), bounds)}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -19,7 +19,7 @@ from sqlalchemy import and_, delete, func, literal, literal_column, or_, union_a
 from sqlmodel import Session, select
 
 from store import audit, level_summary
-from store.models.activity import Activity, ActivityHours
+from store.models.activity import Activity, ActivityHours, ActivitySignup, SignupStatus
 from store.models.assessment import (
     Assessment, AssessmentLevel, AssessmentStatus, LevelSummary, PersonRole, RoleTarget,
 )
@@ -62,7 +62,7 @@ class MonthCount(NamedTuple):
     unit_id: int | None
     month: str  # "2026-03"
     kind: str  # one of PARTICIPATION_KINDS
-    count: int
+    count: int | float  # hours are a number of hours, rounded to a tenth; the other kinds count events
 
 
 # ---- the directory side -------------------------------------------------------------------------------------
@@ -245,14 +245,47 @@ def _plans_approved(session: Session, flt: ReportFilter):
     return _monthly(session, flt, kind=PLANS_APPROVED, moment=Plan.approved_at, person_column=Plan.person_id)
 
 
-# PLUG (activities, issue 13): add ("activities_signed_up", ...), ("activities_done", ...) and ("hours", ...)
-# rows here, each a function (session, filter) -> a select of (unit_id, month, kind, count) such as _monthly
-# builds (hours: a sum, cast to an integer or kept as a number); all run as one UNION ALL. The tab shows one
-# column per kind, in this order, with the strings tab.kind.<kind> (add them to cards/strings/*/tab.json).
+ACTIVITIES_SIGNED_UP = "activities_signed_up"
+ACTIVITIES_DONE = "activities_done"
+HOURS = "hours"
+
+# A sign-up counts in the month it was made while it stands (a place, the waiting list, or done); one the
+# person cancelled or declined ("Inte intresserad") does not.
+_STANDING_SIGNUPS = (SignupStatus.SIGNED_UP, SignupStatus.WAITING, SignupStatus.COMPLETED)
+
+
+def _activities_signed_up(session: Session, flt: ReportFilter):
+    return _monthly(session, flt, kind=ACTIVITIES_SIGNED_UP, moment=ActivitySignup.signed_up_at,
+                    person_column=ActivitySignup.person_id, extra=(ActivitySignup.status.in_(_STANDING_SIGNUPS),))
+
+
+def _activities_done(session: Session, flt: ReportFilter):
+    return _monthly(session, flt, kind=ACTIVITIES_DONE, moment=ActivitySignup.completed_at,
+                    person_column=ActivitySignup.person_id,
+                    extra=(ActivitySignup.status == SignupStatus.COMPLETED,))
+
+
+def _hours(session: Session, flt: ReportFilter):
+    """Hours by the month they were recorded for (the organisation's local month, as the ESF report counts
+    them), summed per unit: the months the period touches."""
+    first, last = flt.start.strftime("%Y-%m"), (flt.end - timedelta(microseconds=1)).strftime("%Y-%m")
+    return (select(DirectoryEntry.unit_id, ActivityHours.month.label("month"), literal(HOURS).label("kind"),
+                   func.sum(ActivityHours.hours).label("count"))
+            .select_from(ActivityHours.__table__)
+            .join(DirectoryEntry, and_(*_people(flt, ActivityHours.person_id)))
+            .where(ActivityHours.month >= first, ActivityHours.month <= last)
+            .group_by(DirectoryEntry.unit_id, ActivityHours.month))
+
+
+# Each source is a function (session, filter) -> a select of (unit_id, month, kind, count); all run as one
+# UNION ALL. The tab shows one column per kind, in this order, with the strings tab.kind.<kind>.
 PARTICIPATION_SOURCES: tuple[tuple[str, Callable[[Session, ReportFilter], Any]], ...] = (
     (ASSESSMENTS_FINISHED, _assessments_finished),
     (PLANS_SENT, _plans_sent),
     (PLANS_APPROVED, _plans_approved),
+    (ACTIVITIES_SIGNED_UP, _activities_signed_up),
+    (ACTIVITIES_DONE, _activities_done),
+    (HOURS, _hours),
 )
 PARTICIPATION_KINDS = tuple(kind for kind, _ in PARTICIPATION_SOURCES)
 
@@ -260,7 +293,9 @@ PARTICIPATION_KINDS = tuple(kind for kind, _ in PARTICIPATION_SOURCES)
 def participation_counts(session: Session, flt: ReportFilter) -> list[MonthCount]:
     """Every source's counts per unit and month, in one round trip."""
     statement = union_all(*(source(session, flt) for _, source in PARTICIPATION_SOURCES))
-    return list(map(MonthCount._make, session.connection().execute(statement).fetchall()))
+    # PostgreSQL gives the union one type, double precision, because of the hours' sum: counts back to int.
+    return [MonthCount(unit_id, month, kind, round(count, 1) if kind == HOURS else int(count))
+            for unit_id, month, kind, count in session.connection().execute(statement).fetchall()]
 
 
 # ---- a manager's reports ------------------------------------------------------------------------------------

@@ -294,10 +294,12 @@ def participation_table(session: Session, viewer: Viewer, ctx: Context):
 def participation_view(session: Session, viewer: Viewer, ctx: Context) -> Page:
     table, filters, units, roles, rows, hidden, kinds = participation_table(session, viewer, ctx)
     months = sorted({row.month for row in rows})
-    totals = {kind: [sum(r.counts.get(kind, 0) for r in rows if r.month == m) for m in months] for kind in kinds}
+    totals = {kind: [round(sum(r.counts.get(kind, 0) for r in rows if r.month == m), 1) for m in months]
+              for kind in kinds}
     description = "; ".join(f"{m}: " + ", ".join(f"{t(ctx.lang, f'tab.kind.{kind}')} {totals[kind][i]}"
                                                   for kind in kinds) for i, m in enumerate(months))
-    chart = svg.grouped_bars(months, [(t(ctx.lang, f"tab.kind.{kind}"), totals[kind]) for kind in kinds],
+    counted = [kind for kind in kinds if kind != reports.HOURS]  # hours are not on the counts' scale: table only
+    chart = svg.grouped_bars(months, [(t(ctx.lang, f"tab.kind.{kind}"), totals[kind]) for kind in counted],
                              title=t(ctx.lang, "tab.participation.chart"), description=description or "–",
                              chart_id="participation-chart") if months else ""
     body = (f"<h1>{_t(ctx, 'tab.view.participation')}</h1><p>{_t(ctx, 'tab.participation.intro', k=ctx.k)}</p>"
@@ -305,7 +307,7 @@ def participation_view(session: Session, viewer: Viewer, ctx: Context) -> Page:
             + table_html(table, ctx, downloads={f: ctx.download("participation", f, **filters.query())
                                                 for f in ("csv", "xlsx")})
             + (f'<p class="note">{_t(ctx, "tab.hidden_people", count=hidden, k=ctx.k)}</p>' if hidden else "")
-            + f'<p class="note">{_t(ctx, "tab.participation.later")}</p>')
+            + f'<p class="note">{_t(ctx, "tab.participation.counting")}</p>')
     return Page(View.PARTICIPATION, body, {"participation": table})
 
 

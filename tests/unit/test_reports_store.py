@@ -104,11 +104,65 @@ def test_participation_counts_assessments_and_plans_per_unit_and_month(db, peopl
     table = {(row.group, row.month): row.counts for row in rows}
     assert hidden == 0
     assert table[(ids["Stadsbiblioteket"], "2026-03")] == {"assessments_finished": 5, "plans_sent": 0,
-                                                           "plans_approved": 0}
+                                                           "plans_approved": 0, "activities_signed_up": 0,
+                                                           "activities_done": 0, "hours": 0}
     assert table[(ids["Stadsbiblioteket"], "2026-04")]["plans_sent"] == 1
     # Arkivet has 2 people: its figures count in Kulturförvaltningen (3 + 2 assessments), never on their own.
     assert table[(ids["Kulturförvaltningen"], "2026-03")]["assessments_finished"] == 5
     assert all(row.group != ids["Arkivet"] for row in rows)
+
+
+def test_participation_counts_standing_sign_ups_activities_done_and_hours_per_unit_and_month(db, people):
+    """Worked by hand. Stadsbiblioteket: Anna signs up for a course on 2 March and completes it on 11 March
+    (6 h, March), then a self-paced module on 1 April, done on 20 April (2.5 h, April); Sven waits for the
+    course (5 March); Stina signs up and cancels (not counted). Kulturhuset: Hugo says "Inte intresserad"
+    (not counted), and does a workshop in March (1.5 h) that he signed up for in February, before the period."""
+    from store.models.activity import Activity, ActivityHours, ActivitySignup, SignupStatus
+
+    def at(month, day):
+        return datetime(2026, month, day, 9, tzinfo=timezone.utc)
+
+    anna, sven, stina, hugo = people["s1"], people["s2"], people["s3"], people["h2"]
+    with db.session() as session:
+        org = _org(session)
+        course = Activity(organisation_id=org.id, key="kurs", format="kurs", competences="3.1",
+                          starts_at=at(3, 10), ends_at=at(3, 11))
+        module = Activity(organisation_id=org.id, key="modul", format="e-learning", competences="4.2",
+                          self_paced=True)
+        workshop = Activity(organisation_id=org.id, key="ws", format="workshop", competences="2.4",
+                            starts_at=at(3, 20))
+        session.add_all([course, module, workshop])
+        session.flush()
+        signups = [(anna, course, SignupStatus.COMPLETED, at(3, 2), at(3, 11)),
+                   (anna, module, SignupStatus.COMPLETED, at(4, 1), at(4, 20)),
+                   (sven, course, SignupStatus.WAITING, at(3, 5), None),
+                   (stina, course, SignupStatus.CANCELLED, at(3, 6), None),
+                   (hugo, module, SignupStatus.DECLINED, at(3, 7), None),
+                   (hugo, workshop, SignupStatus.COMPLETED, at(2, 25), at(3, 20))]
+        session.add_all([ActivitySignup(activity_id=activity.id, person_id=who.person_id, status=status,
+                                        signed_up_at=signed_up, completed_at=done)
+                         for who, activity, status, signed_up, done in signups])
+        session.add_all([ActivityHours(person_id=who.person_id, activity_id=activity.id, organisation_id=org.id,
+                                       month=month, hours=hours)
+                         for who, activity, month, hours in [(anna, course, "2026-03", 6),
+                                                             (anna, module, "2026-04", 2.5),
+                                                             (hugo, workshop, "2026-03", 1.5)]])
+    with db.session() as session:
+        organisation = _org(session)
+        units = reports.organisation_units(session, organisation_id=organisation.id)
+        march_on = reports.ReportFilter(organisation.id, start=at(3, 1).replace(day=1, hour=0),
+                                        end=PERIOD["end"])
+        counts, headcount = reports.participation_counts(session, march_on), reports.headcount_by_unit(session, march_on)
+    ids = _by_name(units)
+    rows, _ = participation(counts, headcount, {u.id: u.parent_id for u in units.values()},
+                            kinds=reports.PARTICIPATION_KINDS, k=5)
+    table = {(row.group, row.month): row.counts for row in rows}
+    activity_kinds = ("activities_signed_up", "activities_done", "hours")
+    assert [table[(ids["Stadsbiblioteket"], "2026-03")][kind] for kind in activity_kinds] == [2, 1, 6]
+    assert [table[(ids["Stadsbiblioteket"], "2026-04")][kind] for kind in activity_kinds] == [1, 1, 2.5]
+    assert [table[(ids["Kulturhuset"], "2026-03")][kind] for kind in activity_kinds] == [0, 1, 1.5]
+    assert table[(ids["Stadsbiblioteket"], "2026-03")]["assessments_finished"] == 5
+    assert all(isinstance(c.count, int) for c in counts if c.kind != "hours")
 
 
 def test_esf_rows_are_one_per_participant_and_month_with_the_hours_of_that_month(db, people):
