@@ -36,14 +36,20 @@ def level_bars(bars: Sequence[tuple[str, int | None, int | None]], *, title: str
     return "".join(parts)
 
 
+LEGEND_ITEM = 160  # px per legend entry: a swatch and a label of up to ~24 characters at 11 px
+
+
 def grouped_bars(groups: Sequence[str], series: Sequence[tuple[str, Sequence[int]]], *, title: str,
                  description: str, chart_id: str) -> str:
     """Bars per group (month) and series (kind), with a legend; the scale starts at 0."""
     count = max(len(groups), 1)
-    width, height, left, bottom, top = max(360, 20 * count * max(len(series), 1) + 60), 240, 36, 56, 10
+    width, left, bottom, top = max(360, 20 * count * max(len(series), 1) + 60), 36, 56, 10
+    per_row = max(1, int((width - left) // LEGEND_ITEM))  # legend items wrap, so none is cut at the edge
+    legend_rows = max(1, -(-len(series) // per_row))
+    height = 240 + 16 * (legend_rows - 1)
     slot = (width - left - 8) / count
     highest = max([value for _, values in series for value in values] + [1])
-    plot = height - top - bottom
+    plot = 240 - top - bottom
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" '
              f'aria-labelledby="{chart_id}-t {chart_id}-d"><title id="{chart_id}-t">{escape(title)}</title>'
              f'<desc id="{chart_id}-d">{escape(description)}</desc>'
@@ -59,9 +65,9 @@ def grouped_bars(groups: Sequence[str], series: Sequence[tuple[str, Sequence[int
         parts.append(f'<text class="label" x="{left + slot * g + slot / 2:.1f}" y="{top + plot + 16}" '
                      f'text-anchor="middle">{escape(group)}</text>')
     for s, (name, _) in enumerate(series):
-        x = left + 150 * s
-        parts.append(f'<rect class="bar series{s}" x="{x}" y="{height - 18}" width="10" height="10"/>'
-                     f'<text class="label" x="{x + 14}" y="{height - 9}">{escape(name)}</text>')
+        x, y = left + LEGEND_ITEM * (s % per_row), top + plot + 34 + 16 * (s // per_row)
+        parts.append(f'<rect class="bar series{s}" x="{x}" y="{y}" width="10" height="10"/>'
+                     f'<text class="label" x="{x + 14}" y="{y + 9}">{escape(name)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
