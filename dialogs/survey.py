@@ -91,8 +91,7 @@ def _answering(turn: Turn, *, for_update: bool = False) -> _Answering:
                                              unit_id=entry.unit_id, today=today)
     if invitation.answered_on is not None:
         raise UserFacingError("survey_already_answered", f"survey round {survey_round.id} answered already")
-    draft = survey.load_draft(turn.session, survey_round, turn.person.id, for_update=for_update) or \
-        survey.start_draft(turn.session, survey_round, turn.person.id)
+    draft = survey.start_draft(turn.session, survey_round, turn.person.id, for_update=for_update)
     return _Answering(survey_round, load_survey_instrument(survey_round.instrument_version), entry, draft)
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from store.models.core import Person
@@ -273,8 +274,10 @@ def load_draft(session: Session, survey_round: SurveyRound, person_id: int, *, f
     return session.exec(query).first()
 
 
-def start_draft(session: Session, survey_round: SurveyRound, person_id: int) -> SurveyDraft:
-    draft = load_draft(session, survey_round, person_id)
+def start_draft(session: Session, survey_round: SurveyRound, person_id: int, *, for_update: bool = False
+                ) -> SurveyDraft:
+    """The person's draft in the round, added if missing (one SELECT when it exists)."""
+    draft = load_draft(session, survey_round, person_id, for_update=for_update)
     if draft is None:
         draft = SurveyDraft(token=draft_token(survey_round, person_id), round_id=survey_round.id)
         session.add(draft)
@@ -294,7 +297,10 @@ def save_draft(session: Session, draft: SurveyDraft, *, answers: Mapping[str, An
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise ConcurrentDraftChange(f"survey draft changed meanwhile (revision {draft.revision})")
-    session.refresh(draft)
+    # The row now holds exactly these values (the revision guard says nobody else wrote): no re-read.
+    for name, value in (("answers", {**draft.answers, **answers}), ("dimension_index", dimension_index),
+                        ("revision", draft.revision + 1)):
+        set_committed_value(draft, name, value)
 
 
 def delete_unfinished_survey_answers(session: Session, *, person_id: int) -> int:
@@ -334,11 +340,11 @@ def record_finished(session: Session, survey_round: SurveyRound, *, person_id: i
 def _add_pending(session: Session, survey_round: SurveyRound, answer: dict[str, Any]) -> None:
     """Into the round's pending row (locked on PostgreSQL, version-guarded on SQLite) at a random place; a
     full batch moves into the answers shuffled."""
+    # populate_existing: the row as locked now, not a copy this session may already hold.
     pending = session.exec(select(SurveyPending).where(SurveyPending.round_id == survey_round.id)
-                           .with_for_update()).first()
+                           .with_for_update().execution_options(populate_existing=True)).first()
     if pending is None:
         raise SurveyError(f"round {survey_round.id} is not open")
-    session.refresh(pending)
     batch = list(pending.answers)
     batch.insert(_RANDOM.randrange(len(batch) + 1), answer)
     version = pending.version
