@@ -131,6 +131,7 @@ class OutboxWorker:
         self._unstarted: list[_Flight] = []
         self._send_limit = asyncio.Semaphore(policy.concurrency)
         self._tasks: dict[int, asyncio.Task] = {}
+        self._task_done = asyncio.Event()
         # Pauses this process learnt of from a 429 (epoch seconds), its own or read from the shared pace.
         self._paused: dict[str, float] = {}
         # Per tenant: the send slots this instance reserved and has not used (sorted), and a FIFO lock that
@@ -205,8 +206,10 @@ class OutboxWorker:
         """Sleeps until `claim_ahead` before the batch's last slot, and while too many sends are in flight."""
         last_slot = max(flight.slot for flight in flights)
         await asyncio.sleep(max(0.0, last_slot - self._pace_now() - self.policy.claim_ahead))
-        while len(self._tasks) >= 2 * self.policy.batch_size and not self._stopping:
-            await asyncio.wait(list(self._tasks.values()), return_when=asyncio.FIRST_COMPLETED)
+        while len(self._tasks) >= 2 * self._batch_size and not self._stopping:
+            # An event rather than asyncio.wait over every task: that cost O(tasks) per send at a high rate.
+            self._task_done.clear()
+            await self._task_done.wait()
 
     def _seconds_until_due(self) -> float:
         """Until the next retry or lease end (a dead instance's rows), at most the poll interval."""
@@ -318,6 +321,7 @@ class OutboxWorker:
         finally:
             self._flights.pop(flight.message.id, None)
             self._tasks.pop(flight.message.id, None)
+            self._task_done.set()
 
     async def drain(self) -> None:
         """Until nothing is due: waits for claims and sends in progress, then sends what is left (tests)."""
