@@ -11,7 +11,9 @@ instances, and two instances with one killed -9 at 50 % and restarted.
 The rows are enqueued straight through the store (store.outbox.enqueue_many), as a coordinator's broadcast
 would in one transaction. "from enqueue" counts from that commit to the last message Teams accepted;
 "sending" from the first accepted to the last. Instances look for work every OUTBOX_POLL_SECONDS (1 here);
-a broadcast enqueued by a turn wakes its own instance at once.
+a broadcast enqueued by a turn wakes its own instance at once. "busiest second" is the most calls the
+connector admitted in any one-second window (its limiter refuses the one above the rate). The connector runs
+in this process with the cyclic garbage collector off: see bench/README.md, "Broadcast delivery pace".
 """
 
 from __future__ import annotations

@@ -83,6 +83,12 @@ class OutboxPolicy:
     drain_timeout: float = 10.0
 
 
+def _calls(message: outbox.Claimed) -> int:
+    """Teams calls a message takes: sent into its stored chat, or the 1:1 chat created first (Teams counts
+    both against the tenant's rate)."""
+    return 1 if message.conversation_reference else 2
+
+
 def backoff_seconds(attempt: int, policy: OutboxPolicy, rng: random.Random) -> float:
     """Full jitter: uniform in [base, base * 2^(attempt-1)], capped; attempt counts from 1."""
     ceiling = min(policy.backoff_cap, policy.backoff_base * 2 ** max(0, attempt - 1))
@@ -161,6 +167,12 @@ class OutboxWorker:
         """Stops claiming, lets sends under way finish (bounded), hands back claims never started."""
         self._stopping = True
         self._wake.set()
+        # A claim under way finishes first, so that its rows are handed back too rather than left claimed
+        # until their lease ends (with a claim per slot at a low rate, stop() often came mid-claim).
+        try:
+            await asyncio.wait_for(self._idle.wait(), self.policy.drain_timeout)
+        except TimeoutError:
+            pass
         waiting = [task for message_id, task in self._tasks.items()
                    if not getattr(self._flights.get(message_id), "started", True)]
         for task in waiting:
@@ -295,13 +307,10 @@ class OutboxWorker:
         self._passes_running += 1
         self._idle.clear()
         try:
-            flights = await asyncio.to_thread(self._claim, self._clock.now())
+            flights, slots = await asyncio.to_thread(self._claim, self._clock.now())
             loop = asyncio.get_running_loop()
-            by_tenant: dict[str, list[float]] = defaultdict(list)
-            for flight in flights:
-                by_tenant[flight.message.tenant_id].append(flight.slot)
-            for tenant_id, slots in by_tenant.items():
-                self._add_slots(tenant_id, slots)
+            for tenant_id, tenant_slots in slots.items() if self._gap else ():
+                self._add_slots(tenant_id, tenant_slots)
             for flight in flights:
                 self._flights[flight.message.id] = flight
                 self._tasks[flight.message.id] = loop.create_task(self._fly(flight, self._send_limit))
@@ -332,7 +341,9 @@ class OutboxWorker:
             if not await self.run_once() and not self._passes_running and not self._tasks:
                 return
 
-    def _claim(self, now: datetime) -> list[_Flight]:
+    def _claim(self, now: datetime) -> tuple[list[_Flight], dict[str, list[float]]]:
+        """Claims due rows and reserves their slots: one per Teams call (two for a person without a chat:
+        the chat is created, then the message sent). Returns the flights and the slots per tenant."""
         with self._db.session() as session:
             claimed = outbox.claim_due(session, now=now, limit=self._batch_size, lease=self.policy.lease)
             service_urls: dict[str, str | None] = {}
@@ -340,16 +351,19 @@ class OutboxWorker:
             for message in claimed:
                 if message.conversation_reference is None and message.tenant_id not in service_urls:
                     service_urls[message.tenant_id] = latest_service_url(session, message.tenant_id)
-                per_tenant[message.tenant_id] += 1
+                per_tenant[message.tenant_id] += _calls(message)
             # One reservation per tenant per batch: consecutive slots, after every other instance's.
             first_slot = {tenant_id: self._reserve(session, tenant_id, count) for tenant_id, count in per_tenant.items()}
         gap = self._gap
         flights, taken = [], defaultdict(int)
+        slots: dict[str, list[float]] = {}
         for message in claimed:
-            slot = first_slot[message.tenant_id] + taken[message.tenant_id] * gap
-            taken[message.tenant_id] += 1
-            flights.append(_Flight(message, message.service_url or service_urls.get(message.tenant_id), slot))
-        return flights
+            first = first_slot[message.tenant_id] + taken[message.tenant_id] * gap
+            taken[message.tenant_id] += _calls(message)
+            flights.append(_Flight(message, message.service_url or service_urls.get(message.tenant_id), first))
+        for tenant_id, count in per_tenant.items():
+            slots[tenant_id] = [first_slot[tenant_id] + n * gap for n in range(count)]
+        return flights, slots
 
     @property
     def _batch_size(self) -> int:
@@ -390,31 +404,34 @@ class OutboxWorker:
         return (self._paused.get(tenant_id, 0.0) <= slot and self._held.get(tenant_id, 0.0) <= slot
                 and (not self._gap or slot >= self._pace_now() - self.policy.late_tolerance))
 
-    async def _wait_for_slot(self, flight: _Flight) -> None:
-        """Takes the tenant's next usable slot this instance holds (reserving more when none is left), in
-        claim order, and sleeps until it. Slots passed by too long, or inside a 429's pause, are given up."""
+    async def _wait_for_slot(self, flight: _Flight, calls: int = 1) -> None:
+        """Takes the tenant's next usable slots this instance holds (one per Teams call; reserving more when
+        too few are left), in claim order, and sleeps until it may leave: at its slot, or for two calls (a
+        chat created, then the message) halfway between its two. Slots passed by too long, or inside a
+        429's pause, are given up."""
         tenant_id = flight.message.tenant_id
         if not self._gap:
             return
-        self._wanting[tenant_id] += 1
+        self._wanting[tenant_id] += calls
         try:
-            await self._take_slot(flight, tenant_id)
+            await self._take_slot(flight, tenant_id, calls)
         finally:
-            self._wanting[tenant_id] -= 1
+            self._wanting[tenant_id] -= calls
 
-    async def _take_slot(self, flight: _Flight, tenant_id: str) -> None:
+    async def _take_slot(self, flight: _Flight, tenant_id: str, calls: int) -> None:
         async with self._slot_turn[tenant_id]:
             pool = self._slots[tenant_id]
             while True:
                 while pool and not self._usable(tenant_id, pool[0]):
                     pool.pop(0)
                     self.slots_given_up += 1
-                if not pool:
-                    # Every send in line needs one; the claims' own slots are gone (given up).
+                if len(pool) < calls:
+                    # Every send in line needs its slots; the claims' own slots are gone (given up).
                     self._add_slots(tenant_id, await asyncio.to_thread(self._reserve_more, tenant_id,
-                                                                       max(1, self._wanting[tenant_id])))
+                                                                       max(calls, self._wanting[tenant_id])))
                     continue
-                flight.slot = pool.pop(0)
+                taken = [pool.pop(0) for _ in range(calls)]
+                flight.slot = (taken[0] + taken[-1]) / 2
                 delay = flight.slot - self._pace_now()
                 if delay > 0:
                     await asyncio.sleep(delay)
@@ -425,6 +442,7 @@ class OutboxWorker:
     async def _deliver(self, flight: _Flight, limit: asyncio.Semaphore) -> None:
         message = flight.message
         recipient = self._recipient(message, flight.service_url)
+        calls = _calls(message)
         if recipient is None:
             await self._record(outbox.mark_retry, message,
                                at=self._retry_at(message, self.policy.unaddressable_retry), attempts=message.attempts,
@@ -438,7 +456,7 @@ class OutboxWorker:
                                    error="held for quiet hours")
                 return
         while True:
-            await self._wait_for_slot(flight)
+            await self._wait_for_slot(flight, calls)
             async with limit:
                 if flight.lost:
                     return  # passed on to another worker, which sends it
@@ -484,7 +502,7 @@ class OutboxWorker:
             await self._failed(message, failure)
             return
         retry = Recipient(message.tenant_id, message.aad_object_id, recipient.service_url)
-        await self._wait_for_slot(flight)
+        await self._wait_for_slot(flight, 2)  # the chat created again, then the message
         try:
             delivered = await self._timed_send(message.tenant_id, retry, card)
         except DeliveryFailed as second:

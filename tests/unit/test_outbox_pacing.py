@@ -49,12 +49,14 @@ class RecordingSender:
         self.count = 0
 
     async def send_card(self, recipient: Recipient, card: dict[str, Any]) -> Delivered:
-        self.calls.append((self.clock.now().timestamp(), recipient.conversation_reference["conversation"]["id"]))
+        reference = recipient.conversation_reference or {
+            **REFERENCE, "conversation": {"id": f"new:{recipient.user_id}"}, "user": {"id": f"29:{recipient.user_id}"}}
+        self.calls.append((self.clock.now().timestamp(), reference["conversation"]["id"]))
         self.count += 1
         if self.stall_every and self.count % self.stall_every == 0:
             self.clock.stall(self.stall)  # this process stops for a while right after the call left
         await asyncio.sleep(0)
-        return Delivered(f"activity-{self.count}", recipient.conversation_reference)
+        return Delivered(f"activity-{self.count}", reference)
 
 
 def _people(db, count: int) -> list[int]:
@@ -145,3 +147,21 @@ async def test_an_instance_sends_nothing_into_a_pause_another_instance_recorded_
     inside = [at for at, _ in calls if recorded + 0.3 <= at < recorded + 1.5]
     assert inside == [], "no send inside the pause once it was read"
     assert len({chat for _, chat in calls}) == 30
+
+
+async def test_a_person_who_never_opened_the_bot_takes_two_slots_the_new_chat_and_the_message(db):
+    clock, calls = SteppingClock(), []
+    with db.session() as session:
+        people = [Person(tenant_id="tenant", aad_object_id=f"00000000-0000-4000-8000-{n:012d}",
+                         service_url="https://smba.example/emea/") for n in range(30)]
+        session.add_all(people)
+        session.flush()
+        ids = [p.id for p in people]
+    _enqueue(db, ids, clock)
+    worker = _worker(db, clock, RecordingSender(clock, calls))
+
+    await worker.drain()
+
+    assert sorted(chat for _, chat in calls) == sorted(f"new:00000000-0000-4000-8000-{n:012d}" for n in range(30))
+    # Teams counts both calls, creating the chat and sending into it, against the tenant's rate.
+    assert _busiest_second([at for at, _ in calls for _call in ("create", "send")]) <= RATE
