@@ -313,6 +313,12 @@ def pause_tenant(session: Session, *, tenant_id: str, until: float) -> None:
         .execution_options(synchronize_session=False))
 
 
+def tenant_pauses(session: Session, *, tenant_ids: Iterable[str]) -> dict[str, float]:
+    """Until when (epoch seconds) each of these tenants is paused by a 429; tenants never paced are left out."""
+    return dict(session.exec(select(OutboxTenantPace.tenant_id, OutboxTenantPace.paused_until)
+                             .where(OutboxTenantPace.tenant_id.in_(list(tenant_ids)))).all())
+
+
 def tenant_throttled(session: Session) -> dict[str, int]:
     """Times Teams answered 429, per tenant, since the tenant's first send."""
     return dict(session.exec(select(OutboxTenantPace.tenant_id, OutboxTenantPace.throttled)).all())
