@@ -30,7 +30,7 @@ from pathlib import Path
 from store import outbox
 from store.db import Database
 from store.models.outbox import OutboxStatus
-from tests.fakes.connector import FakeTeamsConnector
+from tests.fakes.connector import FakeTeamsConnector, busiest_second
 from tests.harness import PostgresDatabases, postgres_server_url
 from tests.processes import BotProcess, reachable_people
 
@@ -106,16 +106,6 @@ def _run(scenario: str, *, n: int, rate: float, server_url: str, workdir: Path) 
         connector.stop()
         db.dispose()
         databases.drop(url)
-
-
-def busiest_second(times: list[float]) -> int:
-    """The most calls Teams admitted in any one-second window (sorted times): what its sliding limit counts."""
-    most, start = 0, 0
-    for end, at in enumerate(times):
-        while times[start] <= at - 1.0:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
 
 
 def _unsent(db: Database) -> int:

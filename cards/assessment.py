@@ -104,14 +104,12 @@ class AreaView:
 
 
 @dataclass(frozen=True)
-class StatementView:
-    """One statement of the long mode as its card shows it, in the person's language (built by the handler)."""
+class StepView:
+    """What every one-question card of the assessment shows: where the person is, and the choices."""
 
-    step: int  # position among all statements, 0-based
+    step: int  # position among all statements (long mode) or competences (short mode), 0-based
     step_count: int
-    statement_id: str
-    text: str
-    choices: tuple[tuple[str, str], ...]  # (title, value): the scale, "not relevant" last
+    choices: tuple[tuple[str, str], ...]  # (title, value), "not relevant" last
     area_number: int
     area_count: int
     area_key: str
@@ -120,7 +118,16 @@ class StatementView:
     area_size: int
     competence_key: str
     competence_title: str
-    question: str  # "Hur gör du det i dag?"
+    question: str
+
+
+@dataclass(frozen=True)
+class StatementView(StepView):
+    """One statement of the long mode as its card shows it, in the person's language (built by the handler);
+    its choices are the scale, its question "Hur gör du det i dag?"."""
+
+    statement_id: str
+    text: str
 
 
 def statement_card(lang: Lang, *, view: StatementView, assessment_id: int, revision: int,
@@ -155,23 +162,13 @@ def statement_card(lang: Lang, *, view: StatementView, assessment_id: int, revis
 
 
 @dataclass(frozen=True)
-class CompetenceStepView:
-    """One competence of the short mode as its card shows it, in the person's language (built by the handler)."""
+class CompetenceStepView(StepView):
+    """One competence of the short mode as its card shows it, in the person's language (built by the handler);
+    its choices are "not yet", the four level descriptions and "not relevant", its question "Vilket stämmer
+    bäst på det du gör på egen hand i dag?"."""
 
-    step: int  # position among all competences, 0-based
-    step_count: int
     item_id: str  # "s2_1"
-    choices: tuple[tuple[str, str], ...]  # (title, value): "not yet", the four level descriptions, "not relevant"
-    area_number: int
-    area_count: int
-    area_key: str
-    area_title: str
-    number_in_area: int
-    area_size: int
-    competence_key: str
-    competence_title: str
     competence_description: str
-    question: str  # "Vilket stämmer bäst på det du gör på egen hand i dag?"
 
 
 def competence_card(lang: Lang, *, view: CompetenceStepView, assessment_id: int, revision: int,

@@ -660,3 +660,15 @@ def _timeout_message(what: Waitable, timeout: float, activities: list[dict[str, 
     wanted = f"{what} activities" if isinstance(what, int) else getattr(what, "__name__", "the predicate")
     seen = [(a["_kind"], a.get("type"), (a.get("text") or "")[:60]) for a in activities[-10:]]
     return f"waited {timeout:g} s for {wanted}; {len(activities)} arrived, the last: {seen}"
+
+
+def busiest_second(times: list[float]) -> int:
+    """The most calls in any one-second window (the times need not be sorted): what Teams' sliding per-tenant
+    limit counts."""
+    times = sorted(times)
+    most, start = 0, 0
+    for end, at in enumerate(times):
+        while times[start] <= at - 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
