@@ -170,14 +170,19 @@ def next_unanswered_step(instrument_version: str, answers: Mapping[str, str], af
     return next((i for i in order if steps[i].statement_id not in answers), None)
 
 
+def _step_and_area(instrument_version: str, mode: str, steps, step: int, lang: Lang):
+    """The step of a one-question card and the area it belongs to; a step off the mode's list is an error."""
+    if not 0 <= step < len(steps):
+        raise ValueError(f"{mode} step {step} outside 0..{len(steps) - 1}")
+    here = steps[step]
+    return here, area_view(instrument_version, mode, here.area_index, lang)
+
+
 @cache
 def statement_view(instrument_version: str, step: int, lang: Lang) -> StatementView:
     """What the card of one long-mode statement shows, in `lang`."""
     steps = long_steps(instrument_version)
-    if not 0 <= step < len(steps):
-        raise ValueError(f"statement {step} outside 0..{len(steps) - 1}")
-    here = steps[step]
-    area = area_view(instrument_version, LONG, here.area_index, lang)
+    here, area = _step_and_area(instrument_version, LONG, steps, step, lang)
     for competence in area.competences:
         for question in competence.questions:
             if question.id == here.statement_id:
@@ -209,10 +214,7 @@ def short_resume_step(instrument_version: str, answers: Mapping[str, str], area_
 def competence_view(instrument_version: str, step: int, lang: Lang) -> CompetenceStepView:
     """What the card of one short-mode competence shows, in `lang`."""
     steps = short_steps(instrument_version)
-    if not 0 <= step < len(steps):
-        raise ValueError(f"competence {step} outside 0..{len(steps) - 1}")
-    here = steps[step]
-    area = area_view(instrument_version, SHORT, here.area_index, lang)
+    here, area = _step_and_area(instrument_version, SHORT, steps, step, lang)
     competence = area.competences[here.number_in_area - 1]
     [question] = competence.questions
     assert question.id == here.statement_id
